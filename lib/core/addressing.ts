@@ -1,0 +1,126 @@
+/**
+ * Pure functions on the lab's addresses: IPv4 and CIDR arithmetic (through ipaddr.js), MAC
+ * addresses and NixOS host ids. The model constructs call these; they are tested directly.
+ */
+import { createHash } from 'node:crypto';
+import * as ipaddr from 'ipaddr.js';
+
+/** A parsed IPv4 network. */
+export interface Ipv4Cidr {
+  /** The network address, normalized (host bits cleared). */
+  readonly network: string;
+  /** Prefix length, 0–32. */
+  readonly prefixLength: number;
+}
+
+/** Is this a dotted-quad IPv4 address (four decimal octets, no leading zeros)? */
+export function isIpv4(address: string): boolean {
+  return ipaddr.IPv4.isValidFourPartDecimal(address);
+}
+
+/** Parses `a.b.c.d/n`. Throws with a readable message when it is not an IPv4 CIDR. */
+export function parseIpv4Cidr(cidr: string): Ipv4Cidr {
+  const slash = cidr.indexOf('/');
+  if (slash < 0 || !isIpv4(cidr.slice(0, slash)) || !/^\d{1,2}$/.test(cidr.slice(slash + 1))) {
+    throw new Error(`"${cidr}" is not an IPv4 network in CIDR form (e.g. 192.168.178.0/24)`);
+  }
+  const [, prefixLength] = ipaddr.IPv4.parseCIDR(cidr);
+  if (prefixLength > 32) {
+    throw new Error(`"${cidr}" has a prefix length above 32`);
+  }
+  const network = ipaddr.IPv4.networkAddressFromCIDR(cidr).toString();
+  return { network, prefixLength };
+}
+
+/** The address as an unsigned 32-bit integer, for ordering and ranges. */
+export function ipv4ToInt(address: string): number {
+  const bytes = ipaddr.IPv4.parse(address).toByteArray();
+  return ((bytes[0] << 24) >>> 0) + (bytes[1] << 16) + (bytes[2] << 8) + bytes[3];
+}
+
+/** Is `address` inside the network `cidr`? */
+export function cidrContains(cidr: string, address: string): boolean {
+  if (!isIpv4(address)) {
+    return false;
+  }
+  const { network, prefixLength } = parseIpv4Cidr(cidr);
+  return ipaddr.IPv4.parse(address).match(ipaddr.IPv4.parse(network), prefixLength);
+}
+
+/** The network's broadcast address. */
+export function broadcastAddress(cidr: string): string {
+  return ipaddr.IPv4.broadcastAddressFromCIDR(cidr).toString();
+}
+
+/** The network's netmask in dotted form (`255.255.255.0`). */
+export function netmask(cidr: string): string {
+  return ipaddr.IPv4.subnetMaskFromPrefixLength(parseIpv4Cidr(cidr).prefixLength).toString();
+}
+
+/** Is `address` a usable host address of `cidr` (inside it, neither network nor broadcast)? */
+export function isUsableHostAddress(cidr: string, address: string): boolean {
+  if (!cidrContains(cidr, address)) {
+    return false;
+  }
+  const { network, prefixLength } = parseIpv4Cidr(cidr);
+  if (prefixLength >= 31) {
+    return true; // RFC 3021: both addresses of a /31 are usable
+  }
+  return address !== network && address !== broadcastAddress(cidr);
+}
+
+/** Is `address` within the inclusive range `start`–`end`? */
+export function ipInRange(address: string, start: string, end: string): boolean {
+  const n = ipv4ToInt(address);
+  return n >= ipv4ToInt(start) && n <= ipv4ToInt(end);
+}
+
+/** Compares two IPv4 addresses numerically, for sorting. */
+export function compareIpv4(a: string, b: string): number {
+  return ipv4ToInt(a) - ipv4ToInt(b);
+}
+
+/** Is this a MAC address written as six colon-separated pairs of hex digits? */
+export function isMacAddress(mac: string): boolean {
+  return /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(mac);
+}
+
+/** The canonical form of a MAC address: lower case, colon-separated. */
+export function normalizeMac(mac: string): string {
+  return mac.toLowerCase();
+}
+
+/** Is the first octet's I/G bit clear (a unicast address)? */
+export function isUnicastMac(mac: string): boolean {
+  return (parseInt(mac.slice(0, 2), 16) & 0x01) === 0;
+}
+
+/** Is the first octet's U/L bit set (a locally administered address)? */
+export function isLocallyAdministeredMac(mac: string): boolean {
+  return (parseInt(mac.slice(0, 2), 16) & 0x02) === 0x02;
+}
+
+/**
+ * A MAC address derived from a seed: the same seed always gives the same address, and every
+ * address is locally administered unicast (first octet `x2`, `x6`, `xA` or `xE`), so it cannot
+ * collide with a vendor's burned-in address.
+ */
+export function deriveMac(seed: string): string {
+  const digest = createHash('sha256').update(`homelab-cdk/mac/${seed}`).digest();
+  const octets = Array.from(digest.subarray(0, 6));
+  octets[0] = (octets[0] & 0xfc) | 0x02;
+  return octets.map((o) => o.toString(16).padStart(2, '0')).join(':');
+}
+
+/** Is this a NixOS `networking.hostId`: exactly eight hex digits? */
+export function isHostId(hostId: string): boolean {
+  return /^[0-9a-f]{8}$/.test(hostId);
+}
+
+/**
+ * A host id derived from the host name: the first 32 bits of its SHA-256, in hex. ZFS refuses
+ * to import a pool last used by another host id, so the value must not change between runs.
+ */
+export function deriveHostId(hostName: string): string {
+  return createHash('sha256').update(`homelab-cdk/hostid/${hostName}`).digest('hex').slice(0, 8);
+}

@@ -1,0 +1,138 @@
+import { Construct, IConstruct } from 'constructs';
+import { isDomainName, isLocaleName, isNixosRelease, isSafeName, isTimeZone } from './names';
+import { Network, NetworkProps } from './network';
+import { problem } from './validation';
+
+/** NixOS settings shared by every host of the lab. */
+export interface NixosSettings {
+  /**
+   * The NixOS release the flake pins (`nixpkgs` follows `nixos-<release>`, home-manager
+   * `release-<release>`), and the default `system.stateVersion` of new hosts.
+   * @default "26.05"
+   */
+  readonly release?: string;
+  /**
+   * Flake input URLs that replace the defaults, by input name (`nixpkgs`, `home-manager`, …):
+   * a fork, a pinned revision, or a local path.
+   * @default - the upstream repositories on the release's branches
+   */
+  readonly inputUrls?: Record<string, string>;
+}
+
+/** Props of {@link Homelab}. */
+export interface HomelabProps {
+  /**
+   * The lab's name: the first segment of every construct path, and the flake's description.
+   * @default "homelab"
+   */
+  readonly name?: string;
+  /**
+   * The local DNS domain of the lab (`maxdata.<domain>`).
+   * @default "home.arpa" (RFC 8375's domain for home networks)
+   */
+  readonly domain?: string;
+  /** The lab's LAN. */
+  readonly network: NetworkProps;
+  /**
+   * Default time zone of the hosts.
+   * @default "UTC"
+   */
+  readonly timeZone?: string;
+  /**
+   * Default locale of the hosts.
+   * @default "en_US.UTF-8"
+   */
+  readonly locale?: string;
+  /**
+   * NixOS release and flake inputs.
+   * @default - NixOS 26.05 from the upstream repositories
+   */
+  readonly nixos?: NixosSettings;
+}
+
+const HOMELAB = Symbol.for('homelab-cdk.Homelab');
+
+/** The default NixOS release of a lab. */
+export const DEFAULT_NIXOS_RELEASE = '26.05';
+
+/**
+ * The root of a lab's construct tree. Everything the lab runs on (hosts, pools, VMs, services)
+ * is a construct under it, and every output is synthesized from it.
+ *
+ * ```ts
+ * const lab = new Homelab({ domain: 'local', network: { cidr: '192.168.178.0/24' } });
+ * ```
+ */
+export class Homelab extends Construct {
+  /** Is `x` a Homelab (of any copy of this library)? */
+  public static isHomelab(x: unknown): x is Homelab {
+    return typeof x === 'object' && x !== null && HOMELAB in x;
+  }
+
+  /** The Homelab a construct belongs to. */
+  public static of(scope: IConstruct): Homelab {
+    const root = scope.node.root;
+    if (!Homelab.isHomelab(root)) {
+      throw new Error(`${scope.node.path || scope.node.id}: this construct is not inside a Homelab`);
+    }
+    return root;
+  }
+
+  /** The lab's name. */
+  public readonly name: string;
+  /** The local DNS domain. */
+  public readonly domain: string;
+  /** The lab's LAN. */
+  public readonly network: Network;
+  /** Default time zone of hosts. */
+  public readonly timeZone: string;
+  /** Default locale of hosts. */
+  public readonly locale: string;
+  /** The NixOS release the flake pins. */
+  public readonly nixosRelease: string;
+  /** Flake input URL overrides. */
+  public readonly flakeInputUrls: Readonly<Record<string, string>>;
+
+  public constructor(props: HomelabProps) {
+    const name = props.name ?? 'homelab';
+    super(undefined as unknown as Construct, name);
+    Object.defineProperty(this, HOMELAB, { value: true });
+    this.name = name;
+    this.domain = props.domain ?? 'home.arpa';
+    this.timeZone = props.timeZone ?? 'UTC';
+    this.locale = props.locale ?? 'en_US.UTF-8';
+    this.nixosRelease = props.nixos?.release ?? DEFAULT_NIXOS_RELEASE;
+    this.flakeInputUrls = { ...(props.nixos?.inputUrls ?? {}) };
+    this.network = new Network(this, 'network', props.network);
+
+    if (!isSafeName(name)) {
+      throw new Error(`lab name "${name}" must be letters, digits, ".", "_" or "-", starting with a letter or digit`);
+    }
+    this.node.addValidation({ validate: () => this.validateSettings() });
+  }
+
+  private validateSettings(): string[] {
+    const errors: string[] = [];
+    if (!isDomainName(this.domain)) {
+      errors.push(problem(`domain "${this.domain}" is not a DNS domain name`, 'use lower-case labels joined by dots, such as "home.arpa" or "lab.example.org"'));
+    }
+    if (!isTimeZone(this.timeZone)) {
+      errors.push(problem(`time zone "${this.timeZone}" is not an IANA time zone`, 'use a name such as "Europe/Berlin" or "UTC"'));
+    }
+    if (!isLocaleName(this.locale)) {
+      errors.push(problem(`locale "${this.locale}" is not a locale name`, 'use a name such as "en_US.UTF-8"'));
+    }
+    if (!isNixosRelease(this.nixosRelease)) {
+      errors.push(problem(`NixOS release "${this.nixosRelease}" is not a release number`, 'use a release such as "26.05"'));
+    }
+    for (const [input, url] of Object.entries(this.flakeInputUrls)) {
+      if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(input)) {
+        errors.push(problem(`flake input name "${input}" is not a plain name`, 'use letters, digits, "-" and "_"'));
+      }
+      if (!/^(github|gitlab|sourcehut|git\+https|git\+ssh|https|path|tarball\+https|file\+https):\S+$/.test(url)) {
+        errors.push(problem(`flake input URL "${url}" for ${input} is not a flake reference`, 'use a reference such as "github:NixOS/nixpkgs/nixos-26.05" or "path:/src/nixpkgs"'));
+      }
+    }
+    return errors;
+  }
+}

@@ -1,0 +1,245 @@
+import { Construct, IConstruct } from 'constructs';
+import {
+  cidrContains,
+  compareIpv4,
+  ipInRange,
+  ipv4ToInt,
+  isIpv4,
+  isUsableHostAddress,
+  netmask,
+  parseIpv4Cidr,
+} from './addressing';
+import { INetworkEndpoint, isNetworkEndpoint, markNetworkEndpoint } from './network-endpoint';
+import { displayPath, perValidationRun, problem } from './validation';
+
+/** An inclusive range of IPv4 addresses. */
+export interface AddressRange {
+  /** First address of the range. */
+  readonly start: string;
+  /** Last address of the range. */
+  readonly end: string;
+}
+
+/** Props of {@link Network}. */
+export interface NetworkProps {
+  /** The network in CIDR form, e.g. `192.168.178.0/24`. */
+  readonly cidr: string;
+  /**
+   * The router's address: the default route of every host and the DHCP router option.
+   * @default - the first usable address of the network (`.1` of a /24)
+   */
+  readonly gateway?: string;
+  /**
+   * The dynamic DHCP pool. Static addresses must lie outside it.
+   * @default - no dynamic pool: DHCP serves static leases only
+   */
+  readonly dhcpRange?: AddressRange;
+  /**
+   * Name of the Linux bridge that carries this network into VMs on a hypervisor.
+   * @default "vmbr0"
+   */
+  readonly bridgeName?: string;
+  /**
+   * Allow static addresses inside the dynamic DHCP range. Safe only when the DHCP server never
+   * hands out an address it holds a static lease for (dnsmasq skips such addresses); with any
+   * other DHCP server keep the static addresses outside the range.
+   * @default false
+   */
+  readonly allowStaticAddressesInDhcpRange?: boolean;
+  /**
+   * DNS servers the lab's hosts use, in order.
+   * @default - the gateway, until a DNS server of the lab (Dnsmasq) is declared
+   */
+  readonly dnsServers?: string[];
+}
+
+const NETWORK = Symbol.for('homelab-cdk.Network');
+
+/**
+ * The lab's LAN: its addresses, gateway and DHCP pool. Every {@link INetworkEndpoint} of the lab
+ * (hosts, VMs, leases) is checked against it: inside the network, outside the dynamic pool, and
+ * with an IP, MAC and name of its own.
+ */
+export class Network extends Construct {
+  /** Is `x` a Network (of any copy of this library)? */
+  public static isNetwork(x: unknown): x is Network {
+    return typeof x === 'object' && x !== null && NETWORK in x;
+  }
+
+  /** The lab's network, found from any construct of the lab. */
+  public static of(scope: IConstruct): Network {
+    const network = scope.node.root.node.children.find(Network.isNetwork);
+    if (!network) {
+      throw new Error(`${scope.node.path}: the lab has no Network; create the Homelab with a network`);
+    }
+    return network;
+  }
+
+  /**
+   * Declares a device on the lab network. Call it in the endpoint's constructor: it marks the
+   * construct and adds the validation that reports its address problems on its own path.
+   */
+  public static registerEndpoint(endpoint: INetworkEndpoint): void {
+    markNetworkEndpoint(endpoint);
+    endpoint.node.addValidation({ validate: () => Network.of(endpoint).problemsOf(endpoint) });
+  }
+
+  /** The network address in CIDR form, normalized (`192.168.178.0/24`). */
+  public readonly cidr: string;
+  /** The default gateway. */
+  public readonly gateway: string;
+  /** The dynamic DHCP pool, if any. */
+  public readonly dhcpRange?: AddressRange;
+  /** The bridge that carries this network into VMs. */
+  public readonly bridgeName: string;
+  /** Prefix length of the network (24 for a /24). */
+  public readonly prefixLength: number;
+  /** Whether static addresses may lie inside the dynamic range (the DHCP server reserves them). */
+  public readonly allowStaticAddressesInDhcpRange: boolean;
+
+  private readonly explicitDnsServers?: string[];
+  private dnsServerProvider?: () => string[];
+
+  public constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    Object.defineProperty(this, NETWORK, { value: true });
+    const parsed = parseIpv4Cidr(props.cidr);
+    this.cidr = `${parsed.network}/${parsed.prefixLength}`;
+    this.prefixLength = parsed.prefixLength;
+    this.gateway = props.gateway ?? firstHostAddress(this.cidr);
+    this.dhcpRange = props.dhcpRange;
+    this.bridgeName = props.bridgeName ?? 'vmbr0';
+    this.allowStaticAddressesInDhcpRange = props.allowStaticAddressesInDhcpRange ?? false;
+    this.explicitDnsServers = props.dnsServers;
+
+    this.node.addValidation({ validate: () => this.validateOwnSettings() });
+  }
+
+  /** The netmask in dotted form. */
+  public get netmask(): string {
+    return netmask(this.cidr);
+  }
+
+  /** The DNS servers the lab's hosts use. */
+  public get dnsServers(): string[] {
+    return this.explicitDnsServers ?? this.dnsServerProvider?.() ?? [this.gateway];
+  }
+
+  /**
+   * Makes a construct of the lab (a DNS server such as Dnsmasq) the source of
+   * {@link dnsServers}, unless the props named them explicitly.
+   */
+  public useDnsServersFrom(provider: () => string[]): void {
+    this.dnsServerProvider = provider;
+  }
+
+  /** Is the address inside this network? */
+  public contains(address: string): boolean {
+    return cidrContains(this.cidr, address);
+  }
+
+  /** Is the address inside the dynamic DHCP pool? */
+  public inDynamicRange(address: string): boolean {
+    return this.dhcpRange !== undefined && isIpv4(address) && ipInRange(address, this.dhcpRange.start, this.dhcpRange.end);
+  }
+
+  /** Every device with an address on this network, sorted by IP address then path. */
+  public get endpoints(): INetworkEndpoint[] {
+    return this.node.root.node
+      .findAll()
+      .filter(isNetworkEndpoint)
+      .sort((a, b) => endpointOrder(a, b));
+  }
+
+  private validateOwnSettings(): string[] {
+    const errors: string[] = [];
+    if (!isUsableHostAddress(this.cidr, this.gateway)) {
+      errors.push(problem(`gateway ${this.gateway} is not a usable address of ${this.cidr}`, `set gateway to the router's address inside ${this.cidr}`));
+    }
+    const range = this.dhcpRange;
+    if (range) {
+      for (const [label, address] of [['start', range.start], ['end', range.end]] as const) {
+        if (!isUsableHostAddress(this.cidr, address)) {
+          errors.push(problem(`DHCP range ${label} ${address} is not a usable address of ${this.cidr}`, `choose a dhcpRange inside ${this.cidr}`));
+        }
+      }
+      if (isIpv4(range.start) && isIpv4(range.end) && ipv4ToInt(range.start) > ipv4ToInt(range.end)) {
+        errors.push(problem(`DHCP range starts at ${range.start}, after its end ${range.end}`, 'swap start and end'));
+      }
+      if (isIpv4(range.start) && isIpv4(range.end) && this.inDynamicRange(this.gateway)) {
+        errors.push(problem(`the DHCP range ${range.start}–${range.end} contains the gateway ${this.gateway}`, 'move the range so that it excludes the gateway'));
+      }
+    }
+    for (const server of this.explicitDnsServers ?? []) {
+      if (!isIpv4(server)) {
+        errors.push(problem(`DNS server "${server}" is not an IPv4 address`, 'give dnsServers as IPv4 addresses'));
+      }
+    }
+    return errors;
+  }
+
+  /** The address problems of one endpoint; all endpoints are indexed once per validation run. */
+  public problemsOf(endpoint: INetworkEndpoint): string[] {
+    const all = perValidationRun(this, `${this.node.path}:endpoints`, () => checkEndpoints(this, this.endpoints));
+    return all.get(endpoint) ?? [];
+  }
+}
+
+/**
+ * The address problems of a set of endpoints on a network, by endpoint: an address that is not
+ * IPv4, outside the network, inside the dynamic pool or the gateway's; an IP, MAC or host name
+ * used twice (reported on every endpoint after the first, naming the first).
+ */
+export function checkEndpoints(network: Network, endpoints: readonly INetworkEndpoint[]): Map<INetworkEndpoint, string[]> {
+  const problems = new Map<INetworkEndpoint, string[]>();
+  const report = (e: INetworkEndpoint, message: string) => problems.set(e, [...(problems.get(e) ?? []), message]);
+  const firstByIp = new Map<string, INetworkEndpoint>();
+  const firstByMac = new Map<string, INetworkEndpoint>();
+  const firstByName = new Map<string, INetworkEndpoint>();
+  const claim = (index: Map<string, INetworkEndpoint>, key: string, e: INetworkEndpoint, what: string, fix: string) => {
+    const first = index.get(key);
+    if (first) {
+      report(e, problem(`${what} ${key} is already used by ${displayPath(first)}`, fix));
+    } else {
+      index.set(key, e);
+    }
+  };
+  for (const e of endpoints) {
+    if (!isIpv4(e.ipAddress)) {
+      report(e, problem(`IP address "${e.ipAddress}" is not an IPv4 address`, 'give a dotted-quad address such as 192.168.178.20'));
+      continue;
+    }
+    if (!isUsableHostAddress(network.cidr, e.ipAddress)) {
+      report(e, problem(`IP address ${e.ipAddress} is outside the usable addresses of the network ${network.cidr}`, `give it an address inside ${network.cidr}`));
+    } else if (network.inDynamicRange(e.ipAddress) && !network.allowStaticAddressesInDhcpRange) {
+      const r = network.dhcpRange!;
+      report(
+        e,
+        problem(
+          `static IP address ${e.ipAddress} is inside the dynamic DHCP range ${r.start}–${r.end}`,
+          'choose an address outside the range or shrink the range (or, with a DHCP server that reserves leased addresses such as dnsmasq, set allowStaticAddressesInDhcpRange)',
+        ),
+      );
+    }
+    if (e.ipAddress === network.gateway) {
+      report(e, problem(`IP address ${e.ipAddress} is the gateway's`, 'give the device an address of its own'));
+    }
+    claim(firstByIp, e.ipAddress, e, 'IP address', 'give each device its own address');
+    if (e.macAddress !== undefined) {
+      claim(firstByMac, e.macAddress, e, 'MAC address', 'give each device its own MAC address (or leave it out on a VM to have one derived)');
+    }
+    claim(firstByName, e.endpointName, e, 'host name', 'give each device its own name');
+  }
+  return problems;
+}
+
+function endpointOrder(a: INetworkEndpoint, b: INetworkEndpoint): number {
+  const byIp = isIpv4(a.ipAddress) && isIpv4(b.ipAddress) ? compareIpv4(a.ipAddress, b.ipAddress) : 0;
+  return byIp !== 0 ? byIp : a.node.path < b.node.path ? -1 : a.node.path > b.node.path ? 1 : 0;
+}
+
+function firstHostAddress(cidr: string): string {
+  const { network } = parseIpv4Cidr(cidr);
+  const n = ipv4ToInt(network) + 1;
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}

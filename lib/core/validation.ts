@@ -1,0 +1,148 @@
+/**
+ * How the lab reports what is wrong: every construct registers its checks with
+ * `node.addValidation`, warnings go through {@link Annotations}, and {@link validateLab} runs them
+ * all and returns every finding of the tree at once, sorted by construct path.
+ */
+import { IConstruct } from 'constructs';
+
+/** How serious a finding is. */
+export enum Severity {
+  /** Synthesis stops; nothing is written. */
+  ERROR = 'error',
+  /** Reported; fatal only in strict mode. */
+  WARNING = 'warning',
+}
+
+/** One thing the validation found. */
+export interface Finding {
+  /** The construct path (`homelab/maxdata/tank/special`). */
+  readonly path: string;
+  /** What is wrong and how to fix it. */
+  readonly message: string;
+  readonly severity: Severity;
+}
+
+/**
+ * A validation message in the house format: what is wrong, then the fix.
+ * `problem("special vdev has 1 disk", "give it two disks")` →
+ * `special vdev has 1 disk. Fix: give it two disks.`
+ */
+export function problem(what: string, fix: string): string {
+  const trimmed = (s: string) => s.trim().replace(/[.\s]+$/, '');
+  return `${trimmed(what)}. Fix: ${trimmed(fix)}.`;
+}
+
+const WARNING_METADATA = 'homelab-cdk:warning';
+
+/** Warnings attached to constructs, in the manner of the AWS CDK's `Annotations`. */
+export class Annotations {
+  /** The annotations of one construct. */
+  public static of(scope: IConstruct): Annotations {
+    return new Annotations(scope);
+  }
+
+  private constructor(private readonly scope: IConstruct) {}
+
+  /**
+   * Adds a warning. May be called from a validation function: warnings are collected after every
+   * validation has run. The same message on the same construct is reported once.
+   */
+  public addWarning(message: string): void {
+    const exists = this.scope.node.metadata.some((m) => m.type === WARNING_METADATA && m.data === message);
+    if (!exists) {
+      this.scope.node.addMetadata(WARNING_METADATA, message, { stackTrace: false });
+    }
+  }
+
+  /** The warnings added so far. */
+  public get warnings(): string[] {
+    return this.scope.node.metadata.filter((m) => m.type === WARNING_METADATA).map((m) => String(m.data));
+  }
+}
+
+/** Options of {@link validateLab}. */
+export interface ValidateOptions {
+  /**
+   * Treat warnings as errors.
+   * @default false
+   */
+  readonly strict?: boolean;
+}
+
+/** The result of validating a tree. */
+export interface ValidationReport {
+  readonly errors: readonly Finding[];
+  readonly warnings: readonly Finding[];
+}
+
+/**
+ * Runs every validation of every construct under `root` (the root included) and returns all
+ * findings, errors first, each group sorted by path then message. In strict mode the warnings
+ * are errors too.
+ */
+export function validateLab(root: IConstruct, options: ValidateOptions = {}): ValidationReport {
+  const errors: Finding[] = [];
+  const warnings: Finding[] = [];
+  const constructs = root.node.findAll();
+  const holder = root as unknown as Record<symbol, Map<string, unknown> | undefined>;
+  holder[RUN_CACHE] = new Map();
+  try {
+    for (const c of constructs) {
+      for (const message of c.node.validate()) {
+        errors.push({ path: displayPath(c), message, severity: Severity.ERROR });
+      }
+    }
+  } finally {
+    delete holder[RUN_CACHE];
+  }
+  for (const c of constructs) {
+    for (const message of Annotations.of(c).warnings) {
+      const finding = { path: displayPath(c), message, severity: options.strict ? Severity.ERROR : Severity.WARNING };
+      (options.strict ? errors : warnings).push(finding);
+    }
+  }
+  return { errors: sortFindings(errors), warnings: sortFindings(warnings) };
+}
+
+const RUN_CACHE = Symbol.for('homelab-cdk.validationRunCache');
+
+/**
+ * Computes a value once per {@link validateLab} run and shares it between the validations of
+ * that run (an index of every address of the lab, say), so that checks over the whole tree stay
+ * linear. Outside a run it computes afresh on every call.
+ */
+export function perValidationRun<T>(scope: IConstruct, key: string, compute: () => T): T {
+  const cache = (scope.node.root as unknown as Record<symbol, Map<string, unknown> | undefined>)[RUN_CACHE];
+  if (!cache) {
+    return compute();
+  }
+  if (!cache.has(key)) {
+    cache.set(key, compute());
+  }
+  return cache.get(key) as T;
+}
+
+/** One line per finding: `path: message`. */
+export function formatFinding(finding: Finding): string {
+  return `${finding.path}: ${finding.message}`;
+}
+
+/** Thrown when a lab has validation errors; carries all of them. */
+export class ValidationError extends Error {
+  public constructor(public readonly report: ValidationReport) {
+    super(
+      `${report.errors.length} validation error(s); nothing was written:\n` +
+        report.errors.map((f) => '  ' + formatFinding(f)).join('\n'),
+    );
+    this.name = 'ValidationError';
+  }
+}
+
+/** The path shown to users: the construct path, or the root's id for the root itself. */
+export function displayPath(c: IConstruct): string {
+  return c.node.path || c.node.id || '<root>';
+}
+
+function sortFindings(findings: Finding[]): Finding[] {
+  return [...findings].sort((a, b) => (a.path === b.path ? a.message.localeCompare(b.message) : a.path < b.path ? -1 : 1));
+}

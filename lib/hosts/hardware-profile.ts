@@ -1,0 +1,181 @@
+/**
+ * What a host runs on. A profile gives the host its default system (x86_64 or aarch64), the
+ * name of its first network interface, and whether it is a virtual machine (whose MAC address
+ * the library may derive); the Nix projection turns it into the host's hardware module.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The Nix system of a host. */
+export enum NixSystem {
+  X86_64_LINUX = 'x86_64-linux',
+  AARCH64_LINUX = 'aarch64-linux',
+}
+
+/** Which kind of profile. */
+export enum HardwareKind {
+  /** The host's own hardware-configuration.nix (from `nixos-generate-config`). */
+  FILE = 'file',
+  /** A QEMU/KVM guest, such as a Proxmox VM. */
+  QEMU_GUEST = 'qemu-guest',
+  /** A Raspberry Pi 4. */
+  RASPBERRY_PI_4 = 'raspberry-pi-4',
+  /** A physical x86_64 machine described by its CPU vendor and boot loader. */
+  BARE_METAL = 'bare-metal',
+}
+
+/** A file system to mount. */
+export interface FileSystemProps {
+  /** The device, by label, UUID or id (`/dev/disk/by-label/nixos`). */
+  readonly device: string;
+  /** The file system type (`ext4`, `vfat`, `zfs`, …). */
+  readonly fsType: string;
+}
+
+/** Props of {@link HardwareProfile.qemuGuest}. */
+export interface QemuGuestProps {
+  /**
+   * The root file system.
+   * @default - ext4 on the disk labelled "nixos"
+   */
+  readonly rootFileSystem?: FileSystemProps;
+  /**
+   * The disk GRUB installs to (the guest boots with SeaBIOS).
+   * @default "/dev/sda"
+   */
+  readonly bootDisk?: string;
+  /**
+   * Name of the first network interface in the guest.
+   * @default "ens18" (the first virtio NIC of a Proxmox VM)
+   */
+  readonly interfaceName?: string;
+}
+
+/** Props of {@link HardwareProfile.bareMetal}. */
+export interface BareMetalProps {
+  /** The CPU vendor, for microcode updates and the KVM module. */
+  readonly cpuVendor: 'intel' | 'amd';
+  /**
+   * The boot loader: systemd-boot (UEFI) or GRUB (legacy BIOS).
+   * @default "systemd-boot"
+   */
+  readonly bootLoader?: 'systemd-boot' | 'grub';
+  /**
+   * The disk GRUB installs to, with `bootLoader: "grub"`. Use a `/dev/disk/by-id/` path.
+   * @default - required for GRUB
+   */
+  readonly grubDevice?: string;
+  /**
+   * Kernel modules the initrd needs to reach the root file system.
+   * @default ["nvme", "xhci_pci", "ahci", "usbhid", "sd_mod"]
+   */
+  readonly initrdModules?: string[];
+  /**
+   * The root file system, or `false` when another part of the model declares it (a ZFS root
+   * pool, say).
+   * @default - ext4 on the disk labelled "nixos"
+   */
+  readonly rootFileSystem?: FileSystemProps | false;
+  /**
+   * The EFI system partition, with systemd-boot; `false` when declared elsewhere.
+   * @default - vfat on the partition labelled "boot", mounted at /boot
+   */
+  readonly bootFileSystem?: FileSystemProps | false;
+  /**
+   * Name of the network interface that carries the lab network.
+   * @default - none: required only when the host's address is configured statically
+   */
+  readonly interfaceName?: string;
+}
+
+/** Props of {@link HardwareProfile.raspberryPi4}. */
+export interface RaspberryPi4Props {
+  /**
+   * Name of the Ethernet interface.
+   * @default "end0" (the name current NixOS kernels give the Pi 4's on-board Ethernet)
+   */
+  readonly interfaceName?: string;
+}
+
+/** Where a host runs. Construct with one of the static factories. */
+export class HardwareProfile {
+  /**
+   * The host's own `hardware-configuration.nix`, as `nixos-generate-config` wrote it. The file is
+   * copied into the flake at synthesis, so the flake stays self-contained.
+   * @param file path of the file, relative to the working directory or absolute
+   * @param system the host's system
+   */
+  public static fromFile(file: string, options: { system?: NixSystem; interfaceName?: string } = {}): HardwareProfile {
+    return new HardwareProfile(HardwareKind.FILE, options.system ?? NixSystem.X86_64_LINUX, false, options.interfaceName, {
+      file: path.resolve(file),
+    });
+  }
+
+  /** A QEMU/KVM guest (a Proxmox VM): virtio drivers, the QEMU guest agent, GRUB on the first disk. */
+  public static qemuGuest(props: QemuGuestProps = {}): HardwareProfile {
+    return new HardwareProfile(HardwareKind.QEMU_GUEST, NixSystem.X86_64_LINUX, true, props.interfaceName ?? 'ens18', {
+      rootFileSystem: props.rootFileSystem ?? { device: '/dev/disk/by-label/nixos', fsType: 'ext4' },
+      bootDisk: props.bootDisk ?? '/dev/sda',
+    });
+  }
+
+  /** A Raspberry Pi 4 (aarch64), booting from its SD card with the generic extlinux loader. */
+  public static raspberryPi4(props: RaspberryPi4Props = {}): HardwareProfile {
+    return new HardwareProfile(HardwareKind.RASPBERRY_PI_4, NixSystem.AARCH64_LINUX, false, props.interfaceName ?? 'end0', {
+      rootFileSystem: { device: '/dev/disk/by-label/NIXOS_SD', fsType: 'ext4' },
+    });
+  }
+
+  /** A physical x86_64 machine. */
+  public static bareMetal(props: BareMetalProps): HardwareProfile {
+    const bootLoader = props.bootLoader ?? 'systemd-boot';
+    if (bootLoader === 'grub' && !props.grubDevice) {
+      throw new Error('a bare-metal profile with bootLoader "grub" needs grubDevice (a /dev/disk/by-id/ path)');
+    }
+    return new HardwareProfile(HardwareKind.BARE_METAL, NixSystem.X86_64_LINUX, false, props.interfaceName, {
+      cpuVendor: props.cpuVendor,
+      bootLoader,
+      grubDevice: props.grubDevice,
+      initrdModules: props.initrdModules ?? ['nvme', 'xhci_pci', 'ahci', 'usbhid', 'sd_mod'],
+      rootFileSystem: props.rootFileSystem === false ? undefined : (props.rootFileSystem ?? { device: '/dev/disk/by-label/nixos', fsType: 'ext4' }),
+      bootFileSystem:
+        props.bootFileSystem === false || bootLoader === 'grub'
+          ? undefined
+          : (props.bootFileSystem ?? { device: '/dev/disk/by-label/boot', fsType: 'vfat' }),
+    });
+  }
+
+  private constructor(
+    /** The kind of profile. */
+    public readonly kind: HardwareKind,
+    /** The host's Nix system. */
+    public readonly system: NixSystem,
+    /** Is the host a virtual machine? */
+    public readonly isVirtualMachine: boolean,
+    /** The first network interface's name, when the profile knows it. */
+    public readonly interfaceName: string | undefined,
+    /** Details of the kind, read by the Nix projection. */
+    public readonly details: HardwareDetails,
+  ) {}
+
+  /** Problems with the profile (a missing hardware file), for the host's validation. */
+  public problems(): string[] {
+    const file = this.details.file;
+    if (file !== undefined && !fs.existsSync(file)) {
+      return [`hardware file ${file} does not exist`];
+    }
+    return [];
+  }
+}
+
+/** What a profile's kind needs to render; each field is set by the kinds that use it. */
+export interface HardwareDetails {
+  readonly file?: string;
+  readonly rootFileSystem?: FileSystemProps;
+  readonly bootFileSystem?: FileSystemProps;
+  readonly bootDisk?: string;
+  readonly cpuVendor?: 'intel' | 'amd';
+  readonly bootLoader?: 'systemd-boot' | 'grub';
+  readonly grubDevice?: string;
+  readonly initrdModules?: string[];
+}

@@ -1,0 +1,34 @@
+/**
+ * homelab-cdk: a homelab described once as a typed construct tree, synthesized into a NixOS
+ * flake, Terraform JSON for its Proxmox VMs and Kubernetes manifests for its cluster.
+ */
+// core: the lab, its network, validation, secrets, output
+export * from './core/addressing';
+export * from './core/homelab';
+export * from './core/names';
+export * from './core/network';
+export * from './core/network-endpoint';
+export * from './core/output-file';
+export * from './core/output-writer';
+export * from './core/ports';
+export * from './core/secret';
+export * from './core/validation';
+
+// hosts
+export * from './hosts/hardware-profile';
+export * from './hosts/host';
+export * from './hosts/ssh-public-key';
+export * from './hosts/user';
+
+// projections
+export * from './nix/nix-flake';
+export * from './nix/nix-projection';
+export * from './nix/nix-value';
+export * from './nix/renderers';
+export { renderTemplate, shellQuote } from './nix/templates';
+
+// synthesis
+export * from './synth/app-loader';
+export * from './synth/cli';
+export * from './synth/projections';
+export * from './synth/synthesize';

@@ -1,0 +1,197 @@
+import { Homelab } from '../core/homelab';
+import { OutputFile } from '../core/output-file';
+import type { Host } from '../hosts/host';
+import { NixAttrs, NixExpr } from './nix-value';
+import { renderTemplate } from './templates';
+
+/** An input of the generated flake. */
+export interface FlakeInput {
+  /** The input's name (`home-manager`). */
+  readonly name: string;
+  /** The default URL; the lab's `nixos.inputUrls` may replace it. */
+  readonly url: string;
+  /**
+   * Make the input use the flake's nixpkgs (`inputs.nixpkgs.follows = "nixpkgs"`).
+   * @default true
+   */
+  readonly followsNixpkgs?: boolean;
+}
+
+interface HostParts {
+  readonly host: Host;
+  readonly imports: NixExpr[];
+  readonly flakeModules: NixExpr[];
+  configuration?: NixAttrs;
+}
+
+/**
+ * The flake being rendered: renderers add inputs, per-host modules, shared modules and scripts;
+ * {@link files} then writes `flake.nix` and each host's `configuration.nix`, which imports every
+ * module added for the host.
+ */
+export class NixFlake {
+  private readonly inputs = new Map<string, FlakeInput>();
+  private readonly hosts = new Map<string, HostParts>();
+  private readonly outputFiles = new Map<string, OutputFile>();
+
+  public constructor(public readonly lab: Homelab) {
+    this.addInput({ name: 'nixpkgs', url: `github:NixOS/nixpkgs/nixos-${lab.nixosRelease}`, followsNixpkgs: false });
+  }
+
+  /** Adds a flake input; adding the same input twice is fine, with another URL an error. */
+  public addInput(input: FlakeInput): void {
+    const existing = this.inputs.get(input.name);
+    if (existing && existing.url !== input.url) {
+      throw new Error(`flake input ${input.name} added with two URLs: ${existing.url} and ${input.url}`);
+    }
+    this.inputs.set(input.name, input);
+  }
+
+  /** Writes `hosts/<host>/<name>.nix` and imports it into the host's configuration. */
+  public addHostModule(host: Host, name: string, content: string): void {
+    assertFileName(name);
+    this.addFile(`hosts/${host.hostName}/${name}.nix`, content);
+    this.partsOf(host).imports.push(NixExpr.path(`./${name}.nix`));
+  }
+
+  /** Imports a shared module (see {@link addSharedModule}) into a host's configuration. */
+  public importSharedModule(host: Host, name: string): void {
+    assertFileName(name);
+    const expr = NixExpr.path(`../../modules/${name}.nix`);
+    const imports = this.partsOf(host).imports;
+    if (!imports.some((e) => e.code === expr.code)) {
+      imports.push(expr);
+    }
+  }
+
+  /** Writes `modules/<name>.nix`, a module several hosts import. */
+  public addSharedModule(name: string, content: string): void {
+    assertFileName(name);
+    this.addFile(`modules/${name}.nix`, content);
+  }
+
+  /** Adds a flake input's NixOS module (`inputs.<input>.nixosModules.<module>`) to a host. */
+  public addHostFlakeModule(host: Host, input: string, module: string): void {
+    if (!this.inputs.has(input)) {
+      throw new Error(`flake module ${input}.nixosModules.${module}: add the input ${input} first`);
+    }
+    const expr = NixExpr.select(`inputs.${input}.nixosModules`, module);
+    const modules = this.partsOf(host).flakeModules;
+    if (!modules.some((e) => e.code === expr.code)) {
+      modules.push(expr);
+    }
+  }
+
+  /** Sets the settings of the host's `configuration.nix` itself (its identity, users, SSH…). */
+  public setHostConfiguration(host: Host, settings: NixAttrs): void {
+    this.partsOf(host).configuration = settings;
+  }
+
+  /** Adds a file at a path relative to the flake's root. The same content twice is fine. */
+  public addFile(path: string, content: string, options: { executable?: boolean } = {}): void {
+    const existing = this.outputFiles.get(path);
+    if (existing && existing.content !== content) {
+      throw new Error(`two different files were rendered for ${path}`);
+    }
+    this.outputFiles.set(path, { path, content, executable: options.executable ?? false });
+  }
+
+  /** Is an input declared? */
+  public hasInput(name: string): boolean {
+    return this.inputs.has(name);
+  }
+
+  /** Every file of the flake, `flake.nix` and the hosts' `configuration.nix` included, by path. */
+  public files(): OutputFile[] {
+    const unknownOverrides = Object.keys(this.lab.flakeInputUrls).filter((name) => !this.inputs.has(name));
+    if (unknownOverrides.length > 0) {
+      throw new Error(
+        `${this.lab.node.path}: nixos.inputUrls names ${unknownOverrides.join(', ')}, which the flake does not use. ` +
+          `Fix: override only ${[...this.inputs.keys()].join(', ')}.`,
+      );
+    }
+    const files = new Map(this.outputFiles);
+    for (const parts of this.hosts.values()) {
+      const file = `hosts/${parts.host.hostName}/configuration.nix`;
+      files.set(file, { path: file, content: this.renderConfiguration(parts) });
+    }
+    files.set('flake.nix', { path: 'flake.nix', content: this.renderFlake() });
+    return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  private renderFlake(): string {
+    const inputs: Record<string, NixAttrs> = {};
+    for (const input of [...this.inputs.values()].sort(byName)) {
+      inputs[input.name] = {
+        url: this.lab.flakeInputUrls[input.name] ?? input.url,
+        inputs: input.followsNixpkgs === false ? undefined : { nixpkgs: { follows: 'nixpkgs' } },
+      };
+    }
+    const configurations: Record<string, NixExpr> = {};
+    for (const parts of [...this.hosts.values()].sort((a, b) => (a.host.hostName < b.host.hostName ? -1 : 1))) {
+      configurations[parts.host.hostName] = NixExpr.call('nixpkgs.lib.nixosSystem', {
+        system: parts.host.system,
+        specialArgs: { inputs: NixExpr.ref('inputs') },
+        modules: [...parts.flakeModules, NixExpr.path(`./hosts/${parts.host.hostName}/configuration.nix`)],
+      });
+    }
+    return renderTemplate('flake.nix.hbs', {
+      header: generatedHeader(this.lab),
+      description: `${this.lab.name}: NixOS hosts synthesized by homelab-cdk`,
+      inputs,
+      configurations,
+    });
+  }
+
+  private renderConfiguration(parts: HostParts): string {
+    const host = parts.host;
+    return renderTemplate('host/configuration.nix.hbs', {
+      header: generatedHeader(this.lab, host.node.path),
+      summary: hostSummary(host),
+      imports: parts.imports,
+      settings: parts.configuration ?? {},
+    });
+  }
+
+  private partsOf(host: Host): HostParts {
+    let parts = this.hosts.get(host.hostName);
+    if (!parts) {
+      parts = { host, imports: [], flakeModules: [] };
+      this.hosts.set(host.hostName, parts);
+    }
+    return parts;
+  }
+}
+
+/**
+ * The first comment of every generated file: what made it, and that it is not to be edited.
+ * @param source the construct path (and aspect) the file comes from; the whole lab when omitted
+ */
+export function generatedHeader(lab: Homelab, source?: string): string {
+  const from = source ? `${source} (lab "${lab.name}")` : `the lab "${lab.name}"`;
+  return `Generated by homelab-cdk from ${from}. Do not edit: change the model and run \`homelab synth\`.`;
+}
+
+/**
+ * A NixOS module that is only settings: the generated header, then the attribute set. Most
+ * per-host modules are this; templates are for files with a shape of their own.
+ */
+export function renderSettingsModule(lab: Homelab, source: string, settings: NixAttrs): string {
+  return renderTemplate('module.nix.hbs', { header: generatedHeader(lab, source), settings });
+}
+
+/** One line about a host: its role, system and address. */
+export function hostSummary(host: Host): string {
+  const role = host.description ? `${host.description}; ` : '';
+  return `${host.hostName}: ${role}${host.system}, ${host.ipAddress}${host.macAddress ? ` (${host.macAddress})` : ''}`;
+}
+
+function assertFileName(name: string): void {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {
+    throw new Error(`module name "${name}" must be lower-case letters, digits and "-"`);
+  }
+}
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}

@@ -1,0 +1,23 @@
+/**
+ * The parts of the Nix projection, in order. Each adds to the flake what one part of the model
+ * needs; a feature of the library adds its renderer here.
+ */
+import { Homelab } from '../../core/homelab';
+import { NixFlake } from '../nix-flake';
+import { renderEscapeHatches } from './escape-hatches';
+import { renderHardware } from './hardware';
+import { renderHomeProfiles } from './home';
+import { renderHostConfigurations } from './host-configuration';
+import { renderRebuildScript } from './rebuild-script';
+
+/** A part of the Nix projection. */
+export type NixRenderer = (lab: Homelab, flake: NixFlake) => void;
+
+/** Every renderer of the Nix projection; escape hatches last. */
+export const NIX_RENDERERS: readonly NixRenderer[] = [
+  renderHostConfigurations,
+  renderHardware,
+  renderHomeProfiles,
+  renderRebuildScript,
+  renderEscapeHatches,
+];

@@ -1,0 +1,110 @@
+/**
+ * The `homelab` command line: `homelab synth` validates the lab, renders every projection and
+ * writes `dist/`; `homelab validate` only validates.
+ */
+import * as path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { formatFinding, ValidationError, ValidationReport } from '../core/validation';
+import { loadLab } from './app-loader';
+import { PROJECTIONS } from './projections';
+import { synthesize } from './synthesize';
+import { validateLab } from '../core/validation';
+
+/** Where the CLI writes. */
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+/** The default app file, relative to the working directory. */
+export const DEFAULT_APP = 'apps/main.ts';
+
+const processIo: CliIo = {
+  out: (t) => process.stdout.write(t + '\n'),
+  err: (t) => process.stderr.write(t + '\n'),
+};
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and returns the exit code:
+ * 0 success, 1 validation or synthesis errors, 2 usage errors.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('homelab')
+    .description('Synthesize a homelab described with homelab-cdk: NixOS flake, Terraform JSON, Kubernetes manifests.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  const appOption = () => new Option('-a, --app <file>', 'the app file that exports the lab').default(process.env.HOMELAB_APP ?? DEFAULT_APP);
+  const strictOption = () => new Option('--strict', 'treat warnings as errors').default(false);
+
+  program
+    .command('synth')
+    .description('validate the lab and write every output into the output folder')
+    .addOption(appOption())
+    .option('-o, --out <dir>', 'the output folder', 'dist')
+    .addOption(strictOption())
+    .addOption(new Option('--only <projections...>', 'run only these projections').choices(PROJECTIONS.map((p) => p.name)))
+    .option('-q, --quiet', 'print errors only', false)
+    .action((opts: { app: string; out: string; strict: boolean; only?: string[]; quiet: boolean }) => {
+      const lab = loadLab(opts.app);
+      const started = process.hrtime.bigint();
+      const result = synthesize(lab, { outdir: opts.out, strict: opts.strict, only: opts.only });
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (!opts.quiet) {
+        printWarnings(result.report, io);
+        const rel = path.relative(process.cwd(), result.outdir) || '.';
+        const { added, changed, unchanged, removed } = result.plan;
+        io.out(
+          `${lab.name}: ${result.files.length} files in ${rel}/ (${added.length} added, ${changed.length} changed, ` +
+            `${unchanged.length} unchanged, ${removed.length} removed) in ${ms.toFixed(0)} ms`,
+        );
+      }
+    });
+
+  program
+    .command('validate')
+    .description('validate the lab and print every finding; write nothing')
+    .addOption(appOption())
+    .addOption(strictOption())
+    .action((opts: { app: string; strict: boolean }) => {
+      const lab = loadLab(opts.app);
+      const report = validateLab(lab, { strict: opts.strict });
+      if (report.errors.length > 0) {
+        throw new ValidationError(report);
+      }
+      printWarnings(report, io);
+      io.out(`${lab.name}: valid (${report.warnings.length} warning(s))`);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    exitCode = handleError(e, io);
+  }
+  return exitCode;
+}
+
+function printWarnings(report: ValidationReport, io: CliIo): void {
+  for (const w of report.warnings) {
+    io.err(`warning ${formatFinding(w)}`);
+  }
+}
+
+function handleError(e: unknown, io: CliIo): number {
+  if (e instanceof CommanderError || (e as { code?: string })?.code?.startsWith?.('commander.')) {
+    const err = e as CommanderError;
+    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
+  }
+  if (e instanceof ValidationError || (e as Error)?.name === 'ValidationError') {
+    const report = (e as ValidationError).report;
+    for (const f of report.errors) {
+      io.err(`error ${formatFinding(f)}`);
+    }
+    printWarnings(report, io);
+    io.err(`${report.errors.length} error(s); nothing was written.`);
+    return 1;
+  }
+  io.err(`homelab: ${(e as Error)?.message ?? String(e)}`);
+  return 1;
+}

@@ -1,0 +1,22 @@
+/**
+ * The projections of the model: each renders the lab in one format, into its own folder of the
+ * output. They are independent; `homelab synth` runs them all, in-process, from one tree.
+ */
+import { Homelab } from '../core/homelab';
+import { OutputFile } from '../core/output-file';
+import { renderNixFlake } from '../nix/nix-projection';
+
+/** One output format. */
+export interface Projection {
+  /** The projection's name, also its folder in the output (`nix` → `dist/nix`). */
+  readonly name: string;
+  /** What it is, for help texts. */
+  readonly description: string;
+  /** Renders the lab in memory; paths are relative to the projection's folder. */
+  render(lab: Homelab): OutputFile[];
+}
+
+/** Every projection, in the order they run. */
+export const PROJECTIONS: readonly Projection[] = [
+  { name: 'nix', description: 'NixOS flake for every host', render: renderNixFlake },
+];

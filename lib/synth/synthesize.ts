@@ -1,0 +1,90 @@
+import * as path from 'node:path';
+import { Homelab } from '../core/homelab';
+import { OutputFile } from '../core/output-file';
+import { OutputPlan, planOutput, writeOutput } from '../core/output-writer';
+import { validateLab, ValidationError, ValidationReport } from '../core/validation';
+import { Projection, PROJECTIONS } from './projections';
+
+/** Options of {@link synthesize} and {@link renderLab}. */
+export interface SynthOptions {
+  /**
+   * The output folder.
+   * @default "dist"
+   */
+  readonly outdir?: string;
+  /**
+   * Treat warnings as errors.
+   * @default false
+   */
+  readonly strict?: boolean;
+  /**
+   * The projections to run, by name (`nix`, `terraform`, `k8s`).
+   * @default - all of them
+   */
+  readonly only?: readonly string[];
+}
+
+/** A lab rendered in memory. */
+export interface RenderedLab {
+  /** Validation findings (no errors: rendering happens only without them). */
+  readonly report: ValidationReport;
+  /** Every file, with paths relative to the output folder (`nix/flake.nix`). */
+  readonly files: readonly OutputFile[];
+  /** The projections that ran. */
+  readonly projections: readonly Projection[];
+}
+
+/** The result of {@link synthesize}. */
+export interface SynthResult extends RenderedLab {
+  /** The output folder, absolute. */
+  readonly outdir: string;
+  /** What changed on disk. */
+  readonly plan: OutputPlan;
+}
+
+/**
+ * Validates the whole lab, then renders every projection in memory. Throws a
+ * {@link ValidationError} with all errors when the lab has any; nothing is rendered then.
+ */
+export function renderLab(lab: Homelab, options: SynthOptions = {}): RenderedLab {
+  const projections = selectProjections(options.only);
+  const report = validateLab(lab, { strict: options.strict });
+  if (report.errors.length > 0) {
+    throw new ValidationError(report);
+  }
+  const files: OutputFile[] = [];
+  for (const projection of projections) {
+    for (const file of projection.render(lab)) {
+      files.push({ ...file, path: `${projection.name}/${file.path}` });
+    }
+  }
+  return { report, files, projections };
+}
+
+/** Validates, renders, and writes the output atomically. Nothing is written on any error. */
+export function synthesize(lab: Homelab, options: SynthOptions = {}): SynthResult {
+  return renderAndApply(lab, options, writeOutput);
+}
+
+/** What {@link synthesize} would change, without writing. */
+export function planSynth(lab: Homelab, options: SynthOptions = {}): SynthResult {
+  return renderAndApply(lab, options, planOutput);
+}
+
+function renderAndApply(lab: Homelab, options: SynthOptions, apply: typeof writeOutput): SynthResult {
+  const rendered = renderLab(lab, options);
+  const outdir = path.resolve(options.outdir ?? 'dist');
+  const plan = apply(outdir, rendered.files, { roots: rendered.projections.map((p) => p.name) });
+  return { ...rendered, outdir, plan };
+}
+
+function selectProjections(only: readonly string[] | undefined): Projection[] {
+  if (!only || only.length === 0) {
+    return [...PROJECTIONS];
+  }
+  const unknown = only.filter((name) => !PROJECTIONS.some((p) => p.name === name));
+  if (unknown.length > 0) {
+    throw new Error(`unknown projection ${unknown.join(', ')}; choose from ${PROJECTIONS.map((p) => p.name).join(', ')}`);
+  }
+  return PROJECTIONS.filter((p) => only.includes(p.name));
+}
