@@ -180,11 +180,25 @@ function nixNumber(value: number, where: string, asElement: boolean): string {
   if (!Number.isFinite(value)) {
     throw new Error(`cannot write ${value} as Nix${where}`);
   }
-  if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+  const beyondNixIntegers = Math.abs(value) >= 2 ** 63;
+  if (Number.isInteger(value) && !Number.isSafeInteger(value) && !beyondNixIntegers) {
     throw new Error(`${value} is outside the integers Nix and JavaScript share exactly${where}`);
   }
-  const text = String(value);
+  const text = Number.isSafeInteger(value) ? String(value) : nixFloat(value, where);
   return value < 0 && asElement ? `(${text})` : text;
+}
+
+/**
+ * A Nix float literal. Nix's lexer wants a digit and a point before any exponent (`1.0e-7`, not
+ * `1e-7`), and its strtod refuses subnormal numbers.
+ */
+function nixFloat(value: number, where: string): string {
+  if (Math.abs(value) < 2.2250738585072014e-308) {
+    throw new Error(`${value} is a subnormal number, which Nix cannot read${where}`);
+  }
+  const text = String(value);
+  const [mantissa, exponent] = text.split('e');
+  return exponent === undefined || mantissa.includes('.') ? text : `${mantissa}.0e${exponent}`;
 }
 
 function nixList(items: readonly unknown[], indent: number, path: readonly string[]): string {

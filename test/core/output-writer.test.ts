@@ -1,0 +1,88 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MANIFEST_FILE, OutputFile, planOutput, writeOutput } from '../../lib';
+import { readTree, tempDir } from '../support/labs';
+
+const files = (entries: Record<string, string>): OutputFile[] => Object.entries(entries).map(([p, content]) => ({ path: p, content }));
+
+describe('writeOutput', () => {
+  it('writes files and a manifest of what it wrote', () => {
+    const dir = tempDir();
+    const plan = writeOutput(dir, files({ 'nix/flake.nix': '{ }\n', 'nix/hosts/a/configuration.nix': '{ }\n' }));
+    expect(plan.added).toEqual(['nix/flake.nix', 'nix/hosts/a/configuration.nix']);
+    expect(readTree(dir)['nix/flake.nix']).toBe('{ }\n');
+    expect(JSON.parse(readTree(dir)[MANIFEST_FILE]).files).toEqual(['nix/flake.nix', 'nix/hosts/a/configuration.nix']);
+  });
+
+  it('does not rewrite files whose content did not change', () => {
+    const dir = tempDir();
+    writeOutput(dir, files({ 'nix/a.nix': 'a', 'nix/b.nix': 'b' }));
+    const target = path.join(dir, 'nix/a.nix');
+    const past = new Date('2020-01-01T00:00:00Z');
+    fs.utimesSync(target, past, past);
+    const plan = writeOutput(dir, files({ 'nix/a.nix': 'a', 'nix/b.nix': 'b2' }));
+    expect(plan).toMatchObject({ added: [], changed: ['nix/b.nix'], unchanged: ['nix/a.nix'], removed: [] });
+    expect(fs.statSync(target).mtime.getTime()).toBe(past.getTime());
+  });
+
+  it('removes files an earlier run wrote, and the folders they leave empty, but never files it did not write', () => {
+    const dir = tempDir();
+    writeOutput(dir, files({ 'nix/hosts/old/configuration.nix': 'old', 'nix/flake.nix': 'f' }));
+    fs.writeFileSync(path.join(dir, 'nix', 'NOTES.md'), 'mine');
+    const plan = writeOutput(dir, files({ 'nix/flake.nix': 'f' }));
+    expect(plan.removed).toEqual(['nix/hosts/old/configuration.nix']);
+    expect(fs.existsSync(path.join(dir, 'nix/hosts'))).toBe(false);
+    expect(readTree(dir)['nix/NOTES.md']).toBe('mine');
+  });
+
+  it('keeps the files of projections that did not run', () => {
+    const dir = tempDir();
+    writeOutput(dir, files({ 'nix/flake.nix': 'f', 'k8s/app.k8s.yaml': 'y' }));
+    writeOutput(dir, files({ 'nix/flake.nix': 'f2' }), { roots: ['nix'] });
+    expect(readTree(dir)['k8s/app.k8s.yaml']).toBe('y');
+    expect(JSON.parse(readTree(dir)[MANIFEST_FILE]).files).toEqual(['k8s/app.k8s.yaml', 'nix/flake.nix']);
+  });
+
+  it('leaves the earlier output exactly as it was when a write fails part-way', () => {
+    const dir = tempDir();
+    writeOutput(dir, files({ 'nix/a.nix': 'a1' }));
+    // A folder where the last file must go: staging fails after the other files were staged.
+    fs.mkdirSync(path.join(dir, 'nix/z.nix'));
+    const before = readTree(dir);
+    expect(() => writeOutput(dir, files({ 'nix/a.nix': 'a2', 'nix/new/b.nix': 'b', 'nix/z.nix': 'z2' }))).toThrow(/folder is in the way/);
+    expect(readTree(dir)).toEqual(before);
+    expect(before['nix/a.nix']).toBe('a1');
+    expect(fs.existsSync(path.join(dir, 'nix/new'))).toBe(false);
+    expect(fs.readdirSync(path.join(dir, 'nix')).filter((f) => f.includes('.homelab-staging-'))).toEqual([]);
+  });
+
+  it('refuses paths that leave the output folder', () => {
+    const dir = tempDir();
+    for (const bad of ['../escape.nix', '/etc/passwd', 'nix/../../x', 'nix/./a', 'nix//a', MANIFEST_FILE]) {
+      expect(() => writeOutput(dir, files({ [bad]: 'x' })), bad).toThrow(/refusing to write/);
+    }
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses to write through a symbolic link inside the output folder', () => {
+    const dir = tempDir();
+    const elsewhere = tempDir();
+    fs.symlinkSync(elsewhere, path.join(dir, 'nix'));
+    expect(() => writeOutput(dir, files({ 'nix/a.nix': 'a' }))).toThrow(/symbolic link/);
+    expect(fs.readdirSync(elsewhere)).toEqual([]);
+  });
+
+  it('marks scripts executable', () => {
+    const dir = tempDir();
+    writeOutput(dir, [{ path: 'nix/scripts/x.sh', content: '#!/bin/sh\n', executable: true }]);
+    expect(fs.statSync(path.join(dir, 'nix/scripts/x.sh')).mode & 0o777).toBe(0o755);
+  });
+
+  it('plans without writing', () => {
+    const dir = tempDir();
+    const plan = planOutput(dir, files({ 'nix/a.nix': 'a' }));
+    expect(plan.added).toEqual(['nix/a.nix']);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});

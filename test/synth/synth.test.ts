@@ -1,0 +1,129 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Homelab, loadLab, runCli, synthesize, ValidationError } from '../../lib';
+import { buildReferenceLab } from '../../apps/reference-lab';
+import { readTree, smallLab, tempDir, vmHost } from '../support/labs';
+
+const REPO = path.resolve(__dirname, '../..');
+
+/** Runs the CLI in-process and captures what it prints. */
+async function cli(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** A lab with three errors in three constructs. */
+function brokenLab(): Homelab {
+  const { lab } = smallLab();
+  vmHost(lab, 'a', '10.0.0.10');
+  vmHost(lab, 'b', '10.0.0.10');
+  vmHost(lab, 'c', '10.9.9.9', { hostName: 'C!' });
+  return lab;
+}
+
+describe('synthesize', () => {
+  it('writes byte-identical output for the same model, and rewrites nothing the second time', () => {
+    const dir = tempDir();
+    const first = synthesize(buildReferenceLab().lab, { outdir: dir });
+    const tree = readTree(dir);
+    const second = synthesize(buildReferenceLab().lab, { outdir: dir });
+    expect(readTree(dir)).toEqual(tree);
+    expect(second.plan.unchanged.length).toBe(first.files.length);
+    expect(second.plan.added.length + second.plan.changed.length + second.plan.removed.length).toBe(0);
+    expect(Object.keys(tree)).toContain('nix/flake.nix');
+  });
+
+  it('reports every error of a broken model at once and leaves the earlier output untouched', () => {
+    const dir = tempDir();
+    synthesize(buildReferenceLab().lab, { outdir: dir });
+    const before = readTree(dir);
+    let error: ValidationError | undefined;
+    try {
+      synthesize(brokenLab(), { outdir: dir });
+    } catch (e) {
+      error = e as ValidationError;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error!.report.errors.map((e) => e.path)).toEqual(['testlab/b', 'testlab/c', 'testlab/c']);
+    expect(readTree(dir)).toEqual(before);
+  });
+
+  it('removes the files of a host that left the lab', () => {
+    const dir = tempDir();
+    const { lab } = smallLab();
+    vmHost(lab, 'web', '10.0.0.10');
+    vmHost(lab, 'old', '10.0.0.11');
+    synthesize(lab, { outdir: dir });
+    const { lab: smaller } = smallLab();
+    vmHost(smaller, 'web', '10.0.0.10');
+    const result = synthesize(smaller, { outdir: dir });
+    expect(result.plan.removed).toEqual(expect.arrayContaining(['nix/hosts/old/configuration.nix', 'nix/hosts/old/hardware.nix']));
+    expect(fs.existsSync(path.join(dir, 'nix/hosts/old'))).toBe(false);
+  });
+});
+
+describe('the homelab CLI', () => {
+  it('synthesizes the reference lab from its TypeScript app', async () => {
+    const dir = tempDir();
+    const r = await cli(['synth', '--app', path.join(REPO, 'apps/main.ts'), '--out', dir]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^homelab: \d+ files in .* \(\d+ added, 0 changed, 0 unchanged, 0 removed\)/);
+    expect(fs.existsSync(path.join(dir, 'nix/hosts/pi-network/configuration.nix'))).toBe(true);
+  });
+
+  it('exits 1 with every error and writes nothing for a broken lab', async () => {
+    const appDir = tempDir();
+    const app = path.join(appDir, 'broken.ts');
+    fs.writeFileSync(
+      app,
+      `import { HardwareProfile, Homelab, Host } from ${JSON.stringify(path.join(REPO, 'lib'))};
+export default function () {
+  const lab = new Homelab({ name: 'broken', network: { cidr: '10.0.0.0/24' } });
+  new Host(lab, 'a', { hardware: HardwareProfile.qemuGuest(), ipAddress: '10.0.0.10' });
+  new Host(lab, 'b', { hardware: HardwareProfile.qemuGuest(), ipAddress: '10.0.0.10', hostId: 'xyz' });
+  return lab;
+}
+`,
+    );
+    const out = path.join(appDir, 'dist');
+    const r = await cli(['synth', '--app', app, '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('error broken/b: IP address 10.0.0.10 is already used by broken/a. Fix: give each device its own address.');
+    expect(r.err).toContain('error broken/b: hostId "xyz" is not eight lower-case hex digits.');
+    expect(r.err).toMatch(/2 error\(s\); nothing was written\./);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('validates without writing', async () => {
+    const r = await cli(['validate', '--app', path.join(REPO, 'apps/main.ts')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/homelab: valid/);
+  });
+
+  it('exits 2 on a usage error and 1 on a missing app', async () => {
+    expect((await cli(['synth', '--no-such-flag'])).code).toBe(2);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    const missing = await cli(['synth', '--app', '/nonexistent/app.ts']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/app file \/nonexistent\/app\.ts does not exist/);
+  });
+});
+
+describe('loadLab', () => {
+  it('accepts a default export, a "lab" export, or a function returning a lab; refuses anything else', () => {
+    const dir = tempDir();
+    const lib = JSON.stringify(path.join(REPO, 'lib'));
+    const write = (name: string, body: string) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, `const { Homelab } = require(${lib});\n${body}\n`);
+      return file;
+    };
+    expect(loadLab(write('a.ts', `module.exports = { lab: new Homelab({ name: 'a', network: { cidr: '10.0.0.0/24' } }) };`)).name).toBe('a');
+    expect(loadLab(write('b.ts', `exports.default = () => new Homelab({ name: 'b', network: { cidr: '10.0.0.0/24' } });`)).name).toBe('b');
+    expect(() => loadLab(write('c.ts', `module.exports = { something: 1 };`))).toThrow(/must export a Homelab/);
+  });
+});
