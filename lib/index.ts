@@ -4,6 +4,7 @@
  */
 // core: the lab, its network, validation, secrets, output
 export * from './core/addressing';
+export * from './core/dns';
 export * from './core/homelab';
 export * from './core/names';
 export * from './core/network';
@@ -12,6 +13,7 @@ export * from './core/output-file';
 export * from './core/output-writer';
 export * from './core/ports';
 export * from './core/secret';
+export * from './core/size';
 export * from './core/validation';
 
 // hosts

@@ -1,5 +1,5 @@
 /** The reference lab's machines and its admin user. */
-import { Addressing, HardwareProfile, Homelab, Host, User } from '../../lib';
+import { Addressing, HardwareProfile, Homelab, Host, Size, User } from '../../lib';
 
 /** The hosts of the reference lab. */
 export interface ReferenceHosts {
@@ -29,6 +29,9 @@ export function addHosts(lab: Homelab): ReferenceHosts {
     // The NIC's burned-in address (an example value: read yours with `ip link`).
     macAddress: 'a8:a1:59:3c:12:7e',
     addressing: Addressing.STATIC,
+    memory: Size.gibibytes(32),
+    // The lab's facts do not say; a common 8-core/16-thread desktop CPU.
+    cpuThreads: 16,
     packages: ['htop', 'git', 'vim', 'tmux', 'pciutils', 'smartmontools'],
   });
 
@@ -36,6 +39,9 @@ export function addHosts(lab: Homelab): ReferenceHosts {
     description: 'network anchor: DHCP, DNS, Wake-on-LAN',
     hardware: HardwareProfile.raspberryPi4(),
     ipAddress: '192.168.178.10',
+    // The lab's facts do not say; the 4 GB Pi 4 is the usual choice for a k3s agent.
+    memory: Size.gibibytes(4),
+    cpuThreads: 4,
     // Raspberry Pi Foundation OUI dc:a6:32 (an example value: read yours with `ip link`).
     macAddress: 'dc:a6:32:5b:0e:11',
     // The DHCP server cannot lease its own address.

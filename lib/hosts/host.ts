@@ -3,6 +3,7 @@ import { deriveHostId, deriveMac, isHostId, isMacAddress, isUnicastMac, normaliz
 import { Homelab } from '../core/homelab';
 import { isHostName, isLocaleName, isNixosRelease, isPackageName, isTimeZone } from '../core/names';
 import { Network } from '../core/network';
+import { Size } from '../core/size';
 import { INetworkEndpoint } from '../core/network-endpoint';
 import { HeldPort, isPortNumber, PortReservation, Protocol } from '../core/ports';
 import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
@@ -127,6 +128,16 @@ export interface HostProps {
    */
   readonly garbageCollection?: GarbageCollectionProps | false;
   /**
+   * The host's RAM: the budget that VMs and the ZFS ARC share.
+   * @default - unknown: checks that need it are skipped
+   */
+  readonly memory?: Size;
+  /**
+   * The host's CPU threads, for checks of VM cores against the host.
+   * @default - unknown: checks that need it are skipped
+   */
+  readonly cpuThreads?: number;
+  /**
    * A few words on the host's role, for summaries and the generated header.
    * @default - none
    */
@@ -186,6 +197,10 @@ export class Host extends Construct implements INetworkEndpoint {
   public readonly garbageCollection?: Required<GarbageCollectionProps>;
   /** Role description. */
   public readonly description?: string;
+  /** RAM, when known. */
+  public readonly memory?: Size;
+  /** CPU threads, when known. */
+  public readonly cpuThreads?: number;
 
   private readonly explicitMac?: string;
   private readonly explicitInterfaceName?: string;
@@ -213,6 +228,8 @@ export class Host extends Construct implements INetworkEndpoint {
     this.explicitUsers = props.users;
     this.packageNames = [...(props.packages ?? [])];
     this.description = props.description;
+    this.memory = props.memory;
+    this.cpuThreads = props.cpuThreads;
     this.ssh = {
       port: props.ssh?.port ?? 22,
       passwordAuthentication: props.ssh?.passwordAuthentication ?? false,
@@ -372,6 +389,12 @@ export class Host extends Construct implements INetworkEndpoint {
     }
     if (gc && !/^[A-Za-z0-9*:,./ -]+$/.test(gc.schedule)) {
       errors.push(problem(`garbage collection schedule "${gc.schedule}" is not a systemd calendar expression`, 'use e.g. "weekly" or "Sun 03:00"'));
+    }
+    if (this.cpuThreads !== undefined && (!Number.isInteger(this.cpuThreads) || this.cpuThreads < 1)) {
+      errors.push(problem(`cpuThreads is ${this.cpuThreads}`, 'give the number of CPU threads (nproc), a whole number of at least 1'));
+    }
+    if (this.memory !== undefined && this.memory.isZero()) {
+      errors.push(problem('memory is 0', 'give the host\'s RAM, e.g. Size.gibibytes(32)'));
     }
     if (this.ssh.passwordAuthentication) {
       Annotations.of(this).addWarning(problem('SSH password logins are enabled', 'use keys only unless you must (ssh.passwordAuthentication: false)'));
