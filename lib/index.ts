@@ -32,5 +32,6 @@ export { renderTemplate, shellQuote } from './nix/templates';
 // synthesis
 export * from './synth/app-loader';
 export * from './synth/cli';
+export * from './synth/diff';
 export * from './synth/projections';
 export * from './synth/synthesize';

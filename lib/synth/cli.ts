@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { formatFinding, ValidationError, ValidationReport } from '../core/validation';
 import { loadLab } from './app-loader';
+import { diffLab } from './diff';
 import { PROJECTIONS } from './projections';
 import { synthesize } from './synthesize';
 import { validateLab } from '../core/validation';
@@ -60,6 +61,29 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
             `${unchanged.length} unchanged, ${removed.length} removed) in ${ms.toFixed(0)} ms`,
         );
       }
+    });
+
+  program
+    .command('diff')
+    .description('show what the next synth would change in the output folder, as unified diffs; write nothing')
+    .addOption(appOption())
+    .option('-o, --out <dir>', 'the output folder to compare with', 'dist')
+    .addOption(strictOption())
+    .addOption(new Option('--only <projections...>', 'compare only these projections').choices(PROJECTIONS.map((p) => p.name)))
+    .option('--stat', 'list the changed files only', false)
+    .action((opts: { app: string; out: string; strict: boolean; only?: string[]; stat: boolean }) => {
+      const lab = loadLab(opts.app);
+      const { result, changes } = diffLab(lab, { outdir: opts.out, strict: opts.strict, only: opts.only });
+      printWarnings(result.report, io);
+      for (const change of changes) {
+        io.out(opts.stat ? `${change.kind.padEnd(8)} ${change.path}` : change.patch.trimEnd());
+      }
+      const count = (kind: string) => changes.filter((c) => c.kind === kind).length;
+      io.out(
+        changes.length === 0
+          ? `${lab.name}: no changes`
+          : `${lab.name}: ${count('added')} added, ${count('changed')} changed, ${count('removed')} removed (nothing written)`,
+      );
     });
 
   program

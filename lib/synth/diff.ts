@@ -1,0 +1,58 @@
+/**
+ * `homelab diff`: what the next `homelab synth` would change in the output folder, as unified
+ * diffs (the preview users know from `cdktf diff` and `pulumi preview`), writing nothing.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import { Homelab } from '../core/homelab';
+import { planSynth, SynthOptions, SynthResult } from './synthesize';
+
+/** One file's change. */
+export interface FileChange {
+  /** Path relative to the output folder. */
+  readonly path: string;
+  readonly kind: 'added' | 'changed' | 'removed';
+  /** The unified diff (`--- a/…`, `+++ b/…`, hunks). */
+  readonly patch: string;
+}
+
+/** The result of {@link diffLab}. */
+export interface LabDiff {
+  readonly result: SynthResult;
+  /** Changes sorted by path. */
+  readonly changes: readonly FileChange[];
+}
+
+/** Validates and renders the lab, and compares it with what is in the output folder. */
+export function diffLab(lab: Homelab, options: SynthOptions = {}): LabDiff {
+  const result = planSynth(lab, options);
+  const rendered = new Map(result.files.map((f) => [f.path, f.content]));
+  const read = (rel: string) => fs.readFileSync(path.join(result.outdir, rel), 'utf8');
+  const changes: FileChange[] = [];
+  for (const p of result.plan.added) {
+    changes.push({ path: p, kind: 'added', patch: patch(p, undefined, rendered.get(p)!) });
+  }
+  for (const p of result.plan.changed) {
+    changes.push({ path: p, kind: 'changed', patch: patch(p, read(p), rendered.get(p)!) });
+  }
+  for (const p of result.plan.removed) {
+    changes.push({ path: p, kind: 'removed', patch: patch(p, read(p), undefined) });
+  }
+  changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { result, changes };
+}
+
+function patch(file: string, before: string | undefined, after: string | undefined): string {
+  const text = createTwoFilesPatch(
+    before === undefined ? '/dev/null' : `a/${file}`,
+    after === undefined ? '/dev/null' : `b/${file}`,
+    before ?? '',
+    after ?? '',
+    undefined,
+    undefined,
+    { context: 3 },
+  );
+  // jsdiff starts with an "Index"-less "===" separator line; keep the git-style header only.
+  return text.replace(/^=+\n/, '');
+}
