@@ -56,8 +56,9 @@ export function hardwareSettings(profile: HardwareProfile): NixAttrs {
           enableRedistributableFirmware: true,
           'raspberry-pi': d.poePlusHat ? { '4': { 'poe-plus-hat': { enable: true } } } : undefined,
         },
-        // Spare the SD card: the journal lives in RAM (NixOS 26.05 still has this option; later
-        // releases rename it to services.journald.settings.Journal.Storage and keep the old name).
+        // Spare the SD card: the journal lives in RAM. (NixOS 26.05 has this option; later
+        // releases move it to services.journald.settings.Journal.Storage and keep this name as a
+        // renamed alias, while extraConfig is removed there: so this is the one to use.)
         services: d.volatileJournal ? { journald: { storage: 'volatile' } } : undefined,
       };
     case HardwareKind.BARE_METAL:
