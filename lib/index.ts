@@ -22,6 +22,12 @@ export * from './hosts/host';
 export * from './hosts/ssh-public-key';
 export * from './hosts/user';
 
+// network: DHCP and DNS, Wake-on-LAN
+export * from './network/dnsmasq';
+export * from './network/dnsmasq-lease';
+export * from './network/reachability-check';
+export * from './network/wake-on-lan';
+
 // projections
 export * from './nix/nix-flake';
 export * from './nix/nix-projection';

@@ -37,7 +37,8 @@ export function addHosts(lab: Homelab): ReferenceHosts {
 
   const piNetwork = new Host(lab, 'pi-network', {
     description: 'network anchor: DHCP, DNS, Wake-on-LAN',
-    hardware: HardwareProfile.raspberryPi4(),
+    // Powered over Ethernet (always on) through the PoE+ HAT.
+    hardware: HardwareProfile.raspberryPi4({ poePlusHat: true }),
     ipAddress: '192.168.178.10',
     // The lab's facts do not say; the 4 GB Pi 4 is the usual choice for a k3s agent.
     memory: Size.gibibytes(4),

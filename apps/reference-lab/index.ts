@@ -5,9 +5,10 @@
  */
 import { Homelab } from '../../lib';
 import { addHosts, ReferenceHosts } from './hosts';
+import { addNetwork, ReferenceNetwork } from './network';
 
 /** The lab and its main constructs, for the entry points and the tests. */
-export interface ReferenceLab extends ReferenceHosts {
+export interface ReferenceLab extends ReferenceHosts, ReferenceNetwork {
   readonly lab: Homelab;
 }
 
@@ -30,5 +31,6 @@ export function buildReferenceLab(): ReferenceLab {
     },
   });
   const hosts = addHosts(lab);
-  return { lab, ...hosts };
+  const network = addNetwork(hosts);
+  return { lab, ...hosts, ...network };
 }

@@ -4,6 +4,8 @@
  * the dynamic DHCP range), and the DHCP server gives each one with a MAC a static lease.
  */
 import { IConstruct } from 'constructs';
+import { isMacAddress, isUnicastMac } from './addressing';
+import { problem } from './validation';
 
 /** A device on the lab network. */
 export interface INetworkEndpoint extends IConstruct {
@@ -25,4 +27,18 @@ export function markNetworkEndpoint(endpoint: INetworkEndpoint): void {
 /** Is `x` a network endpoint (of any copy of this library)? */
 export function isNetworkEndpoint(x: unknown): x is INetworkEndpoint {
   return typeof x === 'object' && x !== null && NETWORK_ENDPOINT in x;
+}
+
+/**
+ * What is wrong with a MAC address given for a device on the lab network: malformed, or a
+ * multicast address (which no NIC has). Empty when it is fine.
+ */
+export function macAddressProblems(mac: string): string[] {
+  if (!isMacAddress(mac)) {
+    return [problem(`MAC address "${mac}" is malformed`, 'write six pairs of hex digits separated by ":" (aa:bb:cc:dd:ee:ff)')];
+  }
+  if (!isUnicastMac(mac)) {
+    return [problem(`MAC address ${mac} is a multicast address`, "give the NIC's own (unicast) address")];
+  }
+  return [];
 }

@@ -30,6 +30,11 @@ export interface FileSystemProps {
   readonly device: string;
   /** The file system type (`ext4`, `vfat`, `zfs`, …). */
   readonly fsType: string;
+  /**
+   * Mount options.
+   * @default - the file system's defaults
+   */
+  readonly options?: string[];
 }
 
 /** Props of {@link HardwareProfile.qemuGuest}. */
@@ -95,6 +100,31 @@ export interface RaspberryPi4Props {
    * @default "end0" (the name current NixOS kernels give the Pi 4's on-board Ethernet)
    */
   readonly interfaceName?: string;
+  /**
+   * Use nixos-hardware's `raspberry-pi-4` module (the Raspberry Pi kernel, device tree, firmware)
+   * as a flake input; `false` keeps to the explicit minimal module written by the library.
+   * @default true
+   */
+  readonly nixosHardware?: boolean;
+  /**
+   * Enable the memory cgroup on the kernel command line (`cgroup_enable=cpuset
+   * cgroup_enable=memory cgroup_memory=1`). The Raspberry Pi kernel disables it by default, and
+   * k3s (any kubelet, or container runtime with memory limits) refuses to start without it.
+   * @default true
+   */
+  readonly memoryCgroup?: boolean;
+  /**
+   * Keep the journal in RAM (`Storage=volatile`), sparing the SD card; logs do not survive a
+   * reboot.
+   * @default true
+   */
+  readonly volatileJournal?: boolean;
+  /**
+   * The Pi is powered by the Raspberry Pi PoE+ HAT: enables nixos-hardware's device-tree overlay
+   * for its fan and power supply. Needs `nixosHardware`.
+   * @default false
+   */
+  readonly poePlusHat?: boolean;
 }
 
 /** Where a host runs. Construct with one of the static factories. */
@@ -119,10 +149,22 @@ export class HardwareProfile {
     });
   }
 
-  /** A Raspberry Pi 4 (aarch64), booting from its SD card with the generic extlinux loader. */
+  /**
+   * A Raspberry Pi 4 (aarch64), booting from its SD card with the generic extlinux loader:
+   * nixos-hardware's Pi 4 module, the memory cgroup k3s needs, and settings that spare the SD
+   * card (root mounted `noatime`, the journal in RAM).
+   */
   public static raspberryPi4(props: RaspberryPi4Props = {}): HardwareProfile {
+    const nixosHardware = props.nixosHardware ?? true;
+    if (props.poePlusHat && !nixosHardware) {
+      throw new Error('raspberryPi4: poePlusHat needs nixosHardware (the PoE+ HAT overlay is nixos-hardware\'s)');
+    }
     return new HardwareProfile(HardwareKind.RASPBERRY_PI_4, NixSystem.AARCH64_LINUX, false, props.interfaceName ?? 'end0', {
-      rootFileSystem: { device: '/dev/disk/by-label/NIXOS_SD', fsType: 'ext4' },
+      rootFileSystem: { device: '/dev/disk/by-label/NIXOS_SD', fsType: 'ext4', options: ['noatime'] },
+      nixosHardwareModule: nixosHardware ? 'raspberry-pi-4' : undefined,
+      kernelParams: props.memoryCgroup === false ? [] : ['cgroup_enable=cpuset', 'cgroup_enable=memory', 'cgroup_memory=1'],
+      volatileJournal: props.volatileJournal ?? true,
+      poePlusHat: props.poePlusHat ?? false,
     });
   }
 
@@ -178,4 +220,12 @@ export interface HardwareDetails {
   readonly bootLoader?: 'systemd-boot' | 'grub';
   readonly grubDevice?: string;
   readonly initrdModules?: string[];
+  /** The nixos-hardware module the host imports (`raspberry-pi-4`). */
+  readonly nixosHardwareModule?: string;
+  /** Kernel command line parameters. */
+  readonly kernelParams?: string[];
+  /** Keep the journal in RAM. */
+  readonly volatileJournal?: boolean;
+  /** A Raspberry Pi PoE+ HAT is fitted. */
+  readonly poePlusHat?: boolean;
 }

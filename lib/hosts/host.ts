@@ -1,10 +1,10 @@
 import { Construct, IConstruct } from 'constructs';
-import { deriveHostId, deriveMac, isHostId, isMacAddress, isUnicastMac, normalizeMac } from '../core/addressing';
+import { deriveHostId, deriveMac, isHostId, normalizeMac } from '../core/addressing';
 import { Homelab } from '../core/homelab';
 import { isHostName, isLocaleName, isNixosRelease, isPackageName, isTimeZone } from '../core/names';
 import { Network } from '../core/network';
 import { Size } from '../core/size';
-import { INetworkEndpoint } from '../core/network-endpoint';
+import { INetworkEndpoint, macAddressProblems } from '../core/network-endpoint';
 import { HeldPort, isPortNumber, PortReservation, Protocol } from '../core/ports';
 import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
 import type { NixAttrs } from '../nix/nix-value';
@@ -342,11 +342,7 @@ export class Host extends Construct implements INetworkEndpoint {
       errors.push(problem(`system "${this.system}" is not supported`, `use one of ${Object.values(NixSystem).join(', ')}`));
     }
     if (this.explicitMac !== undefined) {
-      if (!isMacAddress(this.explicitMac)) {
-        errors.push(problem(`MAC address "${this.explicitMac}" is malformed`, 'write six pairs of hex digits separated by ":" (aa:bb:cc:dd:ee:ff)'));
-      } else if (!isUnicastMac(this.explicitMac)) {
-        errors.push(problem(`MAC address ${this.explicitMac} is a multicast address`, "give the NIC's own (unicast) address"));
-      }
+      errors.push(...macAddressProblems(this.explicitMac));
     } else if (!this.hardware.isVirtualMachine) {
       Annotations.of(this).addWarning(
         problem(`${this.hostName} is not a VM and has no macAddress, so it gets no static DHCP lease and cannot be woken`, "set macAddress to its NIC's address (ip link)"),

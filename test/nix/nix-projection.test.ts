@@ -24,6 +24,7 @@ function flakeConfigurations(dir: string): Record<string, { system: string; modu
         self = { };
         nixpkgs.lib.nixosSystem = args: args;
         home-manager.nixosModules.home-manager = "home-manager-module";
+        nixos-hardware.nixosModules.raspberry-pi-4 = "nixos-hardware-raspberry-pi-4-module";
       };
       outputs = flake.outputs inputs;
     in builtins.mapAttrs (name: c: {

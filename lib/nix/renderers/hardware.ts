@@ -22,6 +22,11 @@ export function renderHardware(lab: Homelab, flake: NixFlake): void {
       flake.addHostModule(host, 'hardware-configuration', fs.readFileSync(profile.details.file!, 'utf8'));
       continue;
     }
+    if (profile.details.nixosHardwareModule) {
+      // nixos-hardware has no inputs of its own, so nothing to follow.
+      flake.addInput({ name: 'nixos-hardware', url: 'github:NixOS/nixos-hardware', followsNixpkgs: false });
+      flake.addHostFlakeModule(host, 'nixos-hardware', profile.details.nixosHardwareModule);
+    }
     flake.addHostModule(host, 'hardware', renderSettingsModule(lab, `${host.node.path} (hardware profile ${profile.kind})`, hardwareSettings(profile)));
   }
 }
@@ -44,9 +49,17 @@ export function hardwareSettings(profile: HardwareProfile): NixAttrs {
         boot: {
           loader: { grub: { enable: false }, 'generic-extlinux-compatible': { enable: true } },
           initrd: { availableKernelModules: ['xhci_pci', 'usbhid', 'usb_storage'] },
+          kernelParams: d.kernelParams!.length ? d.kernelParams : undefined,
         },
         fileSystems: fileSystems(d.rootFileSystem),
-        hardware: { enableRedistributableFirmware: true },
+        hardware: {
+          enableRedistributableFirmware: true,
+          'raspberry-pi': d.poePlusHat ? { '4': { 'poe-plus-hat': { enable: true } } } : undefined,
+        },
+        // Spare the SD card: the journal lives in RAM. (NixOS 26.05 has this option; later
+        // releases move it to services.journald.settings.Journal.Storage and keep this name as a
+        // renamed alias, while extraConfig is removed there: so this is the one to use.)
+        services: d.volatileJournal ? { journald: { storage: 'volatile' } } : undefined,
       };
     case HardwareKind.BARE_METAL:
       return {
@@ -74,7 +87,7 @@ function fileSystems(root?: FileSystemProps, boot?: FileSystemProps): NixAttrs |
     return undefined;
   }
   return {
-    '/': root ? { device: root.device, fsType: root.fsType } : undefined,
+    '/': root ? { device: root.device, fsType: root.fsType, options: root.options } : undefined,
     '/boot': boot ? { device: boot.device, fsType: boot.fsType, options: ['fmask=0077', 'dmask=0077'] } : undefined,
   };
 }

@@ -4,11 +4,13 @@
  */
 import { Homelab } from '../../core/homelab';
 import { NixFlake } from '../nix-flake';
+import { renderDnsmasq } from './dnsmasq';
 import { renderEscapeHatches } from './escape-hatches';
 import { renderHardware } from './hardware';
 import { renderHomeProfiles } from './home';
 import { renderHostConfigurations } from './host-configuration';
 import { renderRebuildScript } from './rebuild-script';
+import { renderWakeOnLan } from './wake-on-lan';
 
 /** A part of the Nix projection. */
 export type NixRenderer = (lab: Homelab, flake: NixFlake) => void;
@@ -18,6 +20,8 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderHostConfigurations,
   renderHardware,
   renderHomeProfiles,
+  renderDnsmasq,
+  renderWakeOnLan,
   renderRebuildScript,
   renderEscapeHatches,
 ];

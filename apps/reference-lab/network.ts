@@ -1,0 +1,33 @@
+/** The reference lab's network anchor: dnsmasq on pi-network, and waking maxdata from it. */
+import { Dnsmasq, DnsUpstream, ReachabilityCheck, WakeOnLan } from '../../lib';
+import { ReferenceHosts } from './hosts';
+
+/** The network services of the reference lab. */
+export interface ReferenceNetwork {
+  readonly dnsmasq: Dnsmasq;
+  readonly wakeProxmox: WakeOnLan;
+}
+
+/** Adds dnsmasq (DHCP, DNS) and the Wake-on-LAN of maxdata to pi-network. */
+export function addNetwork(hosts: ReferenceHosts): ReferenceNetwork {
+  const dnsmasq = new Dnsmasq(hosts.piNetwork, 'dnsmasq', {
+    // The DNS chain: AdGuard Home first, the public resolvers only when it fails (at boot,
+    // before the cluster has started AdGuard). The leases (all five hosts), the range, the
+    // router and the local domain come from the hosts and the network.
+    upstreams: [
+      // AdGuard Home's port belongs to its construct (cluster area); until it exists here, a typed upstream.
+      new DnsUpstream({ address: '127.0.0.1', port: 5353, description: 'AdGuard Home (k3s pod on pi-network)' }),
+      DnsUpstream.CLOUDFLARE,
+      DnsUpstream.GOOGLE,
+    ],
+  });
+
+  const wakeProxmox = new WakeOnLan(hosts.piNetwork, 'wake-proxmox', {
+    target: hosts.maxdata,
+    // The Proxmox web UI answering means the hypervisor is ready, not just booting.
+    // The port belongs to the Proxmox host's construct (compute area) once it exists.
+    check: ReachabilityCheck.tcpPort(8006),
+  });
+
+  return { dnsmasq, wakeProxmox };
+}

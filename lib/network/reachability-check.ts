@@ -1,0 +1,55 @@
+import { isPortNumber } from '../core/ports';
+
+/** How a check reaches a host. */
+export enum ReachabilityKind {
+  /** One ICMP echo request. */
+  PING = 'ping',
+  /** A TCP connection to a port. */
+  TCP = 'tcp',
+}
+
+const REACHABILITY_CHECK = Symbol.for('homelab-cdk.ReachabilityCheck');
+
+/**
+ * How to tell that a host is up: it answers a ping, or it accepts a TCP connection on a port
+ * (the Proxmox web UI on 8006 says more than a ping: the hypervisor is ready, not just the
+ * kernel). Construct with one of the static factories.
+ */
+export class ReachabilityCheck {
+  /** Is `x` a ReachabilityCheck (of any copy of this library)? */
+  public static isReachabilityCheck(x: unknown): x is ReachabilityCheck {
+    return typeof x === 'object' && x !== null && REACHABILITY_CHECK in x;
+  }
+
+  /** The host answers one ping. */
+  public static ping(): ReachabilityCheck {
+    return new ReachabilityCheck(ReachabilityKind.PING);
+  }
+
+  /** The host accepts a TCP connection on `port`. */
+  public static tcpPort(port: number): ReachabilityCheck {
+    if (!isPortNumber(port)) {
+      throw new Error(`ReachabilityCheck.tcpPort(${port}): use a port from 1 to 65535`);
+    }
+    return new ReachabilityCheck(ReachabilityKind.TCP, port);
+  }
+
+  private constructor(
+    /** Ping or TCP. */
+    public readonly kind: ReachabilityKind,
+    /** The TCP port, for {@link ReachabilityKind.TCP}. */
+    public readonly port?: number,
+  ) {
+    Object.defineProperty(this, REACHABILITY_CHECK, { value: true });
+  }
+
+  /** The check as the wake script takes it: `ping` or `tcp:<port>`. */
+  public get spec(): string {
+    return this.kind === ReachabilityKind.TCP ? `tcp:${this.port}` : 'ping';
+  }
+
+  /** A few words for logs and messages (`ping`, `TCP port 8006`). */
+  public toString(): string {
+    return this.kind === ReachabilityKind.TCP ? `TCP port ${this.port}` : 'ping';
+  }
+}
