@@ -35,7 +35,7 @@ describe('homelab diff', () => {
   it('reports "no changes" from the CLI after a synth', async () => {
     const dir = tempDir();
     const out: string[] = [];
-    const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t) };
+    const io = { out: (t: string) => out.push(t), err: () => undefined };
     expect(await runCli(['synth', '--app', 'apps/main.ts', '--out', dir, '-q'], io)).toBe(0);
     expect(await runCli(['diff', '--app', 'apps/main.ts', '--out', dir], io)).toBe(0);
     expect(out.join('\n')).toBe('homelab: no changes');
