@@ -22,12 +22,23 @@ export * from './hosts/host';
 export * from './hosts/ssh-public-key';
 export * from './hosts/user';
 
+// cluster: k3s and its workloads
+export * from './cluster/adguard-home';
+export * from './cluster/k3s-cluster';
+export * from './cluster/k3s-node';
+
 // projections
 export * from './nix/nix-flake';
 export * from './nix/nix-projection';
 export * from './nix/nix-value';
 export * from './nix/renderers';
 export { renderTemplate, shellQuote } from './nix/templates';
+export { k3sSettings, SOPS_NIX_INPUT } from './nix/renderers/k3s';
+export * from './k8s/adguard-home-chart';
+export * from './k8s/adguard-home-config';
+export * from './k8s/cluster-chart';
+export * from './k8s/kubernetes-app';
+export * from './k8s/on-host';
 
 // synthesis
 export * from './synth/app-loader';

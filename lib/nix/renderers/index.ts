@@ -8,6 +8,7 @@ import { renderEscapeHatches } from './escape-hatches';
 import { renderHardware } from './hardware';
 import { renderHomeProfiles } from './home';
 import { renderHostConfigurations } from './host-configuration';
+import { renderK3s } from './k3s';
 import { renderRebuildScript } from './rebuild-script';
 
 /** A part of the Nix projection. */
@@ -18,6 +19,7 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderHostConfigurations,
   renderHardware,
   renderHomeProfiles,
+  renderK3s,
   renderRebuildScript,
   renderEscapeHatches,
 ];
