@@ -125,12 +125,12 @@ export class K3sNode extends Construct {
   public readonly labels: Readonly<Record<string, string>>;
   /** Registration taints. */
   public readonly taints: readonly NodeTaint[];
-  /** The advertised address. */
-  public readonly nodeIp: string;
   /** Extra k3s flags. */
   public readonly extraFlags: readonly string[];
   /** The k3s version the node runs. */
   public readonly version: string;
+
+  private readonly explicitNodeIp?: string;
 
   public constructor(scope: K3sCluster, id: string, props: K3sNodeProps) {
     super(scope, id);
@@ -145,12 +145,17 @@ export class K3sNode extends Construct {
     this.clusterInit = props.role === K3sRole.SERVER && (props.clusterInit ?? earlierServers.length === 0);
     this.labels = { ...(props.labels ?? {}) };
     this.taints = [...(props.taints ?? [])];
-    this.nodeIp = props.nodeIp ?? props.host.ipAddress;
+    this.explicitNodeIp = props.nodeIp;
     this.extraFlags = [...(props.extraFlags ?? [])];
     this.version = props.version ?? scope.version;
 
     this.reservePorts(earlierServers);
     this.node.addValidation({ validate: () => this.validateNode() });
+  }
+
+  /** The address the node advertises: the host's address unless the props name another. */
+  public get nodeIp(): string {
+    return this.explicitNodeIp ?? this.host.ipAddress;
   }
 
   /** The Kubernetes node name: the host name (k3s's default). */
