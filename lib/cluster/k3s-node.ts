@@ -3,7 +3,7 @@ import { isIpv4 } from '../core/addressing';
 import { Homelab } from '../core/homelab';
 import { Protocol } from '../core/ports';
 import { displayPath, perValidationRun, problem } from '../core/validation';
-import { Host } from '../hosts/host';
+import type { Host } from '../hosts/host';
 import type { K3sCluster } from './k3s-cluster';
 
 /** What a node does in the cluster. */
@@ -65,8 +65,8 @@ export interface K3sNodeOptions {
    */
   readonly extraFlags?: string[];
   /**
-   * The k3s version of this node. All nodes must run the cluster's version; set this only to
-   * express a node that is not there yet (it is a validation error until it is).
+   * The k3s version of this node (a node declared elsewhere with its own pin, say). All nodes of a
+   * cluster run its one version: another one here is a validation error.
    * @default - the cluster's version
    */
   readonly version?: string;
