@@ -27,6 +27,10 @@ export * from './network/dnsmasq';
 export * from './network/dnsmasq-lease';
 export * from './network/reachability-check';
 export * from './network/wake-on-lan';
+// cluster: k3s and its workloads
+export * from './cluster/adguard-home';
+export * from './cluster/k3s-cluster';
+export * from './cluster/k3s-node';
 
 // projections
 export * from './nix/nix-flake';
@@ -34,6 +38,12 @@ export * from './nix/nix-projection';
 export * from './nix/nix-value';
 export * from './nix/renderers';
 export { renderTemplate, shellQuote } from './nix/templates';
+export { k3sSettings, SOPS_NIX_INPUT } from './nix/renderers/k3s';
+export * from './k8s/adguard-home-chart';
+export * from './k8s/adguard-home-config';
+export * from './k8s/cluster-chart';
+export * from './k8s/kubernetes-app';
+export * from './k8s/on-host';
 
 // synthesis
 export * from './synth/app-loader';

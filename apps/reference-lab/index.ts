@@ -4,12 +4,15 @@
  * Written with the public API only, as a user's own lab would be.
  */
 import { Homelab } from '../../lib';
+import { addCluster, ReferenceCluster } from './cluster';
 import { addHosts, ReferenceHosts } from './hosts';
 import { addNetwork, ReferenceNetwork } from './network';
 
 /** The lab and its main constructs, for the entry points and the tests. */
 export interface ReferenceLab extends ReferenceHosts, ReferenceNetwork {
   readonly lab: Homelab;
+  /** The k3s cluster and its workloads. */
+  readonly k3s: ReferenceCluster;
 }
 
 /** Builds the reference lab's construct tree. */
@@ -31,6 +34,7 @@ export function buildReferenceLab(): ReferenceLab {
     },
   });
   const hosts = addHosts(lab);
-  const network = addNetwork(hosts);
-  return { lab, ...hosts, ...network };
+  const k3s = addCluster(lab, hosts);
+  const network = addNetwork(hosts, k3s.adguard);
+  return { lab, ...hosts, ...network, k3s };
 }

@@ -1,5 +1,5 @@
 /** The reference lab's network anchor: dnsmasq on pi-network, and waking maxdata from it. */
-import { Dnsmasq, DnsUpstream, ReachabilityCheck, WakeOnLan } from '../../lib';
+import { Dnsmasq, DnsUpstream, IDnsUpstream, ReachabilityCheck, WakeOnLan } from '../../lib';
 import { ReferenceHosts } from './hosts';
 
 /** The network services of the reference lab. */
@@ -8,18 +8,17 @@ export interface ReferenceNetwork {
   readonly wakeProxmox: WakeOnLan;
 }
 
-/** Adds dnsmasq (DHCP, DNS) and the Wake-on-LAN of maxdata to pi-network. */
-export function addNetwork(hosts: ReferenceHosts): ReferenceNetwork {
+/**
+ * Adds dnsmasq (DHCP, DNS) and the Wake-on-LAN of maxdata to pi-network.
+ * @param adguard the DNS filter dnsmasq forwards to first (AdGuard Home in the cluster)
+ */
+export function addNetwork(hosts: ReferenceHosts, adguard: IDnsUpstream): ReferenceNetwork {
   const dnsmasq = new Dnsmasq(hosts.piNetwork, 'dnsmasq', {
     // The DNS chain: AdGuard Home first, the public resolvers only when it fails (at boot,
     // before the cluster has started AdGuard). The leases (all five hosts), the range, the
     // router and the local domain come from the hosts and the network.
-    upstreams: [
-      // AdGuard Home's port belongs to its construct (cluster area); until it exists here, a typed upstream.
-      new DnsUpstream({ address: '127.0.0.1', port: 5353, description: 'AdGuard Home (k3s pod on pi-network)' }),
-      DnsUpstream.CLOUDFLARE,
-      DnsUpstream.GOOGLE,
-    ],
+    // AdGuard Home's address and port come from its construct (127.0.0.1 and its hostPort).
+    upstreams: [adguard, DnsUpstream.CLOUDFLARE, DnsUpstream.GOOGLE],
   });
 
   const wakeProxmox = new WakeOnLan(hosts.piNetwork, 'wake-proxmox', {

@@ -4,6 +4,7 @@
  */
 import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
+import { renderKubernetesManifests } from '../k8s/kubernetes-app';
 import { renderNixFlake } from '../nix/nix-projection';
 
 /** One output format. */
@@ -19,4 +20,5 @@ export interface Projection {
 /** Every projection, in the order they run. */
 export const PROJECTIONS: readonly Projection[] = [
   { name: 'nix', description: 'NixOS flake for every host', render: renderNixFlake },
+  { name: 'k8s', description: "Kubernetes manifests of the lab's k3s cluster (cdk8s)", render: renderKubernetesManifests },
 ];

@@ -25,6 +25,7 @@ function flakeConfigurations(dir: string): Record<string, { system: string; modu
         nixpkgs.lib.nixosSystem = args: args;
         home-manager.nixosModules.home-manager = "home-manager-module";
         nixos-hardware.nixosModules.raspberry-pi-4 = "nixos-hardware-raspberry-pi-4-module";
+        sops-nix.nixosModules.sops = "sops-module";
       };
       outputs = flake.outputs inputs;
     in builtins.mapAttrs (name: c: {
@@ -75,7 +76,7 @@ describe('the reference lab as a NixOS flake', () => {
       expect(config.users.users.max.openssh.authorizedKeys.keys).toEqual([...ref.max.sshKeys]);
       expect(config.users.users.max.extraGroups).toContain('wheel');
       expect(config.services.openssh.settings).toEqual({ PasswordAuthentication: false, KbdInteractiveAuthentication: false, PermitRootLogin: 'no' });
-      expect(config.networking.firewall.allowedTCPPorts).toEqual(host.ports.filter((p) => p.protocol === Protocol.TCP).map((p) => p.port));
+      expect(config.networking.firewall.allowedTCPPorts).toEqual(host.ports.filter((p) => p.protocol === Protocol.TCP && p.openFirewall !== false).map((p) => p.port));
       expect(config.nix.gc).toEqual({ automatic: true, dates: 'weekly', options: '--delete-older-than 30d' });
       expect(config.environment.systemPackages).toEqual(host.packages.map((p) => `pkg:${p}`));
       expect(config.imports).toEqual(expect.arrayContaining(['hardware.nix', 'home-manager.nix', path.join(nixDir, 'modules/rebuild.nix')]));

@@ -9,6 +9,7 @@ import { renderEscapeHatches } from './escape-hatches';
 import { renderHardware } from './hardware';
 import { renderHomeProfiles } from './home';
 import { renderHostConfigurations } from './host-configuration';
+import { renderK3s } from './k3s';
 import { renderRebuildScript } from './rebuild-script';
 import { renderWakeOnLan } from './wake-on-lan';
 
@@ -22,6 +23,7 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderHomeProfiles,
   renderDnsmasq,
   renderWakeOnLan,
+  renderK3s,
   renderRebuildScript,
   renderEscapeHatches,
 ];

@@ -1,0 +1,172 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { renderNixFlake, Secret, synthesize, TaintEffect } from '../../lib';
+import { ReferenceLab } from '../../apps/reference-lab';
+import { materialize, tempDir } from '../support/labs';
+import { evalModule, evalNixJson, nixFilesUnder, parseNixFiles } from '../support/nix';
+import { synthesizeReferenceLab } from '../support/reference';
+import { clusterLab } from '../support/cluster';
+
+let ref: ReferenceLab;
+let nixDir: string;
+let rendered: ReadonlyArray<{ path: string; content: string }>;
+
+beforeAll(() => {
+  const { ref: r, result, nixDir: n } = synthesizeReferenceLab();
+  ref = r;
+  nixDir = n;
+  rendered = result.files;
+  withSopsFile(nixDir);
+});
+
+/**
+ * Puts a stand-in for the sops-encrypted secrets file where the user keeps theirs (the flake's
+ * secrets/secrets.yaml), so that Nix can evaluate the path to it.
+ */
+function withSopsFile(dir: string): string {
+  fs.mkdirSync(path.join(dir, 'secrets'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'secrets', 'secrets.yaml'), 'k3s-token: ENC[stand-in]\n');
+  return dir;
+}
+
+/** A host's k3s module, evaluated with the real Nix. */
+function k3sModule(dir: string, hostName: string, packageAttribute: string): Record<string, any> {
+  return evalModule(path.join(dir, 'hosts', hostName, 'k3s.nix'), [packageAttribute]);
+}
+
+describe('the reference lab\'s k3s nodes on NixOS', () => {
+  it('parses: the four k3s modules, with the real Nix parser', () => {
+    const files = ['k3s-node1', 'k3s-node2', 'k3s-node3', 'pi-network'].map((h) => path.join(nixDir, 'hosts', h, 'k3s.nix'));
+    expect(files.every((f) => fs.existsSync(f))).toBe(true);
+    expect(parseNixFiles(nixFilesUnder(nixDir))).toEqual([]);
+    expect(fs.existsSync(path.join(nixDir, 'hosts', 'maxdata', 'k3s.nix'))).toBe(false);
+  });
+
+  it('gives k3s-node1 the server role that initializes the cluster, and the others the agent role joining it', () => {
+    const { cluster } = ref.k3s;
+    const server = cluster.primaryServer!;
+    expect(server.host).toBe(ref.k3sNodes[0]);
+    const expectedServerAddr = `https://${ref.k3sNodes[0].ipAddress}:6443`;
+    for (const node of cluster.nodes) {
+      const k3s = k3sModule(nixDir, node.host.hostName, cluster.packageAttribute).services.k3s;
+      expect(k3s.enable).toBe(true);
+      expect(k3s.package).toBe(`pkg:${cluster.packageAttribute}`);
+      expect(k3s.tokenFile).toBe('/run/secrets/k3s-token');
+      expect(k3s.nodeIP).toBe(node.host.ipAddress);
+      if (node === server) {
+        expect(k3s.role).toBe('server');
+        expect(k3s.clusterInit).toBe(true);
+        expect(k3s.serverAddr).toBeUndefined();
+        expect(k3s.disable).toEqual(['servicelb', 'traefik']);
+        expect(k3s.extraFlags).toEqual(['--cluster-cidr=10.42.0.0/16', '--service-cidr=10.43.0.0/16']);
+      } else {
+        expect(k3s.role).toBe('agent');
+        expect(k3s.clusterInit).toBeUndefined();
+        expect(k3s.serverAddr).toBe(expectedServerAddr);
+        expect(k3s.disable).toBeUndefined();
+      }
+    }
+    expect(cluster.nodes.map((n) => `${n.host.hostName}:${n.role}`)).toEqual(['k3s-node1:server', 'k3s-node2:agent', 'k3s-node3:agent', 'pi-network:agent']);
+    expect(ref.piNetwork.system).toBe('aarch64-linux');
+  });
+
+  it("takes the agents' server address from the server's host: another address there moves it", () => {
+    for (const serverIp of ['10.0.0.11', '10.0.0.21']) {
+      const { lab, cluster, server, worker1, pi } = clusterLab();
+      Object.defineProperty(server, 'ipAddress', { value: serverIp }); // the one place of the server's address
+      cluster.addServer(server);
+      cluster.addAgent(worker1);
+      cluster.addAgent(pi);
+      const dir = withSopsFile(materialize(renderNixFlake(lab)));
+      for (const agent of ['worker1', 'pi']) {
+        expect(k3sModule(dir, agent, cluster.packageAttribute).services.k3s.serverAddr).toBe(`https://${serverIp}:6443`);
+      }
+      expect(k3sModule(dir, 'server', cluster.packageAttribute).services.k3s.nodeIP).toBe(serverIp);
+    }
+  });
+
+  it('provisions the token with sops-nix: the flake input, its module on every node, and the secret', () => {
+    const inputs = evalNixJson(`(import ${nixDir}/flake.nix).inputs`) as Record<string, any>;
+    expect(inputs['sops-nix']).toEqual({ url: 'github:Mic92/sops-nix', inputs: { nixpkgs: { follows: 'nixpkgs' } } });
+    const flake = fs.readFileSync(path.join(nixDir, 'flake.nix'), 'utf8');
+    expect(flake.match(/inputs\.sops-nix\.nixosModules\.sops/g)).toHaveLength(4);
+    const module = k3sModule(nixDir, 'pi-network', ref.k3s.cluster.packageAttribute);
+    expect(module.sops.secrets['k3s-token']).toMatchObject({ owner: 'root', mode: '0400' });
+    // The encrypted file sits in the flake, at secrets/secrets.yaml (read without copying it to the store).
+    const file = path.join(nixDir, 'hosts/pi-network/k3s.nix');
+    const sopsFile = evalNixJson(`toString ((import ${file}) { config = { }; lib = { }; pkgs = { ${ref.k3s.cluster.packageAttribute} = null; }; }).sops.secrets."k3s-token".sopsFile`);
+    expect(sopsFile).toBe(path.join(nixDir, 'secrets/secrets.yaml'));
+  });
+
+  it('opens 6443/tcp on the server, 10250/tcp and 8472/udp on every node, and keeps the AdGuard hostPort closed', () => {
+    for (const node of ref.k3s.cluster.nodes) {
+      const firewall = evalModule(path.join(nixDir, 'hosts', node.host.hostName, 'configuration.nix'), node.host.packages).networking.firewall;
+      expect(firewall.allowedTCPPorts.includes(6443)).toBe(node.host === ref.k3sNodes[0]);
+      expect(firewall.allowedTCPPorts).toContain(10250);
+      expect(firewall.allowedUDPPorts).toContain(8472);
+      expect(firewall.allowedTCPPorts).not.toContain(ref.k3s.adguard.dnsPort);
+      expect(firewall.allowedUDPPorts).not.toContain(ref.k3s.adguard.dnsPort);
+    }
+  });
+
+  it('writes no token value anywhere: only references to /run/secrets/k3s-token', () => {
+    const all = rendered.map((f) => f.content).join('\n');
+    expect(all).not.toMatch(/\btoken\s*=\s*"/);
+    expect(all).not.toMatch(/agentToken|--token=|--agent-token/);
+    expect(rendered.filter((f) => f.content.includes('k3s-token')).map((f) => f.path)).toEqual([
+      'nix/hosts/k3s-node1/k3s.nix',
+      'nix/hosts/k3s-node2/k3s.nix',
+      'nix/hosts/k3s-node3/k3s.nix',
+      'nix/hosts/pi-network/k3s.nix',
+    ]);
+  });
+});
+
+describe('k3s nodes of other labs', () => {
+  it('uses a token file the user places, without sops-nix', () => {
+    const { lab, cluster, server } = clusterLab({ token: Secret.fromFile('/var/lib/secrets/k3s-token') });
+    cluster.addServer(server);
+    const files = renderNixFlake(lab);
+    const dir = materialize(files);
+    const module = k3sModule(dir, 'server', cluster.packageAttribute);
+    expect(module.services.k3s.tokenFile).toBe('/var/lib/secrets/k3s-token');
+    expect(module.sops).toBeUndefined();
+    expect(files.find((f) => f.path === 'flake.nix')!.content).not.toContain('sops-nix');
+  });
+
+  it('writes labels and taints as k3s takes them, and the pinned version', () => {
+    const { lab, cluster, server, pi } = clusterLab({ version: '1.34' });
+    cluster.addServer(server);
+    cluster.addAgent(pi, {
+      labels: { 'homelab/site': 'network', 'homelab/arch': 'arm64' },
+      taints: [
+        { key: 'dedicated', value: 'network', effect: TaintEffect.NO_SCHEDULE },
+        { key: 'example.com/slow', effect: TaintEffect.PREFER_NO_SCHEDULE },
+      ],
+      extraFlags: ['--kubelet-arg=max-pods=50'],
+    });
+    const dir = materialize(renderNixFlake(lab));
+    const k3s = k3sModule(dir, 'pi', 'k3s_1_34').services.k3s;
+    expect(k3s.package).toBe('pkg:k3s_1_34');
+    expect(k3s.nodeLabel).toEqual(['homelab/arch=arm64', 'homelab/site=network']);
+    expect(k3s.nodeTaint).toEqual(['dedicated=network:NoSchedule', 'example.com/slow:PreferNoSchedule']);
+    expect(k3s.extraFlags).toEqual(['--kubelet-arg=max-pods=50']);
+  });
+
+  it('lets a second server join the first with the etcd ports open on both', () => {
+    const { lab, cluster, server, worker1 } = clusterLab();
+    cluster.addServer(server);
+    cluster.addServer(worker1);
+    const dir = tempDir();
+    synthesize(lab, { outdir: dir });
+    const joining = k3sModule(path.join(dir, 'nix'), 'worker1', cluster.packageAttribute).services.k3s;
+    expect(joining.role).toBe('server');
+    expect(joining.clusterInit).toBeUndefined();
+    expect(joining.serverAddr).toBe(`https://${server.ipAddress}:6443`);
+    for (const host of ['server', 'worker1']) {
+      const firewall = evalModule(path.join(dir, 'nix', 'hosts', host, 'configuration.nix')).networking.firewall;
+      expect(firewall.allowedTCPPorts).toEqual(expect.arrayContaining([2379, 2380, 6443]));
+    }
+  });
+});
