@@ -5,9 +5,11 @@
  */
 import { Homelab } from '../../lib';
 import { addHosts, ReferenceHosts } from './hosts';
+import { addStorage, ReferenceStorage } from './storage';
 
 /** The lab and its main constructs, for the entry points and the tests. */
 export interface ReferenceLab extends ReferenceHosts {
+  readonly storage: ReferenceStorage;
   readonly lab: Homelab;
 }
 
@@ -30,5 +32,6 @@ export function buildReferenceLab(): ReferenceLab {
     },
   });
   const hosts = addHosts(lab);
-  return { lab, ...hosts };
+  const storage = addStorage(hosts.maxdata);
+  return { lab, ...hosts, storage };
 }
