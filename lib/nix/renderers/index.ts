@@ -9,6 +9,7 @@ import { renderHardware } from './hardware';
 import { renderHomeProfiles } from './home';
 import { renderHostConfigurations } from './host-configuration';
 import { renderRebuildScript } from './rebuild-script';
+import { renderStorage } from './storage';
 
 /** A part of the Nix projection. */
 export type NixRenderer = (lab: Homelab, flake: NixFlake) => void;
@@ -19,5 +20,6 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderHardware,
   renderHomeProfiles,
   renderRebuildScript,
+  renderStorage,
   renderEscapeHatches,
 ];
