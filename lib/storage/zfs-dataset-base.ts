@@ -156,8 +156,8 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
     if (!isStorageId(this.storageId)) {
       errors.push(problem(`storage id "${this.storageId}" is not a Proxmox storage id`, 'use a letter, then letters, digits, "-", "_" or ".", ending with a letter or digit (set storageId)'));
     } else {
-      const first = this.storageIdsOfHost().get(this.storageId)?.find((s) => s !== this);
-      if (first) {
+      const first = this.storageIdsOfHost().get(this.storageId)?.[0];
+      if (first && first !== this) {
         errors.push(problem(`storage id ${this.storageId} is also the storage id of ${displayPath(first)}`, 'give one of them another storageId'));
       }
     }

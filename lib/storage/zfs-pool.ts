@@ -4,6 +4,7 @@ import { Host } from '../hosts/host';
 import { CacheVdev, CacheVdevProps } from './cache-vdev';
 import { vdevsOf } from './capacity';
 import { DataVdev, DataVdevProps } from './data-vdev';
+import { diskOf, PartitionType } from './disk';
 import { LogVdev, LogVdevProps } from './log-vdev';
 import { SpecialVdev, SpecialVdevProps } from './special-vdev';
 import { Vdev, VdevRole } from './vdev';
@@ -201,6 +202,34 @@ export class ZfsPool extends ZfsDatasetBase {
     return data.length > 0 && data.every((v) => v.redundancy > 0);
   }
 
+  /** A file system the pool provides must not also come from the host's hardware profile. */
+  private validateHardwareFileSystems(): string[] {
+    const errors: string[] = [];
+    const hardware = this.host.hardware.details;
+    const root = this.allDatasets.find((d) => d.options.mountpoint === '/');
+    if (root && hardware.rootFileSystem) {
+      errors.push(
+        problem(
+          `${root.datasetName} is mounted at / but the hardware profile of ${this.host.hostName} also declares the root file system (${hardware.rootFileSystem.device})`,
+          'set rootFileSystem: false in the host\'s HardwareProfile.bareMetal(...)',
+        ),
+      );
+    }
+    const esps = this.vdevs
+      .flatMap((v) => v.devices)
+      .flatMap((d) => diskOf(d).partitions)
+      .filter((p) => p.type === PartitionType.EFI_SYSTEM && p.mountpoint === '/boot');
+    if (esps.length > 0 && hardware.bootFileSystem) {
+      errors.push(
+        problem(
+          `the EFI system partition ${esps[0].path} is mounted at /boot but the hardware profile of ${this.host.hostName} also declares /boot (${hardware.bootFileSystem.device})`,
+          'set bootFileSystem: false in the host\'s HardwareProfile.bareMetal(...)',
+        ),
+      );
+    }
+    return errors;
+  }
+
   private uniqueId(base: string): string {
     let id = base;
     for (let n = 2; this.node.tryFindChild(id); n++) {
@@ -230,6 +259,7 @@ export class ZfsPool extends ZfsDatasetBase {
       }
     }
     errors.push(...datasetOptionProblems(this.options).map((p) => problem(p, 'correct the pool\'s root dataset options')));
+    errors.push(...this.validateHardwareFileSystems());
     errors.push(...this.validateDataset());
     return errors;
   }

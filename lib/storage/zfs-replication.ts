@@ -173,8 +173,8 @@ export class ZfsReplication extends Construct {
     if (!/^[a-z0-9][a-z0-9._-]*$/.test(this.commandName)) {
       errors.push(problem(`syncoid command name "${this.commandName}" is not a plain unit name`, 'use lower-case letters, digits, ".", "_" and "-" (set commandName)'));
     } else {
-      const first = this.commandsOfHost().get(this.commandName)?.find((r) => r !== this);
-      if (first) {
+      const first = this.commandsOfHost().get(this.commandName)?.[0];
+      if (first && first !== this) {
         errors.push(problem(`syncoid command ${this.commandName} is also made by ${displayPath(first)}`, 'give one of them another commandName'));
       }
     }

@@ -24,6 +24,7 @@ function flakeConfigurations(dir: string): Record<string, { system: string; modu
         self = { };
         nixpkgs.lib.nixosSystem = args: args;
         home-manager.nixosModules.home-manager = "home-manager-module";
+        disko.nixosModules.disko = "disko-module";
       };
       outputs = flake.outputs inputs;
     in builtins.mapAttrs (name: c: {
