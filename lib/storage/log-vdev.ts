@@ -38,6 +38,6 @@ export class LogVdev extends Vdev {
 
   /** A mirror with two or more devices, else a single device. */
   public get layout(): VdevLayout {
-    return this.devices.length >= 2 ? VdevLayout.MIRROR : VdevLayout.STRIPE;
+    return this.mirrorWhenPossible();
   }
 }

@@ -61,6 +61,6 @@ export class SpecialVdev extends Vdev {
 
   /** A mirror with two or more devices, else a single device. */
   public get layout(): VdevLayout {
-    return this.devices.length >= 2 ? VdevLayout.MIRROR : VdevLayout.STRIPE;
+    return this.mirrorWhenPossible();
   }
 }

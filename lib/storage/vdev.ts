@@ -90,6 +90,11 @@ export abstract class Vdev extends Construct {
     return parityDevices(this.layout);
   }
 
+  /** The layout of special and log vdevs: a mirror of two or more devices, else a single device. */
+  protected mirrorWhenPossible(): VdevLayout {
+    return this.devices.length >= 2 ? VdevLayout.MIRROR : VdevLayout.STRIPE;
+  }
+
   /**
    * The check of special and log vdevs: a single device in a pool with redundant data vdevs is
    * an error unless explicitly allowed.
