@@ -31,6 +31,22 @@ export * from './network/wake-on-lan';
 export * from './cluster/adguard-home';
 export * from './cluster/k3s-cluster';
 export * from './cluster/k3s-node';
+// storage: ZFS pools, vdevs, datasets, snapshots, replication
+export * from './storage/cache-vdev';
+export * from './storage/capacity';
+export * from './storage/data-vdev';
+export * from './storage/disk';
+export * from './storage/log-vdev';
+export * from './storage/snapshot-policy';
+export * from './storage/special-vdev';
+export * from './storage/vdev';
+export * from './storage/zfs-dataset';
+export * from './storage/zfs-dataset-base';
+export * from './storage/zfs-pool';
+export * from './storage/zfs-properties';
+export * from './storage/zfs-replication';
+export * from './storage/zfs-settings';
+export * from './storage/zfs-storage';
 
 // projections
 export * from './nix/nix-flake';

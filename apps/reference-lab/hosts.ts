@@ -24,7 +24,8 @@ export function addHosts(lab: Homelab): ReferenceHosts {
 
   const maxdata = new Host(lab, 'maxdata', {
     description: 'Proxmox VE hypervisor',
-    hardware: HardwareProfile.bareMetal({ cpuVendor: 'intel', interfaceName: 'enp3s0' }),
+    // Root, /nix and /boot live on the NVMe of the pool `fast` (storage.ts): disko mounts them.
+    hardware: HardwareProfile.bareMetal({ cpuVendor: 'intel', interfaceName: 'enp3s0', rootFileSystem: false, bootFileSystem: false }),
     ipAddress: '192.168.178.97',
     // The NIC's burned-in address (an example value: read yours with `ip link`).
     macAddress: 'a8:a1:59:3c:12:7e',

@@ -7,9 +7,12 @@ import { Homelab } from '../../lib';
 import { addCluster, ReferenceCluster } from './cluster';
 import { addHosts, ReferenceHosts } from './hosts';
 import { addNetwork, ReferenceNetwork } from './network';
+import { addStorage, ReferenceStorage } from './storage';
 
 /** The lab and its main constructs, for the entry points and the tests. */
 export interface ReferenceLab extends ReferenceHosts, ReferenceNetwork {
+  /** maxdata's pools, datasets and their policies. */
+  readonly storage: ReferenceStorage;
   readonly lab: Homelab;
   /** The k3s cluster and its workloads. */
   readonly k3s: ReferenceCluster;
@@ -34,7 +37,8 @@ export function buildReferenceLab(): ReferenceLab {
     },
   });
   const hosts = addHosts(lab);
+  const storage = addStorage(hosts.maxdata);
   const k3s = addCluster(lab, hosts);
   const network = addNetwork(hosts, k3s.adguard);
-  return { lab, ...hosts, ...network, k3s };
+  return { lab, ...hosts, ...network, storage, k3s };
 }

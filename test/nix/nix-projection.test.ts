@@ -26,6 +26,7 @@ function flakeConfigurations(dir: string): Record<string, { system: string; modu
         home-manager.nixosModules.home-manager = "home-manager-module";
         nixos-hardware.nixosModules.raspberry-pi-4 = "nixos-hardware-raspberry-pi-4-module";
         sops-nix.nixosModules.sops = "sops-module";
+        disko.nixosModules.disko = "disko-module";
       };
       outputs = flake.outputs inputs;
     in builtins.mapAttrs (name: c: {

@@ -12,6 +12,7 @@ import { renderHostConfigurations } from './host-configuration';
 import { renderK3s } from './k3s';
 import { renderRebuildScript } from './rebuild-script';
 import { renderWakeOnLan } from './wake-on-lan';
+import { renderStorage } from './storage';
 
 /** A part of the Nix projection. */
 export type NixRenderer = (lab: Homelab, flake: NixFlake) => void;
@@ -25,5 +26,6 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderWakeOnLan,
   renderK3s,
   renderRebuildScript,
+  renderStorage,
   renderEscapeHatches,
 ];

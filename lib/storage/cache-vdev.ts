@@ -1,0 +1,41 @@
+import { Annotations, problem } from '../core/validation';
+import { StorageDevice } from './disk';
+import { IVdevPool, Vdev, VdevLayout, VdevRole } from './vdev';
+
+/** Props of {@link CacheVdev}. */
+export interface CacheVdevProps {
+  /** The cache devices; ZFS stripes them (a cache cannot be mirrored). */
+  readonly devices: readonly StorageDevice[];
+}
+
+const CACHE_VDEV = Symbol.for('homelab-cdk.CacheVdev');
+
+/**
+ * The L2ARC: a second-level read cache on fast devices, striped over them. Losing a cache device
+ * loses only cached copies. Usually made with `pool.addCacheVdev(...)`.
+ */
+export class CacheVdev extends Vdev {
+  /** Is `x` a CacheVdev (of any copy of this library)? */
+  public static isCacheVdev(x: unknown): x is CacheVdev {
+    return typeof x === 'object' && x !== null && CACHE_VDEV in x;
+  }
+
+  public readonly role = VdevRole.CACHE;
+  public readonly layout = VdevLayout.STRIPE;
+
+  public constructor(pool: IVdevPool, id: string, props: CacheVdevProps) {
+    super(pool, id, props.devices);
+    Object.defineProperty(this, CACHE_VDEV, { value: true });
+    this.node.addValidation({
+      validate: () => {
+        Annotations.of(this).addWarning(
+          problem(
+            `the L2ARC is not mirrored (ZFS stripes cache devices); losing a cache device loses only cached copies, never data`,
+            'nothing to do: this is how L2ARC works (said once per pool)',
+          ),
+        );
+        return [];
+      },
+    });
+  }
+}

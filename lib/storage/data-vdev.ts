@@ -1,0 +1,35 @@
+import { StorageDevice } from './disk';
+import { IVdevPool, Vdev, VdevLayout, VdevRole } from './vdev';
+
+/** Props of {@link DataVdev}. */
+export interface DataVdevProps {
+  /** How the devices are combined: raidz1/2/3, mirror, or stripe (no redundancy). */
+  readonly layout: VdevLayout;
+  /** The disks or partitions, named by `/dev/disk/by-id/`. */
+  readonly devices: readonly StorageDevice[];
+}
+
+const DATA_VDEV = Symbol.for('homelab-cdk.DataVdev');
+
+/**
+ * A data vdev: where the pool's data lives. A pool stripes its data vdevs, so losing any one of
+ * them loses the pool. Usually made with `pool.addDataVdev(...)`.
+ */
+export class DataVdev extends Vdev {
+  /** Is `x` a DataVdev (of any copy of this library)? */
+  public static isDataVdev(x: unknown): x is DataVdev {
+    return typeof x === 'object' && x !== null && DATA_VDEV in x;
+  }
+
+  public readonly role = VdevRole.DATA;
+  public readonly layout: VdevLayout;
+
+  public constructor(pool: IVdevPool, id: string, props: DataVdevProps) {
+    super(pool, id, props.devices);
+    Object.defineProperty(this, DATA_VDEV, { value: true });
+    if (!Object.values(VdevLayout).includes(props.layout)) {
+      throw new Error(`${this.node.path}: layout "${props.layout}" is not a vdev layout (${Object.values(VdevLayout).join(', ')})`);
+    }
+    this.layout = props.layout;
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The physical devices ZFS pools are built from: whole disks named by `/dev/disk/by-id/…` and
+ * GPT partitions of them (`…-part1`). These are values, not constructs: a disk belongs to no
+ * construct, and the vdevs that use it (or its partitions) are checked per host for devices used
+ * twice. The reference lab partitions its two SSDs into a special, a log and a cache partition.
+ */
+import { Size } from '../core/size';
+
+/** The directory every disk path should be under: names that survive a reboot and a re-cabling. */
+export const DISK_BY_ID = '/dev/disk/by-id/';
+
+/** What a partition holds. */
+export enum PartitionType {
+  /** A member of a ZFS vdev (sgdisk type code BF01). */
+  ZFS = 'zfs',
+  /** The EFI system partition, vfat (sgdisk type code EF00), mounted by NixOS. */
+  EFI_SYSTEM = 'efi-system',
+}
+
+/** Props of {@link Disk.byId}. */
+export interface DiskProps {
+  /** The disk's capacity as sold (disks are sold in decimal units: `Size.terabytes(4)`). */
+  readonly size: Size;
+  /**
+   * A few words on the disk ("WD Red Plus 4 TB"), for summaries.
+   * @default - none
+   */
+  readonly description?: string;
+}
+
+/** Props of {@link Disk.addPartition}. */
+export interface DiskPartitionProps {
+  /**
+   * The partition's size.
+   * @default - the rest of the disk (only the last partition may leave it out)
+   */
+  readonly size?: Size;
+  /**
+   * What the partition holds.
+   * @default PartitionType.ZFS
+   */
+  readonly type?: PartitionType;
+  /**
+   * Where an EFI system partition is mounted (only for `PartitionType.EFI_SYSTEM`).
+   * @default "/boot"
+   */
+  readonly mountpoint?: string;
+}
+
+const DISK = Symbol.for('homelab-cdk.Disk');
+const DISK_PARTITION = Symbol.for('homelab-cdk.DiskPartition');
+
+/** A whole disk, named by its stable path under `/dev/disk/by-id/`. */
+export class Disk {
+  /** Is `x` a Disk (of any copy of this library)? */
+  public static isDisk(x: unknown): x is Disk {
+    return typeof x === 'object' && x !== null && DISK in x;
+  }
+
+  /**
+   * A disk by its `/dev/disk/by-id/` path (`ls -l /dev/disk/by-id/` lists them). A path elsewhere
+   * (`/dev/sda`) is reported by the vdevs that use the disk.
+   */
+  public static byId(path: string, props: DiskProps): Disk {
+    return new Disk(path, props);
+  }
+
+  /** The disk's path. */
+  public readonly path: string;
+  /** Its capacity. */
+  public readonly size: Size;
+  /** Its description, if given. */
+  public readonly description?: string;
+  private readonly parts: DiskPartition[] = [];
+
+  private constructor(path: string, props: DiskProps) {
+    Object.defineProperty(this, DISK, { value: true });
+    if (!Size.isSize(props.size)) {
+      throw new Error(`disk ${path}: size must be a Size (Size.terabytes(4))`);
+    }
+    this.path = path;
+    this.size = props.size;
+    this.description = props.description;
+  }
+
+  /** The last segment of the path (`ata-WDC_WD40EFZX-…`), a name for the disk in generated files. */
+  public get name(): string {
+    return this.path.split('/').filter((s) => s !== '').pop() ?? this.path;
+  }
+
+  /** The partitions declared on the disk, numbered from 1 in the order they were added. */
+  public get partitions(): readonly DiskPartition[] {
+    return this.parts;
+  }
+
+  /**
+   * Declares the next GPT partition of the disk (`<path>-part1`, `-part2`, …). Creating the pools
+   * (disko or `scripts/create-pools-<host>.sh`) lays the partitions out in this order.
+   */
+  public addPartition(props: DiskPartitionProps = {}): DiskPartition {
+    const last = this.parts[this.parts.length - 1];
+    if (last && last.declaredSize === undefined) {
+      throw new Error(`disk ${this.path}: partition ${last.number} takes the rest of the disk, so no partition can follow it; give it a size`);
+    }
+    const type = props.type ?? PartitionType.ZFS;
+    if (props.mountpoint !== undefined && type !== PartitionType.EFI_SYSTEM) {
+      throw new Error(`disk ${this.path}: only an EFI system partition has a mountpoint (ZFS partitions are mounted through their datasets)`);
+    }
+    const partition = new DiskPartition(this, this.parts.length + 1, props.size, type, type === PartitionType.EFI_SYSTEM ? (props.mountpoint ?? '/boot') : undefined);
+    this.parts.push(partition);
+    return partition;
+  }
+
+  /** Is the path under `/dev/disk/by-id/`, with a plain name? */
+  public get isById(): boolean {
+    const rest = this.path.slice(DISK_BY_ID.length);
+    return this.path.startsWith(DISK_BY_ID) && /^[A-Za-z0-9][A-Za-z0-9_.:+@-]*$/.test(rest) && !/-part\d+$/.test(rest);
+  }
+
+  /** What is wrong with the disk's partition table: sizes beyond the disk. */
+  public partitionProblems(): string[] {
+    const declared = this.parts.map((p) => p.declaredSize).filter((s): s is Size => s !== undefined);
+    const total = declared.reduce((a, b) => a.plus(b), Size.bytes(0));
+    if (total.compareTo(this.size) > 0) {
+      return [`the partitions of ${this.path} add up to ${total}, more than the disk's ${this.size}`];
+    }
+    return [];
+  }
+
+  public toString(): string {
+    return this.path;
+  }
+}
+
+/** A GPT partition of a {@link Disk}. Made with {@link Disk.addPartition}. */
+export class DiskPartition {
+  /** Is `x` a DiskPartition (of any copy of this library)? */
+  public static isDiskPartition(x: unknown): x is DiskPartition {
+    return typeof x === 'object' && x !== null && DISK_PARTITION in x;
+  }
+
+  /** @internal */
+  public constructor(
+    /** The disk it is on. */
+    public readonly disk: Disk,
+    /** Its number in the partition table, from 1. */
+    public readonly number: number,
+    /** Its size as declared; undefined for "the rest of the disk". */
+    public readonly declaredSize: Size | undefined,
+    /** What it holds. */
+    public readonly type: PartitionType,
+    /** Where an EFI system partition is mounted. */
+    public readonly mountpoint: string | undefined,
+  ) {
+    Object.defineProperty(this, DISK_PARTITION, { value: true });
+  }
+
+  /** Its path: the disk's path with `-part<N>`, as udev names partitions of by-id disks. */
+  public get path(): string {
+    return `${this.disk.path}-part${this.number}`;
+  }
+
+  /** Its size: as declared, or what the other partitions leave of the disk. */
+  public get size(): Size {
+    if (this.declaredSize !== undefined) {
+      return this.declaredSize;
+    }
+    const others = this.disk.partitions.filter((p) => p !== this && p.declaredSize !== undefined).reduce((a, p) => a.plus(p.declaredSize!), Size.bytes(0));
+    const rest = this.disk.size.toBytes() - others.toBytes();
+    return Size.bytes(Math.max(0, rest));
+  }
+
+  public toString(): string {
+    return this.path;
+  }
+}
+
+/** A device a vdev is made of: a whole disk or a partition. */
+export type StorageDevice = Disk | DiskPartition;
+
+/** The disk a device is on (the device itself for a whole disk). */
+export function diskOf(device: StorageDevice): Disk {
+  return DiskPartition.isDiskPartition(device) ? device.disk : device;
+}

@@ -1,0 +1,193 @@
+import { Construct } from 'constructs';
+import { isUserName } from '../core/names';
+import { Secret } from '../core/secret';
+import { displayPath, perValidationRun, problem } from '../core/validation';
+import { Host } from '../hosts/host';
+import { isDatasetSegment } from './zfs-properties';
+import { defaultStorageId, isZfsStorage, IZfsStorage } from './zfs-storage';
+
+/** How and when a replication runs. */
+export interface ReplicationOptions {
+  /**
+   * When syncoid runs, as a systemd calendar expression.
+   * @default "hourly"
+   */
+  readonly schedule?: string;
+  /**
+   * Replicate the child datasets too (`syncoid -r`).
+   * @default true
+   */
+  readonly recursive?: boolean;
+  /**
+   * The user syncoid logs in as on the target host, for a replication to another host. That user
+   * needs `zfs allow` rights to receive there.
+   * @default "syncoid"
+   */
+  readonly sshUser?: string;
+  /**
+   * The SSH private key syncoid uses for a replication to another host: a file or sops secret
+   * on the source host. Required for a remote target.
+   * @default - none (a local replication needs none)
+   */
+  readonly sshKey?: Secret;
+  /**
+   * The name of the syncoid command (`services.syncoid.commands.<name>`, unit `syncoid-<name>`).
+   * @default - "<source>-to-<target>" with "/" replaced by "-"
+   */
+  readonly commandName?: string;
+}
+
+/** Props of {@link ZfsReplication}. */
+export interface ZfsReplicationProps extends ReplicationOptions {
+  /** The pool or dataset to copy. */
+  readonly source: IZfsStorage;
+  /**
+   * The full name of the dataset that receives the copies (`tank/backup/fast`). syncoid creates
+   * it on the first run, so it must not be a dataset of the model; its pool must exist on the
+   * target host.
+   */
+  readonly target: string;
+  /**
+   * The host that holds the target; another host than the source's is reached over SSH.
+   * @default - the source's host
+   */
+  readonly targetHost?: Host;
+}
+
+const ZFS_REPLICATION = Symbol.for('homelab-cdk.ZfsReplication');
+
+/**
+ * Replication of a pool or dataset with syncoid, on the source's host, on a schedule: to another
+ * pool of the same host, or to another host over SSH (`services.syncoid.commands`). Usually made
+ * with `source.replicateTo(parent)`.
+ */
+export class ZfsReplication extends Construct {
+  /** Is `x` a ZfsReplication (of any copy of this library)? */
+  public static isZfsReplication(x: unknown): x is ZfsReplication {
+    return typeof x === 'object' && x !== null && ZFS_REPLICATION in x;
+  }
+
+  /** The replications whose source is on a host (wherever they are declared), sorted by command name. */
+  public static fromHost(host: Host): ZfsReplication[] {
+    return host.node.root.node
+      .findAll()
+      .filter(ZfsReplication.isZfsReplication)
+      .filter((r) => r.source.host === host)
+      .sort((a, b) => (a.commandName < b.commandName ? -1 : a.commandName > b.commandName ? 1 : 0));
+  }
+
+  /** The pool or dataset copied. */
+  public readonly source: IZfsStorage;
+  /** The receiving dataset's full name. */
+  public readonly target: string;
+  /** The host holding the target. */
+  public readonly targetHost: Host;
+  /** When syncoid runs. */
+  public readonly schedule: string;
+  /** Are child datasets copied? */
+  public readonly recursive: boolean;
+  /** The SSH user on a remote target host. */
+  public readonly sshUser: string;
+  /** The SSH key for a remote target. */
+  public readonly sshKey?: Secret;
+  /** The syncoid command name. */
+  public readonly commandName: string;
+
+  public constructor(scope: Construct, id: string, props: ZfsReplicationProps) {
+    super(scope, id);
+    Object.defineProperty(this, ZFS_REPLICATION, { value: true });
+    if (!isZfsStorage(props.source)) {
+      throw new Error(`${this.node.path}: source must be a ZfsPool or ZfsDataset`);
+    }
+    this.source = props.source;
+    this.target = props.target;
+    this.targetHost = props.targetHost ?? props.source.host;
+    this.schedule = props.schedule ?? 'hourly';
+    this.recursive = props.recursive ?? true;
+    this.sshUser = props.sshUser ?? 'syncoid';
+    this.sshKey = props.sshKey;
+    this.commandName = props.commandName ?? `${defaultStorageId(props.source.datasetName)}-to-${defaultStorageId(props.target)}`;
+    this.node.addValidation({ validate: () => this.validateReplication() });
+  }
+
+  /** Is the target on another host than the source (reached over SSH)? */
+  public get isRemote(): boolean {
+    return this.targetHost !== this.source.host;
+  }
+
+  /** The target as syncoid takes it: `tank/backup/fast`, or `user@host.domain:tank/backup` when remote. */
+  public get syncoidTarget(): string {
+    return this.isRemote ? `${this.sshUser}@${this.targetHost.fqdn}:${this.target}` : this.target;
+  }
+
+  /** The target's pool name (its first segment). */
+  public get targetPool(): string {
+    return this.target.split('/')[0];
+  }
+
+  private validateReplication(): string[] {
+    const errors: string[] = [];
+    const segments = this.target.split('/');
+    if (!segments.every(isDatasetSegment)) {
+      errors.push(problem(`replication target "${this.target}" is not a ZFS dataset name`, 'give the full name of the receiving dataset, e.g. "tank/backup/fast"'));
+      return errors;
+    }
+    // The pools of a host are the pools and datasets directly under it (datasets sit under pools).
+    const targetStorages = this.targetHost.node.findAll().filter(isZfsStorage);
+    const pools = targetStorages.filter((s) => s.node.scope === this.targetHost).map((s) => s.datasetName);
+    if (!pools.includes(this.targetPool)) {
+      errors.push(
+        problem(
+          `replication target ${this.target} is on pool ${this.targetPool}, which ${this.targetHost.hostName} does not have`,
+          pools.length ? `replicate into one of its pools (${pools.sort().join(', ')})` : `declare the pool on ${this.targetHost.hostName} (new ZfsPool(...))`,
+        ),
+      );
+    }
+    const declared = targetStorages.find((s) => s.datasetName === this.target);
+    if (declared) {
+      errors.push(
+        problem(
+          `replication target ${this.target} is ${displayPath(declared)}, a dataset of the model: it is created empty with the pool, and syncoid refuses to overwrite a dataset that shares no snapshot with the source`,
+          `replicate into a name under it that the model does not declare (source.replicateTo(${declared.node.id}))`,
+        ),
+      );
+    }
+    if (!this.isRemote) {
+      const source = this.source.datasetName;
+      if (this.target === source || this.target.startsWith(`${source}/`) || source.startsWith(`${this.target}/`)) {
+        errors.push(problem(`replication target ${this.target} overlaps its source ${source}`, 'replicate into another pool or a dataset outside the source'));
+      }
+    } else {
+      if (!this.sshKey) {
+        errors.push(problem(`replication to ${this.targetHost.hostName} goes over SSH but has no sshKey`, "give sshKey: Secret.fromFile('/var/lib/syncoid/.ssh/id_ed25519') (a key the target's sshUser accepts)"));
+      } else if (this.sshKey.hostPath === undefined) {
+        errors.push(problem(`the sshKey of the replication is ${this.sshKey.source} secret, which syncoid cannot read on the host`, 'use Secret.fromFile or Secret.fromSops'));
+      }
+      if (!isUserName(this.sshUser)) {
+        errors.push(problem(`sshUser "${this.sshUser}" is not a user name`, 'use a Linux user name such as "syncoid"'));
+      }
+    }
+    if (!/^[A-Za-z0-9*:,./ -]+$/.test(this.schedule)) {
+      errors.push(problem(`replication schedule "${this.schedule}" is not a systemd calendar expression`, 'use e.g. "hourly", "daily" or "*-*-* 02:00:00"'));
+    }
+    if (!/^[a-z0-9][a-z0-9._-]*$/.test(this.commandName)) {
+      errors.push(problem(`syncoid command name "${this.commandName}" is not a plain unit name`, 'use lower-case letters, digits, ".", "_" and "-" (set commandName)'));
+    } else {
+      const first = this.commandsOfHost().get(this.commandName)?.[0];
+      if (first && first !== this) {
+        errors.push(problem(`syncoid command ${this.commandName} is also made by ${displayPath(first)}`, 'give one of them another commandName'));
+      }
+    }
+    return errors;
+  }
+
+  private commandsOfHost(): Map<string, ZfsReplication[]> {
+    return perValidationRun(this, `syncoid-commands:${this.source.host.node.path}`, () => {
+      const index = new Map<string, ZfsReplication[]>();
+      for (const r of ZfsReplication.fromHost(this.source.host)) {
+        index.set(r.commandName, [...(index.get(r.commandName) ?? []), r]);
+      }
+      return index;
+    });
+  }
+}
