@@ -3,7 +3,7 @@
  * and fast VMs), their datasets, sanoid snapshot policies, syncoid replication fast → tank, and
  * the host's ZFS settings (ARC 16 GiB max / 4 GiB min, scrub monthly, TRIM weekly).
  */
-import { Disk, Host, PartitionType, Size, SnapshotPolicy, VdevLayout, ZfsDataset, ZfsPool, ZfsSettings } from '../../lib';
+import { Annotations, Disk, Host, PartitionType, Size, SnapshotPolicy, VdevLayout, ZfsDataset, ZfsPool, ZfsSettings } from '../../lib';
 
 /** The storage constructs of the reference lab. */
 export interface ReferenceStorage {
@@ -50,7 +50,9 @@ export function addStorage(maxdata: Host): ReferenceStorage {
   tank.addDataVdev({ layout: VdevLayout.RAIDZ1, devices: hdds });
   tank.addSpecialVdev({ devices: special, smallBlocks: Size.kibibytes(32) });
   tank.addLogVdev({ devices: log });
-  tank.addCacheVdev({ devices: cache });
+  const l2arc = tank.addCacheVdev({ devices: cache });
+  // The lab's facts: the L2ARC is not mirrored (losing it loses only cached copies).
+  Annotations.of(l2arc).acknowledgeWarning('homelab-cdk:l2arc-unmirrored', 'a cache device holds no data of its own');
   const vms = tank.addDataset('vms');
   const myAppDataset = vms.addDataset('my-app');
   myAppDataset.snapshot(production);

@@ -203,7 +203,10 @@ export class K3sCluster extends Construct {
       );
     }
     if (this.nodes.length === 0) {
-      Annotations.of(this).addWarning(problem('the cluster has no nodes', 'add nodes with cluster.addServer(host) and cluster.addAgent(host)'));
+      Annotations.of(this).addWarning(
+        problem('the cluster has no nodes', 'add nodes with cluster.addServer(host) and cluster.addAgent(host)'),
+        'homelab-cdk:cluster-without-nodes',
+      );
     }
     return errors;
   }

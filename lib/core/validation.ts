@@ -33,6 +33,13 @@ export function problem(what: string, fix: string): string {
 }
 
 const WARNING_METADATA = 'homelab-cdk:warning';
+const ACKNOWLEDGEMENT_METADATA = 'homelab-cdk:acknowledgement';
+
+/** A warning as stored on a construct. */
+interface StoredWarning {
+  readonly message: string;
+  readonly id?: string;
+}
 
 /** Warnings attached to constructs, in the manner of the AWS CDK's `Annotations`. */
 export class Annotations {
@@ -46,17 +53,37 @@ export class Annotations {
   /**
    * Adds a warning. May be called from a validation function: warnings are collected after every
    * validation has run. The same message on the same construct is reported once.
+   * @param id a stable id (`homelab-cdk:l2arc-unmirrored`) by which a user can acknowledge the
+   *   warning with {@link acknowledgeWarning}; it is shown with the message
    */
-  public addWarning(message: string): void {
-    const exists = this.scope.node.metadata.some((m) => m.type === WARNING_METADATA && m.data === message);
+  public addWarning(message: string, id?: string): void {
+    const exists = this.scope.node.metadata.some((m) => m.type === WARNING_METADATA && (m.data as StoredWarning).message === message);
     if (!exists) {
-      this.scope.node.addMetadata(WARNING_METADATA, message, { stackTrace: false });
+      this.scope.node.addMetadata(WARNING_METADATA, { message, id } satisfies StoredWarning, { stackTrace: false });
     }
   }
 
-  /** The warnings added so far. */
+  /**
+   * Acknowledges the warnings with this id on this construct and everything below it: they are
+   * no longer reported, nor fatal in strict mode. Say why, for the next reader.
+   */
+  public acknowledgeWarning(id: string, reason: string): void {
+    this.scope.node.addMetadata(ACKNOWLEDGEMENT_METADATA, { id, reason }, { stackTrace: false });
+  }
+
+  /** The warnings added so far, as reported (with their id, when they have one). */
   public get warnings(): string[] {
-    return this.scope.node.metadata.filter((m) => m.type === WARNING_METADATA).map((m) => String(m.data));
+    return this.stored().map((w) => (w.id ? `${w.message} [${w.id}]` : w.message));
+  }
+
+  /** Is the warning id acknowledged on this construct or one of its scopes? */
+  public isAcknowledged(id: string): boolean {
+    return this.scope.node.scopes.some((c) => c.node.metadata.some((m) => m.type === ACKNOWLEDGEMENT_METADATA && (m.data as { id: string }).id === id));
+  }
+
+  /** The warnings with their ids, acknowledged or not. */
+  public stored(): StoredWarning[] {
+    return this.scope.node.metadata.filter((m) => m.type === WARNING_METADATA).map((m) => m.data as StoredWarning);
   }
 }
 
@@ -73,6 +100,8 @@ export interface ValidateOptions {
 export interface ValidationReport {
   readonly errors: readonly Finding[];
   readonly warnings: readonly Finding[];
+  /** Warnings that the lab acknowledged (not reported, not fatal). */
+  readonly acknowledged?: readonly Finding[];
 }
 
 /**
@@ -95,13 +124,20 @@ export function validateLab(root: IConstruct, options: ValidateOptions = {}): Va
   } finally {
     delete holder[RUN_CACHE];
   }
+  const acknowledged: Finding[] = [];
   for (const c of constructs) {
-    for (const message of Annotations.of(c).warnings) {
+    const annotations = Annotations.of(c);
+    for (const warning of annotations.stored()) {
+      const message = warning.id ? `${warning.message} [${warning.id}]` : warning.message;
+      if (warning.id && annotations.isAcknowledged(warning.id)) {
+        acknowledged.push({ path: displayPath(c), message, severity: Severity.WARNING });
+        continue;
+      }
       const finding = { path: displayPath(c), message, severity: options.strict ? Severity.ERROR : Severity.WARNING };
       (options.strict ? errors : warnings).push(finding);
     }
   }
-  return { errors: sortFindings(errors), warnings: sortFindings(warnings) };
+  return { errors: sortFindings(errors), warnings: sortFindings(warnings), acknowledged: sortFindings(acknowledged) };
 }
 
 const RUN_CACHE = Symbol.for('homelab-cdk.validationRunCache');

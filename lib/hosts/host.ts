@@ -346,6 +346,7 @@ export class Host extends Construct implements INetworkEndpoint {
     } else if (!this.hardware.isVirtualMachine) {
       Annotations.of(this).addWarning(
         problem(`${this.hostName} is not a VM and has no macAddress, so it gets no static DHCP lease and cannot be woken`, "set macAddress to its NIC's address (ip link)"),
+        'homelab-cdk:no-mac-address',
       );
     }
     if (!isHostId(this.hostId)) {
@@ -393,7 +394,10 @@ export class Host extends Construct implements INetworkEndpoint {
       errors.push(problem('memory is 0', 'give the host\'s RAM, e.g. Size.gibibytes(32)'));
     }
     if (this.ssh.passwordAuthentication) {
-      Annotations.of(this).addWarning(problem('SSH password logins are enabled', 'use keys only unless you must (ssh.passwordAuthentication: false)'));
+      Annotations.of(this).addWarning(
+        problem('SSH password logins are enabled', 'use keys only unless you must (ssh.passwordAuthentication: false)'),
+        'homelab-cdk:ssh-password-logins',
+      );
     }
     return errors;
   }

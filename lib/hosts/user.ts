@@ -176,6 +176,7 @@ export class User extends Construct {
     if (this.sshKeys.length === 0 && this.hashedPasswordFile === undefined) {
       Annotations.of(this).addWarning(
         problem(`${this.userName} has neither SSH keys nor a password and cannot log in`, 'add sshKeys (or a hashedPasswordFile for console logins)'),
+        'homelab-cdk:user-cannot-log-in',
       );
     }
     return errors;

@@ -192,6 +192,7 @@ export class Dnsmasq extends Construct {
           `the domain "${this.domain}" is also mDNS's (RFC 6762): clients with mDNS (macOS, Linux with nss-mdns) ask multicast DNS for *.local and may never ask dnsmasq`,
           'use "home.arpa" (RFC 8375) as the lab\'s domain, or accept that those clients resolve lab names only through mDNS',
         ),
+        'homelab-cdk:mdns-domain',
       );
     }
     return errors;
@@ -227,6 +228,7 @@ export class Dnsmasq extends Construct {
           `every upstream runs on ${this.host.hostName} itself (${this.upstreams.map(dnsmasqServer).join(', ')}); while it is down (at boot, before the cluster has started it) the lab has no DNS`,
           'add a fallback after it, such as DnsUpstream.CLOUDFLARE',
         ),
+        'homelab-cdk:dns-without-fallback',
       );
     }
     return errors;

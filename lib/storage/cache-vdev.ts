@@ -31,8 +31,9 @@ export class CacheVdev extends Vdev {
         Annotations.of(this).addWarning(
           problem(
             `the L2ARC is not mirrored (ZFS stripes cache devices); losing a cache device loses only cached copies, never data`,
-            'nothing to do: this is how L2ARC works (said once per pool)',
+            'nothing to do: this is how L2ARC works (said once per pool); acknowledge it to silence it',
           ),
+          'homelab-cdk:l2arc-unmirrored',
         );
         return [];
       },

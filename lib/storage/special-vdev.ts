@@ -52,7 +52,10 @@ export class SpecialVdev extends Vdev {
         const errors = this.singleDeviceProblems(this.allowSingleDevice, 'a single device makes the pool depend on it: losing it loses the whole pool');
         const advice = specialVdevAdvice(this.pool);
         if (advice) {
-          Annotations.of(this).addWarning(problem(advice, 'give the special vdev more space (larger partitions) before the pool fills, or lower smallBlocks'));
+          Annotations.of(this).addWarning(
+            problem(advice, 'give the special vdev more space (larger partitions) before the pool fills, or lower smallBlocks'),
+            'homelab-cdk:special-vdev-small',
+          );
         }
         return errors;
       },

@@ -181,7 +181,7 @@ describe('cluster validation', () => {
     expect(errors).toContain(
       'testlab/other: the lab already has the k3s cluster testlab/k3s; its manifests go to one dist/k8s folder. Fix: declare one K3sCluster per lab and add every node to it.',
     );
-    expect(warningsOf(lab)).toEqual(['testlab/other: the cluster has no nodes. Fix: add nodes with cluster.addServer(host) and cluster.addAgent(host).']);
+    expect(warningsOf(lab)).toEqual(['testlab/other: the cluster has no nodes. Fix: add nodes with cluster.addServer(host) and cluster.addAgent(host). [homelab-cdk:cluster-without-nodes]']);
   });
 
   it('refuses an agent that initializes the cluster at construction', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Addressing, HardwareProfile, Homelab, Host, Protocol, Secret, User, validateLab } from '../../lib';
+import { Addressing, Annotations, HardwareProfile, Homelab, Host, Protocol, Secret, User, validateLab } from '../../lib';
 import { smallLab, TEST_KEY, vmHost } from '../support/labs';
 
 /** The error messages of a lab, as `path: message` lines. */
@@ -208,5 +208,28 @@ describe('the report', () => {
     const { lab } = smallLab();
     new User(lab, 'nobody2');
     expect(validateLab(lab, { strict: true }).errors.map((e) => e.path)).toEqual(['testlab/nobody2']);
+  });
+});
+
+describe('acknowledged warnings', () => {
+  it('are reported with their id, and once acknowledged on a scope, neither reported nor fatal in strict mode', () => {
+    const { lab } = smallLab();
+    new User(lab, 'nobody2');
+    expect(warningsOf(lab)).toEqual([
+      'testlab/nobody2: nobody2 has neither SSH keys nor a password and cannot log in. Fix: add sshKeys (or a hashedPasswordFile for console logins). [homelab-cdk:user-cannot-log-in]',
+    ]);
+    Annotations.of(lab).acknowledgeWarning('homelab-cdk:user-cannot-log-in', 'nobody2 is a service account');
+    const report = validateLab(lab, { strict: true });
+    expect(report.errors).toEqual([]);
+    expect(report.warnings).toEqual([]);
+    expect(report.acknowledged!.map((f) => f.path)).toEqual(['testlab/nobody2']);
+  });
+
+  it('only on the scope that acknowledged them', () => {
+    const { lab } = smallLab();
+    const a = new User(lab, 'a1');
+    new User(lab, 'b1');
+    Annotations.of(a).acknowledgeWarning('homelab-cdk:user-cannot-log-in', 'a1 is a service account');
+    expect(validateLab(lab).warnings.map((f) => f.path)).toEqual(['testlab/b1']);
   });
 });

@@ -221,7 +221,7 @@ describe('dnsmasq settings', () => {
     const { lab } = labWithDnsmasq({}, { upstreams: [new DnsUpstream({ address: '127.0.0.1', port: 5353, description: 'AdGuard Home' })] });
     expect(errorsOf(lab)).toEqual([]);
     expect(warningsOf(lab)).toEqual([
-      'testlab/gw/dnsmasq: every upstream runs on gw itself (127.0.0.1#5353); while it is down (at boot, before the cluster has started it) the lab has no DNS. Fix: add a fallback after it, such as DnsUpstream.CLOUDFLARE.',
+      'testlab/gw/dnsmasq: every upstream runs on gw itself (127.0.0.1#5353); while it is down (at boot, before the cluster has started it) the lab has no DNS. Fix: add a fallback after it, such as DnsUpstream.CLOUDFLARE. [homelab-cdk:dns-without-fallback]',
     ]);
   });
 

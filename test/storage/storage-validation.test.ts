@@ -337,7 +337,7 @@ describe('warnings', () => {
     const { hdds, ssds } = testDisks();
     raidzPool(nas, hdds).addCacheVdev({ devices: ssds });
     expect(warningsOf(lab)).toEqual([
-      'testlab/nas/tank/cache: the L2ARC is not mirrored (ZFS stripes cache devices); losing a cache device loses only cached copies, never data. Fix: nothing to do: this is how L2ARC works (said once per pool).',
+      'testlab/nas/tank/cache: the L2ARC is not mirrored (ZFS stripes cache devices); losing a cache device loses only cached copies, never data. Fix: nothing to do: this is how L2ARC works (said once per pool); acknowledge it to silence it. [homelab-cdk:l2arc-unmirrored]',
     ]);
   });
 });
