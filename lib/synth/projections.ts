@@ -5,6 +5,7 @@
 import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
 import { renderNixFlake } from '../nix/nix-projection';
+import { renderTerraformStacks } from '../terraform/terraform-projection';
 
 /** One output format. */
 export interface Projection {
@@ -19,4 +20,5 @@ export interface Projection {
 /** Every projection, in the order they run. */
 export const PROJECTIONS: readonly Projection[] = [
   { name: 'nix', description: 'NixOS flake for every host', render: renderNixFlake },
+  { name: 'terraform', description: 'Terraform JSON (cdktf, bpg/proxmox) for the VMs, one folder per stack', render: renderTerraformStacks },
 ];
