@@ -8,6 +8,7 @@ import { renderEscapeHatches } from './escape-hatches';
 import { renderHardware } from './hardware';
 import { renderHomeProfiles } from './home';
 import { renderHostConfigurations } from './host-configuration';
+import { renderProxmox } from './proxmox';
 import { renderRebuildScript } from './rebuild-script';
 
 /** A part of the Nix projection. */
@@ -18,6 +19,7 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderHostConfigurations,
   renderHardware,
   renderHomeProfiles,
+  renderProxmox,
   renderRebuildScript,
   renderEscapeHatches,
 ];
