@@ -4,11 +4,14 @@
  * Written with the public API only, as a user's own lab would be.
  */
 import { Homelab } from '../../lib';
+import { addCompute, ReferenceCompute } from './compute';
 import { addHosts, ReferenceHosts } from './hosts';
 
 /** The lab and its main constructs, for the entry points and the tests. */
 export interface ReferenceLab extends ReferenceHosts {
   readonly lab: Homelab;
+  /** maxdata's Proxmox role, its storages and the VMs. */
+  readonly compute: ReferenceCompute;
 }
 
 /** Builds the reference lab's construct tree. */
@@ -30,5 +33,6 @@ export function buildReferenceLab(): ReferenceLab {
     },
   });
   const hosts = addHosts(lab);
-  return { lab, ...hosts };
+  const compute = addCompute(lab, hosts);
+  return { lab, ...hosts, compute };
 }
