@@ -324,7 +324,8 @@ function fixture(schema: any): unknown {
     if (v && typeof v === 'object') {
       return Object.fromEntries(
         Object.entries(v as Record<string, unknown>)
-          .filter(([k]) => k !== 'description' && k !== 'description_kind')
+          // The text of descriptions, not attributes named "description" (their value is an object).
+          .filter(([k, x]) => !((k === 'description' || k === 'description_kind') && typeof x === 'string'))
           .map(([k, x]) => [k, strip(x)]),
       );
     }

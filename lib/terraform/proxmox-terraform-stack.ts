@@ -110,7 +110,8 @@ export class ProxmoxTerraformStack extends TerraformStack {
 
   private addDownload(image: VmImage): ProxmoxDownloadFile {
     const storage = image.storage;
-    const resource = new ProxmoxDownloadFile(this, terraformName(`${storage.proxmoxHost.nodeName}_${storage.storageId}_${image.node.id}`), {
+    const id = terraformName(`${storage.proxmoxHost.nodeName}_${storage.storageId}_${image.node.id}`);
+    const resource = new ProxmoxDownloadFile(this, id, {
       nodeName: storage.proxmoxHost.nodeName,
       datastoreId: storage.storageId,
       contentType: image.kind,
@@ -120,6 +121,7 @@ export class ProxmoxTerraformStack extends TerraformStack {
       checksumAlgorithm: image.checksum?.algorithm,
       decompressionAlgorithm: image.decompression,
     });
+    resource.overrideLogicalId(id);
     return resource;
   }
 
@@ -178,7 +180,9 @@ export class ProxmoxTerraformStack extends TerraformStack {
       clone: boot.kind === BootKind.CLONE ? this.cloneOf(vm) : undefined,
       initialization: this.initializationOf(vm, lab),
     };
-    const resource = new ProxmoxVirtualEnvironmentVm(this, terraformName(vm.vmName), config);
+    const id = terraformName(vm.vmName);
+    const resource = new ProxmoxVirtualEnvironmentVm(this, id, config);
+    resource.overrideLogicalId(id);
     if (vm.importExisting || settings.importExistingVms) {
       resource.importFrom(vm.importId);
     }
@@ -223,12 +227,15 @@ export class ProxmoxTerraformStack extends TerraformStack {
 
   private addUserData(vm: ProxmoxVm, userData: string): ProxmoxVirtualEnvironmentFile {
     const storage = vm.snippetStorage!;
-    return new ProxmoxVirtualEnvironmentFile(this, terraformName(`${vm.vmName}_user_data`), {
+    const id = terraformName(`${vm.vmName}_user_data`);
+    const file = new ProxmoxVirtualEnvironmentFile(this, id, {
       nodeName: vm.hypervisor.nodeName,
       datastoreId: storage.storageId,
       contentType: 'snippets',
       sourceRaw: { data: userData, fileName: `${vm.vmName}-user-data.yaml` },
     });
+    file.overrideLogicalId(id);
+    return file;
   }
 
   private addOutputs(vms: readonly ProxmoxVm[]): void {
