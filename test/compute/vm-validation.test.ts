@@ -233,6 +233,20 @@ describe('boot sources and cloud-init', () => {
     expect(only(errorsOf(t.lab), /extension|\.qcow2/)).toMatch(/^testlab\/pve\/proxmox\/local\/ubuntu: disk image "noble-server-cloudimg-amd64\.img" does not end in \.qcow2, \.raw or \.vmdk.*Fix: set fileName/);
   });
 
+  it('refuses an image with neither a URL nor a file name', () => {
+    const t = proxmoxLab();
+    t.local.addImage('mystery', { kind: ImageKind.ISO });
+    expect(only(errorsOf(t.lab), /neither/)).toBe(
+      'testlab/pve/proxmox/local/mystery: the image has neither a url nor a fileName. Fix: give the url Terraform downloads it from, or the fileName of a file already on the storage.',
+    );
+  });
+
+  it('warns about a template that is to be kept running', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'base', 9000, { template: true });
+    expect(warningsOf(t.lab)).toEqual(['testlab/base: a template VM is never running, but started is true. Fix: set started: false on templates.']);
+  });
+
   it('refuses a clone of a VM that is not a template', () => {
     const t = proxmoxLab();
     const base = plainVm(t, 'base', 9000);
