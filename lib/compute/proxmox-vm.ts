@@ -466,8 +466,8 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
     this.explicitMemory = props.memory;
     this.memory = props.memory ?? props.guest?.memory ?? Size.mebibytes(4096);
     this.bios = props.bios ?? Bios.SEABIOS;
-    this.efiDisk = props.efiDisk && { type: '4m', preEnrolledKeys: false, ...props.efiDisk };
-    this.tpm = props.tpm && { version: TpmVersion.V2_0, ...props.tpm };
+    this.efiDisk = props.efiDisk && { storage: props.efiDisk.storage, type: props.efiDisk.type ?? '4m', preEnrolledKeys: props.efiDisk.preEnrolledKeys ?? false };
+    this.tpm = props.tpm && { storage: props.tpm.storage, version: props.tpm.version ?? TpmVersion.V2_0 };
     this.osType = props.osType ?? OsType.LINUX;
     this.machine = props.machine;
     this.started = props.started ?? true;
