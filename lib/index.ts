@@ -6,6 +6,7 @@
 export * from './core/addressing';
 export * from './core/dns';
 export * from './core/homelab';
+export * from './core/memory';
 export * from './core/names';
 export * from './core/network';
 export * from './core/network-endpoint';
@@ -47,6 +48,15 @@ export * from './storage/zfs-properties';
 export * from './storage/zfs-replication';
 export * from './storage/zfs-settings';
 export * from './storage/zfs-storage';
+// compute: Proxmox VE hosts, storages, VMs
+export * from './compute/boot-source';
+export * from './compute/bridge';
+export * from './compute/proxmox-host';
+export * from './compute/proxmox-stack';
+export * from './compute/proxmox-storage';
+export * from './compute/proxmox-vm';
+export * from './compute/vm-family';
+export * from './compute/vm-image';
 
 // projections
 export * from './nix/nix-flake';
@@ -60,6 +70,12 @@ export * from './k8s/adguard-home-config';
 export * from './k8s/cluster-chart';
 export * from './k8s/kubernetes-app';
 export * from './k8s/on-host';
+export * from './terraform/proxmox/download-file.generated';
+export * from './terraform/proxmox/provider.generated';
+export * from './terraform/proxmox/virtual-environment-file.generated';
+export * from './terraform/proxmox/virtual-environment-vm.generated';
+export * from './terraform/proxmox-terraform-stack';
+export * from './terraform/terraform-projection';
 
 // synthesis
 export * from './synth/app-loader';

@@ -5,17 +5,20 @@
  */
 import { Homelab } from '../../lib';
 import { addCluster, ReferenceCluster } from './cluster';
+import { addCompute, ReferenceCompute } from './compute';
 import { addHosts, ReferenceHosts } from './hosts';
 import { addNetwork, ReferenceNetwork } from './network';
 import { addStorage, ReferenceStorage } from './storage';
 
 /** The lab and its main constructs, for the entry points and the tests. */
 export interface ReferenceLab extends ReferenceHosts, ReferenceNetwork {
+  readonly lab: Homelab;
   /** maxdata's pools, datasets and their policies. */
   readonly storage: ReferenceStorage;
-  readonly lab: Homelab;
   /** The k3s cluster and its workloads. */
   readonly k3s: ReferenceCluster;
+  /** maxdata's Proxmox role, its storages and the VMs. */
+  readonly compute: ReferenceCompute;
 }
 
 /** Builds the reference lab's construct tree. */
@@ -39,6 +42,7 @@ export function buildReferenceLab(): ReferenceLab {
   const hosts = addHosts(lab);
   const storage = addStorage(hosts.maxdata);
   const k3s = addCluster(lab, hosts);
-  const network = addNetwork(hosts, k3s.adguard);
-  return { lab, ...hosts, ...network, storage, k3s };
+  const compute = addCompute(lab, hosts, storage);
+  const network = addNetwork(hosts, k3s.adguard, compute.proxmox);
+  return { lab, ...hosts, ...network, storage, k3s, compute };
 }

@@ -1,5 +1,5 @@
 /** The reference lab's network anchor: dnsmasq on pi-network, and waking maxdata from it. */
-import { Dnsmasq, DnsUpstream, IDnsUpstream, ReachabilityCheck, WakeOnLan } from '../../lib';
+import { Dnsmasq, DnsUpstream, IDnsUpstream, ProxmoxHost, ReachabilityCheck, WakeOnLan } from '../../lib';
 import { ReferenceHosts } from './hosts';
 
 /** The network services of the reference lab. */
@@ -11,8 +11,9 @@ export interface ReferenceNetwork {
 /**
  * Adds dnsmasq (DHCP, DNS) and the Wake-on-LAN of maxdata to pi-network.
  * @param adguard the DNS filter dnsmasq forwards to first (AdGuard Home in the cluster)
+ * @param proxmox maxdata's Proxmox role, whose web UI answering means the host is up
  */
-export function addNetwork(hosts: ReferenceHosts, adguard: IDnsUpstream): ReferenceNetwork {
+export function addNetwork(hosts: ReferenceHosts, adguard: IDnsUpstream, proxmox: ProxmoxHost): ReferenceNetwork {
   const dnsmasq = new Dnsmasq(hosts.piNetwork, 'dnsmasq', {
     // The DNS chain: AdGuard Home first, the public resolvers only when it fails (at boot,
     // before the cluster has started AdGuard). The leases (all five hosts), the range, the
@@ -24,8 +25,7 @@ export function addNetwork(hosts: ReferenceHosts, adguard: IDnsUpstream): Refere
   const wakeProxmox = new WakeOnLan(hosts.piNetwork, 'wake-proxmox', {
     target: hosts.maxdata,
     // The Proxmox web UI answering means the hypervisor is ready, not just booting.
-    // The port belongs to the Proxmox host's construct (compute area) once it exists.
-    check: ReachabilityCheck.tcpPort(8006),
+    check: ReachabilityCheck.tcpPort(proxmox.webUiPort),
   });
 
   return { dnsmasq, wakeProxmox };

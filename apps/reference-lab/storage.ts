@@ -54,7 +54,7 @@ export function addStorage(maxdata: Host): ReferenceStorage {
   // The lab's facts: the L2ARC is not mirrored (losing it loses only cached copies).
   Annotations.of(l2arc).acknowledgeWarning('homelab-cdk:l2arc-unmirrored', 'a cache device holds no data of its own');
   const vms = tank.addDataset('vms');
-  const myAppDataset = vms.addDataset('my-app');
+  const myAppDataset = vms.addDataset('my-app', { storageId: 'my-app' });
   myAppDataset.snapshot(production);
   // Replicas are not mounted: they hold copies of other pools' file systems (fast's root, say).
   const backups = tank.addDataset('backup', { mountpoint: 'none' });

@@ -209,6 +209,7 @@ export class Host extends Construct implements INetworkEndpoint {
   private readonly heldPorts: HeldPort[] = [];
   private readonly settings: NixAttrs[] = [];
   private readonly rawModules: RawNixModule[] = [];
+  private addressCarrier?: { readonly interfaceName: string; readonly owner: IConstruct };
 
   public constructor(scope: Homelab, id: string, props: HostProps) {
     super(scope, id);
@@ -263,6 +264,27 @@ export class Host extends Construct implements INetworkEndpoint {
   /** The interface carrying the lab network, when known. */
   public get interfaceName(): string | undefined {
     return this.explicitInterfaceName ?? this.hardware.interfaceName;
+  }
+
+  /**
+   * The interface that holds the host's static address: its own interface, unless a bridge over
+   * it carries the address (see {@link carryAddressOn}).
+   */
+  public get addressInterfaceName(): string | undefined {
+    return this.addressCarrier?.interfaceName ?? this.interfaceName;
+  }
+
+  /**
+   * Moves the host's static address from its interface to another one that `owner` declares,
+   * such as a hypervisor's bridge over the physical NIC. Only one construct may do so.
+   */
+  public carryAddressOn(owner: IConstruct, interfaceName: string): void {
+    if (this.addressCarrier && this.addressCarrier.owner !== owner) {
+      throw new Error(
+        `${owner.node.path}: the address of ${this.hostName} is already carried by ${this.addressCarrier.owner.node.path} (${this.addressCarrier.interfaceName}); only one interface can hold it`,
+      );
+    }
+    this.addressCarrier = { interfaceName, owner };
   }
 
   /** Fully qualified domain name (`maxdata.local`). */

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { IMemoryReservation, markMemoryReservation } from '../core/memory';
 import { Size } from '../core/size';
 import { displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
@@ -105,7 +106,7 @@ export interface ResolvedZfsSettings {
  * new ZfsSettings(maxdata, 'zfs', { arcMax: Size.gibibytes(16), arcMin: Size.gibibytes(4) });
  * ```
  */
-export class ZfsSettings extends Construct {
+export class ZfsSettings extends Construct implements IMemoryReservation {
   /** Is `x` a ZfsSettings (of any copy of this library)? */
   public static isZfsSettings(x: unknown): x is ZfsSettings {
     return typeof x === 'object' && x !== null && ZFS_SETTINGS in x;
@@ -131,7 +132,21 @@ export class ZfsSettings extends Construct {
     Object.defineProperty(this, ZFS_SETTINGS, { value: true });
     this.host = host;
     this.settings = resolveSettings(props);
+    if (this.settings.arcMax) {
+      // The ARC may grow to arcMax: VMs share what the host has left (a hypervisor's budget).
+      markMemoryReservation(this);
+    }
     this.node.addValidation({ validate: () => this.validateSettings() });
+  }
+
+  /** The RAM the ARC may hold: its maximum (a reservation only when arcMax is set). */
+  public get reservedMemory(): Size {
+    return this.settings.arcMax ?? Size.bytes(0);
+  }
+
+  /** What holds the memory, for messages. */
+  public get reservationDescription(): string {
+    return 'ZFS ARC maximum';
   }
 
   private validateSettings(): string[] {

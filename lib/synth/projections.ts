@@ -6,6 +6,7 @@ import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
 import { renderKubernetesManifests } from '../k8s/kubernetes-app';
 import { renderNixFlake } from '../nix/nix-projection';
+import { renderTerraformStacks } from '../terraform/terraform-projection';
 
 /** One output format. */
 export interface Projection {
@@ -20,5 +21,6 @@ export interface Projection {
 /** Every projection, in the order they run. */
 export const PROJECTIONS: readonly Projection[] = [
   { name: 'nix', description: 'NixOS flake for every host', render: renderNixFlake },
+  { name: 'terraform', description: 'Terraform JSON (cdktf, bpg/proxmox) for the VMs, one folder per stack', render: renderTerraformStacks },
   { name: 'k8s', description: "Kubernetes manifests of the lab's k3s cluster (cdk8s)", render: renderKubernetesManifests },
 ];

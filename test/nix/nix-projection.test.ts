@@ -27,6 +27,7 @@ function flakeConfigurations(dir: string): Record<string, { system: string; modu
         nixos-hardware.nixosModules.raspberry-pi-4 = "nixos-hardware-raspberry-pi-4-module";
         sops-nix.nixosModules.sops = "sops-module";
         disko.nixosModules.disko = "disko-module";
+        proxmox-nixos.nixosModules.proxmox-ve = "proxmox-ve-module";
       };
       outputs = flake.outputs inputs;
     in builtins.mapAttrs (name: c: {
@@ -82,7 +83,7 @@ describe('the reference lab as a NixOS flake', () => {
       expect(config.environment.systemPackages).toEqual(host.packages.map((p) => `pkg:${p}`));
       expect(config.imports).toEqual(expect.arrayContaining(['hardware.nix', 'home-manager.nix', path.join(nixDir, 'modules/rebuild.nix')]));
       if (host.addressing === Addressing.STATIC) {
-        expect(config.networking.interfaces[host.interfaceName!].ipv4.addresses).toEqual([{ address: host.ipAddress, prefixLength: 24 }]);
+        expect(config.networking.interfaces[host.addressInterfaceName!].ipv4.addresses).toEqual([{ address: host.ipAddress, prefixLength: 24 }]);
         expect(config.networking.defaultGateway).toBe('192.168.178.1');
       } else {
         expect(config.networking.useDHCP).toBe(true);

@@ -64,7 +64,8 @@ export function nixFilesUnder(dir: string): string[] {
 /**
  * Evaluates a generated NixOS module (a file that is a function of `{ config, lib, pkgs, … }`)
  * with stand-in arguments and returns its attribute set as JSON. Package references become
- * strings `pkg:<name>`; `imports` become their paths relative to the module's folder.
+ * strings `pkg:<name>`; `imports` become their paths relative to the module's folder, other
+ * paths their absolute names.
  */
 export function evalModule(file: string, packages: readonly string[] = []): Record<string, any> {
   const helper = path.join(tmpDir(), 'eval-module.nix');
@@ -80,8 +81,14 @@ let
   result = if builtins.isFunction fn then fn { config = { }; lib = { }; inherit pkgs; inputs = { }; modulesPath = "/modules"; } else fn;
   dir = builtins.dirOf file;
   rel = p: if builtins.isPath p then builtins.replaceStrings [ (toString dir + "/") ] [ "" ] (toString p) else p;
+  # Paths become their absolute names: JSON output would copy them to the store.
+  plain = v:
+    if builtins.isPath v then toString v
+    else if builtins.isList v then map plain v
+    else if builtins.isAttrs v then builtins.mapAttrs (_: plain) v
+    else v;
 in
-(builtins.removeAttrs result [ "imports" ]) // (if result ? imports then { imports = map rel result.imports; } else { })
+plain ((builtins.removeAttrs result [ "imports" ]) // (if result ? imports then { imports = map rel result.imports; } else { }))
 `,
     );
   }

@@ -69,9 +69,10 @@ describe('the homelab CLI', () => {
   it('synthesizes the reference lab from its TypeScript app', async () => {
     const dir = tempDir();
     const r = await cli(['synth', '--app', path.join(REPO, 'apps/main.ts'), '--out', dir]);
-    // The reference lab's one warning: its domain "local" is also mDNS's. (It acknowledges the
-    // other, its unmirrored L2ARC.)
+    // The reference lab's warnings: maxdata's VMs and ARC commit more than its RAM (the lab's
+    // facts do), and its domain "local" is also mDNS's. (It acknowledges its unmirrored L2ARC.)
     expect(r.err.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/^warning homelab\/maxdata\/proxmox: maxdata commits \d+ GiB \(VMs \d+ GiB \+ ZFS ARC maximum 16 GiB\) but has 32 GiB of RAM/),
       expect.stringMatching(/^warning homelab\/pi-network\/dnsmasq: the domain "local" is also mDNS's .*Fix: /),
     ]);
     expect(r.code).toBe(0);

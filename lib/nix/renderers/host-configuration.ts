@@ -50,7 +50,7 @@ function networking(lab: Homelab, host: Host): NixAttrs {
       useDHCP: false,
       search: [lab.domain],
       interfaces: {
-        [host.interfaceName!]: {
+        [host.addressInterfaceName!]: {
           ipv4: { addresses: [{ address: host.ipAddress, prefixLength: network.prefixLength }] },
         },
       },

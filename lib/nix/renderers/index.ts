@@ -10,6 +10,7 @@ import { renderHardware } from './hardware';
 import { renderHomeProfiles } from './home';
 import { renderHostConfigurations } from './host-configuration';
 import { renderK3s } from './k3s';
+import { renderProxmox } from './proxmox';
 import { renderRebuildScript } from './rebuild-script';
 import { renderWakeOnLan } from './wake-on-lan';
 import { renderStorage } from './storage';
@@ -25,6 +26,7 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderDnsmasq,
   renderWakeOnLan,
   renderK3s,
+  renderProxmox,
   renderRebuildScript,
   renderStorage,
   renderEscapeHatches,

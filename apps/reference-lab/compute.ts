@@ -1,0 +1,143 @@
+/**
+ * The reference lab's hypervisor and VMs: maxdata as the Proxmox VE host, its storages, and the
+ * eight VMs that run on it (today kept in Pulumi), synthesized to Terraform.
+ */
+import {
+  Bios,
+  BootSource,
+  Homelab,
+  ImageKind,
+  MachineType,
+  OsType,
+  ProxmoxHost,
+  ProxmoxStack,
+  ProxmoxStorage,
+  ProxmoxVm,
+  Size,
+  StorageBacking,
+  StorageContent,
+  TpmVersion,
+  VmFamily,
+} from '../../lib';
+import { ReferenceHosts } from './hosts';
+import { ReferenceStorage } from './storage';
+
+/** The reference lab's compute constructs. */
+export interface ReferenceCompute {
+  readonly proxmox: ProxmoxHost;
+  readonly storages: { readonly local: ProxmoxStorage; readonly tank: ProxmoxStorage; readonly fast: ProxmoxStorage; readonly myApp: ProxmoxStorage };
+  readonly stack: ProxmoxStack;
+  readonly standard: VmFamily;
+  readonly vms: {
+    readonly windows11: ProxmoxVm;
+    readonly myAppVm: ProxmoxVm;
+    readonly web1: ProxmoxVm;
+    readonly web2: ProxmoxVm;
+    readonly db: ProxmoxVm;
+    readonly k3sNodes: readonly [ProxmoxVm, ProxmoxVm, ProxmoxVm];
+  };
+}
+
+/** Makes maxdata the Proxmox host and adds the VMs, on the storage's pools. */
+export function addCompute(lab: Homelab, hosts: ReferenceHosts, storage: ReferenceStorage): ReferenceCompute {
+  // vmbr0 over enp3s0, carrying 192.168.178.97 (the lab network's bridge); Cockpit on 9090.
+  const proxmox = new ProxmoxHost(hosts.maxdata, 'proxmox', { cockpit: true });
+
+  // Proxmox's own directory storage, also holding the downloaded images and the cloud-init
+  // snippets (the library adds the import and snippets content on the host).
+  const local = proxmox.addStorage('local', {
+    backing: StorageBacking.directory('/var/lib/vz'),
+    content: [StorageContent.ISO, StorageContent.IMPORT, StorageContent.SNIPPETS, StorageContent.BACKUP, StorageContent.VZTMPL],
+  });
+  // The Proxmox storages `tank` and `fast` are the ZFS pools of the same names.
+  const tank = proxmox.addStorage('tank', { backing: StorageBacking.zfs(storage.tank) });
+  const fast = proxmox.addStorage('fast', { backing: StorageBacking.zfs(storage.fast) });
+  // my-app-vm's disk lives in its own dataset tank/vms/my-app, which gets sanoid snapshots.
+  const myApp = proxmox.addStorage('my-app', { backing: StorageBacking.zfs(storage.myAppDataset) });
+
+  // The VMs run today (created with Pulumi): Terraform imports them by node/vmid instead of
+  // creating them again. A fresh host would set importExistingVms: false.
+  const stack = new ProxmoxStack(lab, 'prod', { endpoint: proxmox, insecure: true, importExistingVms: true });
+
+  // Images: the NixOS installer for the NixOS VMs, a Debian cloud image for the plain Linux VMs
+  // (the lab's facts do not name their OS), and the Windows 11 ISO, uploaded by hand because
+  // Microsoft publishes no stable download URL.
+  const nixosIso = local.addImage('nixos-installer', {
+    kind: ImageKind.ISO,
+    url: `https://channels.nixos.org/nixos-${lab.nixosRelease}/latest-nixos-minimal-x86_64-linux.iso`,
+    fileName: `nixos-${lab.nixosRelease}-minimal-x86_64-linux.iso`,
+  });
+  const debian = local.addImage('debian-13', {
+    kind: ImageKind.DISK_IMAGE,
+    url: 'https://cloud.debian.org/images/cloud/trixie/latest/debian-13-genericcloud-amd64.qcow2',
+  });
+  const windowsIso = local.addImage('windows-11', { kind: ImageKind.ISO, fileName: 'Win11_24H2_English_x64.iso' });
+  const cloudInit = { user: hosts.max };
+
+  const windows11 = new ProxmoxVm(lab, 'windows11', {
+    hypervisor: proxmox,
+    vmid: 100,
+    cores: 4,
+    cpuType: 'host',
+    memory: Size.mebibytes(8192),
+    disks: [{ interface: 'scsi0', size: Size.gibibytes(100), storage: tank }],
+    bios: Bios.OVMF,
+    machine: MachineType.Q35,
+    efiDisk: { storage: tank, type: '4m', preEnrolledKeys: true },
+    tpm: { storage: tank, version: TpmVersion.V2_0 },
+    osType: OsType.WINDOWS_11,
+    boot: BootSource.iso(windowsIso),
+    tags: ['windows'],
+  });
+
+  const myAppVm = new ProxmoxVm(lab, 'my-app-vm', {
+    hypervisor: proxmox,
+    vmid: 101,
+    cores: 2,
+    memory: Size.mebibytes(4096),
+    disks: [{ size: Size.gibibytes(50), storage: myApp }],
+    boot: BootSource.cloudImage(debian),
+    cloudInit,
+    tags: ['app'],
+  });
+
+  // The "standard VM": 2 cores, 4096 MB, 32 GB raw on fast, virtio on vmbr0, started, on boot.
+  const standard = new VmFamily(lab, 'standard', {
+    hypervisor: proxmox,
+    cores: 2,
+    memory: Size.mebibytes(4096),
+    disks: [{ size: Size.gibibytes(32), storage: fast }],
+    boot: BootSource.cloudImage(debian),
+    cloudInit,
+    tags: ['standard'],
+  });
+  const web1 = standard.addVm('web-1', { vmid: 110, cores: 4 });
+  const web2 = standard.addVm('web-2', { vmid: 111, cores: 4 });
+  const db = standard.addVm('db', { vmid: 120, cores: 8 });
+
+  // The k3s nodes are the NixOS hosts k3s-node1..3; their vmids 201–203 are this example's
+  // choice (the lab's facts give none). Memory and disks are sized for k3s (also a choice):
+  // 4 GiB for the control plane, 2 GiB per worker, 32 GiB on fast. They start first, the
+  // control plane before the workers.
+  const k3sNode = (host: (typeof hosts.k3sNodes)[number], n: number) =>
+    new ProxmoxVm(lab, `${host.hostName}-vm`, {
+      hypervisor: proxmox,
+      vmid: 200 + n,
+      guest: host,
+      cores: 2,
+      memory: Size.mebibytes(n === 1 ? 4096 : 2048),
+      disks: [{ size: Size.gibibytes(32), storage: fast }],
+      boot: BootSource.iso(nixosIso),
+      startup: n === 1 ? { order: 1, upDelay: 30 } : { order: 2 },
+      tags: ['k3s', 'nixos'],
+    });
+  const k3sNodes = [k3sNode(hosts.k3sNodes[0], 1), k3sNode(hosts.k3sNodes[1], 2), k3sNode(hosts.k3sNodes[2], 3)] as const;
+
+  return {
+    proxmox,
+    storages: { local, tank, fast, myApp },
+    stack,
+    standard,
+    vms: { windows11, myAppVm, web1, web2, db, k3sNodes },
+  };
+}

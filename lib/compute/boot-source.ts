@@ -1,0 +1,78 @@
+/**
+ * How a VM gets its operating system: from its own disks, an ISO installer, a cloud image
+ * imported into its first disk, or a clone of a template.
+ */
+import type { ProxmoxHost } from './proxmox-host';
+import type { ProxmoxVm } from './proxmox-vm';
+import type { VmImage } from './vm-image';
+
+/** The kinds of boot source. */
+export enum BootKind {
+  /** Boots from its disks (an installed system, or network boot). */
+  DISK = 'disk',
+  /** Boots an ISO attached as a CD-ROM (after its disk, so an installed system wins). */
+  ISO = 'iso',
+  /** Its first disk is created from a disk image (a cloud image). */
+  CLOUD_IMAGE = 'cloud-image',
+  /** A clone of a template VM. */
+  CLONE = 'clone',
+}
+
+/** Options of {@link BootSource.clone}. */
+export interface CloneOptions {
+  /**
+   * A full clone (independent disks) rather than a linked clone.
+   * @default true
+   */
+  readonly full?: boolean;
+}
+
+/** Options of {@link BootSource.cloneExisting}. */
+export interface CloneExistingOptions extends CloneOptions {
+  /**
+   * The Proxmox host the template is on.
+   * @default - the VM's own host
+   */
+  readonly node?: ProxmoxHost;
+}
+
+/** How a VM boots. Construct with one of the static factories. */
+export class BootSource {
+  /** From the VM's own disks. */
+  public static fromDisk(): BootSource {
+    return new BootSource(BootKind.DISK, {});
+  }
+
+  /** From an ISO image (an installer), attached as a CD-ROM after the first disk. */
+  public static iso(image: VmImage): BootSource {
+    return new BootSource(BootKind.ISO, { image });
+  }
+
+  /** From a cloud image, imported into the VM's first disk when the VM is created. */
+  public static cloudImage(image: VmImage): BootSource {
+    return new BootSource(BootKind.CLOUD_IMAGE, { image });
+  }
+
+  /** As a clone of a template VM of the model (one with `template: true`). */
+  public static clone(template: ProxmoxVm, options: CloneOptions = {}): BootSource {
+    return new BootSource(BootKind.CLONE, { template, full: options.full ?? true });
+  }
+
+  /** As a clone of a template that exists on Proxmox outside the model, by vmid. */
+  public static cloneExisting(templateVmid: number, options: CloneExistingOptions = {}): BootSource {
+    return new BootSource(BootKind.CLONE, { templateVmid, templateNode: options.node, full: options.full ?? true });
+  }
+
+  private constructor(
+    /** The kind of boot source. */
+    public readonly kind: BootKind,
+    /** The kind's details. */
+    public readonly details: {
+      readonly image?: VmImage;
+      readonly template?: ProxmoxVm;
+      readonly templateVmid?: number;
+      readonly templateNode?: ProxmoxHost;
+      readonly full?: boolean;
+    },
+  ) {}
+}

@@ -1,0 +1,305 @@
+import { Construct, IConstruct } from 'constructs';
+import { Homelab } from '../core/homelab';
+import { Secret, SecretSource } from '../core/secret';
+import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { User } from '../hosts/user';
+import { ProxmoxHost } from './proxmox-host';
+import { ProxmoxVm } from './proxmox-vm';
+
+/** The environment variable the bpg/proxmox provider reads its API token from. */
+export const PROXMOX_API_TOKEN_VARIABLE = 'PROXMOX_VE_API_TOKEN';
+
+/** Where Terraform keeps a stack's state. Construct with one of the static factories. */
+export class StateBackend {
+  /**
+   * A local state file. A relative path is resolved from the stack's folder
+   * (`cdktf.out/stacks/<stack>` or `dist/terraform/<stack>`, both three levels below the project).
+   */
+  public static local(path: string): StateBackend {
+    return new StateBackend('local', { path });
+  }
+
+  /**
+   * Any Terraform backend by type and settings (`s3`, `http`, `pg`, …), written as they are.
+   * Credentials belong in the backend's environment variables, never here.
+   */
+  public static custom(type: string, config: Record<string, string | number | boolean>): StateBackend {
+    return new StateBackend(type, { ...config });
+  }
+
+  private constructor(
+    /** The Terraform backend type. */
+    public readonly type: string,
+    /** Its settings. */
+    public readonly config: Readonly<Record<string, string | number | boolean>>,
+  ) {}
+}
+
+/** Props of {@link ProxmoxStack}. */
+export interface ProxmoxStackProps {
+  /**
+   * The Proxmox host whose API the provider talks to (`https://<ip>:8006`).
+   * @default - the lab's first Proxmox host by name
+   */
+  readonly endpoint?: ProxmoxHost;
+  /**
+   * Skip the TLS certificate check of the API.
+   * @default true (Proxmox VE serves a self-signed certificate until you install one)
+   */
+  readonly insecure?: boolean;
+  /**
+   * The API token (`user@realm!tokenid=secret`): the provider's environment variable
+   * PROXMOX_VE_API_TOKEN, or a sensitive Terraform variable. Never a value.
+   * @default Secret.fromEnvironment('PROXMOX_VE_API_TOKEN')
+   */
+  readonly apiToken?: Secret;
+  /**
+   * Where Terraform keeps the state.
+   * @default - StateBackend.local('../../../terraform.<stack>.tfstate'): the project's root, as
+   *   cdktf's own default, but as a relative path so the output stays the same on every machine
+   */
+  readonly backend?: StateBackend;
+  /**
+   * The account the provider logs in with over SSH (uploads such as cloud-init snippets need
+   * it), through the SSH agent; `false` for none.
+   * @default - the lab's first user with sudo
+   */
+  readonly sshUser?: User | false;
+  /**
+   * Adopt a running lab: every VM of the stack gets a Terraform `import` block (node/vmid), so
+   * Terraform takes over the existing VMs instead of creating them.
+   * @default false
+   */
+  readonly importExistingVms?: boolean;
+}
+
+/** A raw change to the synthesized Terraform JSON (cdktf's `addOverride`). */
+export interface TerraformOverride {
+  /** The dotted path (`terraform.required_version`, `cpu.flags`). */
+  readonly path: string;
+  /** The value. */
+  readonly value: unknown;
+}
+
+/** What the Terraform projection reads of a stack; a ProxmoxStack is one. */
+export interface StackSettings {
+  /** The stack name. */
+  readonly stackName: string;
+  /** The Proxmox host whose API the provider talks to. */
+  readonly endpoint: ProxmoxHost | undefined;
+  /** Skip the API's certificate check. */
+  readonly insecure: boolean;
+  /** The API token reference. */
+  readonly apiToken: Secret;
+  /** Where the state lives. */
+  readonly backend: StateBackend;
+  /** The provider's SSH account. */
+  readonly sshUser: User | undefined;
+  /** Import every VM. */
+  readonly importExistingVms: boolean;
+  /** Raw overrides of the stack's JSON. */
+  readonly terraformOverrides: readonly TerraformOverride[];
+}
+
+/** The VMs of one stack. */
+export interface StackPlan {
+  /** The stack's settings. */
+  readonly settings: StackSettings;
+  /** Its VMs, sorted by vmid. */
+  readonly vms: readonly ProxmoxVm[];
+}
+
+const PROXMOX_STACK = Symbol.for('homelab-cdk.ProxmoxStack');
+
+/** cdktf stack names: no whitespace, no glob characters; ours are also plain path segments. */
+const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+/**
+ * A Terraform stack of VMs (prod, dev, staging): which Proxmox API it talks to, how it
+ * authenticates and where its state lives. The Terraform projection synthesizes one cdktf stack
+ * for each (`cdktf.out/stacks/<name>`, `dist/terraform/<name>`). A lab without any gets one
+ * named after the lab, with the defaults.
+ */
+export class ProxmoxStack extends Construct implements StackSettings {
+  /** Is `x` a ProxmoxStack (of any copy of this library)? */
+  public static isProxmoxStack(x: unknown): x is ProxmoxStack {
+    return typeof x === 'object' && x !== null && PROXMOX_STACK in x;
+  }
+
+  /** The stacks of a lab, sorted by name. */
+  public static all(lab: IConstruct): ProxmoxStack[] {
+    return lab.node
+      .findAll()
+      .filter(ProxmoxStack.isProxmoxStack)
+      .sort((a, b) => (a.stackName < b.stackName ? -1 : a.stackName > b.stackName ? 1 : 0));
+  }
+
+  /** The stack name (the construct id). */
+  public readonly stackName: string;
+  /** Whether the provider skips the certificate check. */
+  public readonly insecure: boolean;
+  /** The API token reference. */
+  public readonly apiToken: Secret;
+  /** Whether every VM is imported. */
+  public readonly importExistingVms: boolean;
+
+  private readonly explicitEndpoint?: ProxmoxHost;
+  private readonly explicitBackend?: StateBackend;
+  private readonly explicitSshUser?: User | false;
+  private readonly overrides: TerraformOverride[] = [];
+
+  public constructor(scope: Homelab, id: string, props: ProxmoxStackProps = {}) {
+    super(scope, id);
+    Object.defineProperty(this, PROXMOX_STACK, { value: true });
+    this.stackName = id;
+    this.insecure = props.insecure ?? true;
+    this.apiToken = props.apiToken ?? Secret.fromEnvironment(PROXMOX_API_TOKEN_VARIABLE);
+    this.importExistingVms = props.importExistingVms ?? false;
+    this.explicitEndpoint = props.endpoint;
+    this.explicitBackend = props.backend;
+    this.explicitSshUser = props.sshUser;
+    this.node.addValidation({ validate: () => this.validateStack() });
+  }
+
+  /** The Proxmox host whose API the stack talks to, if the lab has one. */
+  public get endpoint(): ProxmoxHost | undefined {
+    return this.explicitEndpoint ?? ProxmoxHost.all(this.node.root)[0];
+  }
+
+  /** Where the state lives. */
+  public get backend(): StateBackend {
+    return this.explicitBackend ?? StateBackend.local(defaultStatePath(this.stackName));
+  }
+
+  /** The SSH account of the provider, if any. */
+  public get sshUser(): User | undefined {
+    if (this.explicitSshUser === false) {
+      return undefined;
+    }
+    return this.explicitSshUser ?? firstSudoUser(Homelab.of(this));
+  }
+
+  /**
+   * Escape hatch: a raw change to the stack's Terraform JSON, applied with cdktf's
+   * `TerraformStack.addOverride` (`addTerraformOverride('terraform.required_version', '>= 1.5')`).
+   */
+  public addTerraformOverride(path: string, value: unknown): void {
+    this.overrides.push({ path, value });
+  }
+
+  /** Overrides added with {@link addTerraformOverride}. */
+  public get terraformOverrides(): readonly TerraformOverride[] {
+    return this.overrides;
+  }
+
+  private validateStack(): string[] {
+    const errors: string[] = [];
+    if (!STACK_NAME.test(this.stackName)) {
+      errors.push(problem(`stack name "${this.stackName}" is not a plain name`, 'use letters, digits, "-" and "_", such as "prod"'));
+    }
+    const endpoint = this.endpoint;
+    if (!endpoint) {
+      errors.push(problem('the stack has no Proxmox host to talk to', 'declare a ProxmoxHost on one of the lab\'s hosts'));
+    } else if (endpoint.node.root !== this.node.root) {
+      errors.push(problem(`endpoint ${displayPath(endpoint)} belongs to another lab`, 'use a Proxmox host of this lab'));
+    }
+    errors.push(...apiTokenProblems(this.apiToken));
+    const backend = this.backend;
+    if (!/^[a-z][a-z0-9_]*$/.test(backend.type)) {
+      errors.push(problem(`backend type "${backend.type}" is not a Terraform backend name`, 'use a type such as "local", "s3" or "http"'));
+    }
+    const statePath = backend.type === 'local' ? backend.config.path : undefined;
+    if (typeof statePath === 'string' && statePath.startsWith('/')) {
+      Annotations.of(this).addWarning(
+        problem(`the state path ${statePath} is absolute, so the synthesized JSON differs between machines`, 'use a path relative to the stack folder, such as "../../../terraform.prod.tfstate"'),
+        'homelab-cdk:absolute-state-path',
+      );
+    }
+    const sameState = perValidationRun(this, 'proxmox-stacks-by-state', () => stacksByState(this.node.root));
+    const first = sameState.get(stateKey(this))?.[0];
+    if (first && first !== this) {
+      errors.push(problem(`the stack keeps its state where ${displayPath(first)} does`, 'give each stack its own state path (or leave backend out)'));
+    }
+    const user = this.explicitSshUser;
+    if (user && Homelab.of(user) !== Homelab.of(this)) {
+      errors.push(problem(`sshUser ${user.userName} belongs to another lab`, 'use a user of this lab'));
+    }
+    return errors;
+  }
+}
+
+/**
+ * The lab's Terraform stacks with their VMs: each declared ProxmoxStack (a VM without an
+ * explicit stack goes to the lab's only one), or, when the lab declares none but has VMs, one
+ * stack named after the lab with the defaults. Sorted by stack name.
+ */
+export function planStacks(lab: Homelab): StackPlan[] {
+  const stacks = ProxmoxStack.all(lab);
+  const vms = ProxmoxVm.all(lab);
+  if (stacks.length === 0) {
+    return vms.length === 0 ? [] : [{ settings: defaultStackSettings(lab), vms }];
+  }
+  const byStack = new Map<ProxmoxStack, ProxmoxVm[]>(stacks.map((s) => [s, []]));
+  for (const vm of vms) {
+    const stack = vm.declaredStack ?? (stacks.length === 1 ? stacks[0] : undefined);
+    if (stack) {
+      byStack.get(stack)?.push(vm);
+    }
+  }
+  return stacks.map((s) => ({ settings: s, vms: byStack.get(s) ?? [] }));
+}
+
+/** The settings of the stack a lab without a ProxmoxStack gets. */
+export function defaultStackSettings(lab: Homelab): StackSettings {
+  return {
+    stackName: lab.name,
+    endpoint: ProxmoxHost.all(lab)[0],
+    insecure: true,
+    apiToken: Secret.fromEnvironment(PROXMOX_API_TOKEN_VARIABLE),
+    backend: StateBackend.local(defaultStatePath(lab.name)),
+    sshUser: firstSudoUser(lab),
+    importExistingVms: false,
+    terraformOverrides: [],
+  };
+}
+
+function firstSudoUser(lab: IConstruct): User | undefined {
+  return lab.node.children.filter(User.isUser).find((u) => u.sudo);
+}
+
+/** The default relative state path of a stack: the project root, seen from the stack's folder. */
+export function defaultStatePath(stackName: string): string {
+  return `../../../terraform.${stackName}.tfstate`;
+}
+
+/** Problems of an API token reference: only the provider's variable or a Terraform variable work. */
+export function apiTokenProblems(token: unknown): string[] {
+  const nonSecret = Secret.describeNonSecret(token);
+  if (nonSecret) {
+    return [problem(`apiToken is ${nonSecret}, not a secret reference`, `use Secret.fromEnvironment('${PROXMOX_API_TOKEN_VARIABLE}') or Secret.fromTerraformVariable('proxmox_api_token')`)];
+  }
+  const secret = token as Secret;
+  if (secret.source === SecretSource.ENVIRONMENT && secret.reference !== PROXMOX_API_TOKEN_VARIABLE) {
+    return [problem(`the provider reads its API token from ${PROXMOX_API_TOKEN_VARIABLE}, not from ${secret.reference}`, `use Secret.fromEnvironment('${PROXMOX_API_TOKEN_VARIABLE}'), or a Terraform variable`)];
+  }
+  if (secret.source !== SecretSource.ENVIRONMENT && secret.source !== SecretSource.TERRAFORM_VARIABLE) {
+    return [problem(`an API token from a ${secret.source} secret cannot reach Terraform`, `use Secret.fromEnvironment('${PROXMOX_API_TOKEN_VARIABLE}') or Secret.fromTerraformVariable('proxmox_api_token')`)];
+  }
+  return [];
+}
+
+function stateKey(stack: ProxmoxStack): string {
+  const b = stack.backend;
+  return `${b.type}:${JSON.stringify(Object.entries(b.config).sort())}`;
+}
+
+function stacksByState(root: IConstruct): Map<string, ProxmoxStack[]> {
+  const index = new Map<string, ProxmoxStack[]>();
+  for (const stack of root.node.findAll().filter(ProxmoxStack.isProxmoxStack)) {
+    const key = stateKey(stack);
+    const list = index.get(key);
+    if (list) list.push(stack);
+    else index.set(key, [stack]);
+  }
+  return index;
+}

@@ -1,0 +1,232 @@
+import { Construct } from 'constructs';
+import { displayPath, problem } from '../core/validation';
+import type { IZfsStorage } from '../storage/zfs-storage';
+import type { ProxmoxHost } from './proxmox-host';
+import { VmImage, VmImageProps } from './vm-image';
+
+/** What a Proxmox storage may hold (its `content` setting). */
+export enum StorageContent {
+  /** VM disks. */
+  IMAGES = 'images',
+  /** Container volumes. */
+  ROOTDIR = 'rootdir',
+  /** ISO images. */
+  ISO = 'iso',
+  /** Disk images to import into VMs (cloud images, Proxmox VE 8.4+). */
+  IMPORT = 'import',
+  /** Snippets: cloud-init user data, hook scripts. */
+  SNIPPETS = 'snippets',
+  /** vzdump backups. */
+  BACKUP = 'backup',
+  /** Container templates. */
+  VZTMPL = 'vztmpl',
+}
+
+/** The Proxmox storage types the library knows. */
+export enum StorageType {
+  /** A ZFS pool or dataset: VM disks are zvols (`zfspool`). */
+  ZFS_POOL = 'zfspool',
+  /** A directory on a mounted file system (`dir`), such as Proxmox's `local` (/var/lib/vz). */
+  DIRECTORY = 'dir',
+  /** An LVM thin pool (`lvmthin`), such as Proxmox's `local-lvm`. */
+  LVM_THIN = 'lvmthin',
+}
+
+/**
+ * A ZFS pool or dataset that backs a Proxmox storage: a `ZfsPool` or `ZfsDataset` of the
+ * storage part of the library.
+ */
+export type IZfsStorageBacking = IZfsStorage;
+
+/** Options of {@link StorageBacking.zfs}. */
+export interface ZfsBackingOptions {
+  /**
+   * Thin-provision the zvols of VM disks (`sparse`).
+   * @default true
+   */
+  readonly sparse?: boolean;
+}
+
+/** Props of {@link StorageBacking.lvmThin}. */
+export interface LvmThinBackingProps {
+  /** The LVM volume group (`pve`). */
+  readonly volumeGroup: string;
+  /** The thin pool in it (`data`). */
+  readonly thinPool: string;
+}
+
+/** What a Proxmox storage lives on. Construct with one of the static factories. */
+export class StorageBacking {
+  /** A ZFS pool or dataset of the lab (type `zfspool`). */
+  public static zfs(backing: IZfsStorageBacking, options: ZfsBackingOptions = {}): StorageBacking {
+    return new StorageBacking(StorageType.ZFS_POOL, true, { zfs: backing, sparse: options.sparse ?? true });
+  }
+
+  /** A directory on the host (type `dir`), e.g. `/var/lib/vz` for Proxmox's `local`. */
+  public static directory(path: string): StorageBacking {
+    return new StorageBacking(StorageType.DIRECTORY, true, { path });
+  }
+
+  /** An LVM thin pool (type `lvmthin`), e.g. volume group `pve`, pool `data` for `local-lvm`. */
+  public static lvmThin(props: LvmThinBackingProps): StorageBacking {
+    return new StorageBacking(StorageType.LVM_THIN, true, { volumeGroup: props.volumeGroup, thinPool: props.thinPool });
+  }
+
+  /**
+   * A storage that exists on the Proxmox host already and is managed outside the model: the
+   * library refers to it by id and does not declare it on the host.
+   */
+  public static existing(type: StorageType): StorageBacking {
+    return new StorageBacking(type, false, {});
+  }
+
+  private constructor(
+    /** The Proxmox storage type. */
+    public readonly type: StorageType,
+    /** Whether the library declares the storage on the host (`pvesm add`/`set`). */
+    public readonly managed: boolean,
+    /** The type's details. */
+    public readonly details: {
+      readonly zfs?: IZfsStorageBacking;
+      readonly sparse?: boolean;
+      readonly path?: string;
+      readonly volumeGroup?: string;
+      readonly thinPool?: string;
+    },
+  ) {}
+}
+
+/** Props of {@link ProxmoxStorage}. */
+export interface ProxmoxStorageProps {
+  /** What the storage lives on. */
+  readonly backing: StorageBacking;
+  /**
+   * The Proxmox storage id (`datastore_id` in Terraform).
+   * @default - the ZFS backing's storageId, else the construct id
+   */
+  readonly storageId?: string;
+  /**
+   * What the storage holds.
+   * @default - by type: VM disks and container volumes for ZFS and LVM thin; for a directory
+   *   also ISO images, disk images to import, snippets, backups and container templates
+   */
+  readonly content?: StorageContent[];
+}
+
+const PROXMOX_STORAGE = Symbol.for('homelab-cdk.ProxmoxStorage');
+
+/** Content each storage type can hold at all (Proxmox's storage plugins). */
+const SUPPORTED_CONTENT: Record<StorageType, readonly StorageContent[]> = {
+  [StorageType.ZFS_POOL]: [StorageContent.IMAGES, StorageContent.ROOTDIR],
+  [StorageType.LVM_THIN]: [StorageContent.IMAGES, StorageContent.ROOTDIR],
+  [StorageType.DIRECTORY]: Object.values(StorageContent),
+};
+
+/** Proxmox's storage id syntax (`pve-storage-id`). */
+const STORAGE_ID = /^[a-z][a-z0-9._-]*[a-z0-9]$/;
+
+/**
+ * A Proxmox storage on a Proxmox host: where VM disks, ISO images and snippets go. VM disks,
+ * EFI disks, TPM states and images refer to the construct, never to a storage id string. The
+ * Nix projection declares the managed ones on the host; Terraform writes their ids.
+ */
+export class ProxmoxStorage extends Construct {
+  /** Is `x` a ProxmoxStorage (of any copy of this library)? */
+  public static isProxmoxStorage(x: unknown): x is ProxmoxStorage {
+    return typeof x === 'object' && x !== null && PROXMOX_STORAGE in x;
+  }
+
+  /** The storage id. */
+  public readonly storageId: string;
+  /** What it lives on. */
+  public readonly backing: StorageBacking;
+  /** What it holds, in the order given (or the type's default order). */
+  public readonly content: readonly StorageContent[];
+  /** The Proxmox host it is on. */
+  public readonly proxmoxHost: ProxmoxHost;
+
+  public constructor(scope: ProxmoxHost, id: string, props: ProxmoxStorageProps) {
+    super(scope, id);
+    Object.defineProperty(this, PROXMOX_STORAGE, { value: true });
+    this.proxmoxHost = scope;
+    this.backing = props.backing;
+    this.storageId = props.storageId ?? props.backing.details.zfs?.storageId ?? id;
+    this.content = [...(props.content ?? defaultContent(props.backing.type))];
+    this.node.addValidation({ validate: () => this.validateStorage() });
+  }
+
+  /** The storage type. */
+  public get type(): StorageType {
+    return this.backing.type;
+  }
+
+  /** Can the storage hold this content? */
+  public holds(content: StorageContent): boolean {
+    return this.content.includes(content);
+  }
+
+  /**
+   * Adds an ISO or disk image on this storage: downloaded by Terraform from a URL, or a file
+   * that is already there.
+   */
+  public addImage(id: string, props: VmImageProps): VmImage {
+    return new VmImage(this, id, props);
+  }
+
+  private validateStorage(): string[] {
+    const errors: string[] = [];
+    if (!STORAGE_ID.test(this.storageId)) {
+      errors.push(problem(`storage id "${this.storageId}" is not a Proxmox storage id`, 'use lower-case letters, digits, "-", "_" and ".", starting with a letter, such as "tank"'));
+    }
+    const duplicate = this.proxmoxHost.storages.find((s) => s !== this && s.storageId === this.storageId);
+    if (duplicate && this.proxmoxHost.storages.indexOf(duplicate) < this.proxmoxHost.storages.indexOf(this)) {
+      errors.push(problem(`storage id ${this.storageId} is also the id of ${displayPath(duplicate)}`, 'give each storage of a host its own id'));
+    }
+    const unsupported = this.content.filter((c) => !SUPPORTED_CONTENT[this.type].includes(c));
+    if (unsupported.length > 0) {
+      errors.push(
+        problem(
+          `a ${this.type} storage cannot hold ${unsupported.join(', ')}`,
+          `keep ${unsupported.join(', ')} on a directory storage (such as "local"); a ${this.type} storage holds only ${SUPPORTED_CONTENT[this.type].join(', ')}`,
+        ),
+      );
+    }
+    if (new Set(this.content).size !== this.content.length) {
+      errors.push(problem('content lists a kind twice', 'list each kind once'));
+    }
+    if (this.content.length === 0) {
+      errors.push(problem('the storage holds nothing (empty content)', 'give it content, such as StorageContent.IMAGES'));
+    }
+    const d = this.backing.details;
+    if (d.zfs) {
+      const backingPath = d.zfs.node.path;
+      if (d.zfs.host !== this.proxmoxHost.host) {
+        errors.push(
+          problem(
+            `the ZFS backing ${backingPath} is a pool of ${d.zfs.host.hostName}, not of ${this.proxmoxHost.host.hostName}`,
+            `back the storage with a pool or dataset of ${this.proxmoxHost.host.hostName}`,
+          ),
+        );
+      } else if (d.zfs.node.root !== this.node.root) {
+        errors.push(problem(`the ZFS backing ${backingPath} belongs to another lab`, 'back the storage with a pool or dataset of this lab'));
+      }
+      if (d.zfs.storageId !== this.storageId) {
+        errors.push(problem(`the ZFS backing ${backingPath} backs the storage "${d.zfs.storageId}", not "${this.storageId}"`, 'leave storageId out to use the backing\'s id'));
+      }
+    }
+    if (d.path !== undefined && (!/^\/[A-Za-z0-9._/-]*$/.test(d.path) || d.path.split('/').some((s) => s === '..' || s === '.'))) {
+      errors.push(problem(`directory "${d.path}" is not an absolute path of plain segments`, 'give an absolute path such as "/var/lib/vz"'));
+    }
+    for (const [label, name] of [['volume group', d.volumeGroup], ['thin pool', d.thinPool]] as const) {
+      if (name !== undefined && !/^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$/.test(name)) {
+        errors.push(problem(`LVM ${label} "${name}" is not an LVM name`, 'use letters, digits, "+", "_", "." and "-"'));
+      }
+    }
+    return errors;
+  }
+}
+
+/** The content a storage of a type holds unless told otherwise. */
+export function defaultContent(type: StorageType): StorageContent[] {
+  return type === StorageType.DIRECTORY ? [...SUPPORTED_CONTENT[type]] : [StorageContent.IMAGES, StorageContent.ROOTDIR];
+}

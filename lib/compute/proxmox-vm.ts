@@ -1,0 +1,945 @@
+import { Construct, IConstruct } from 'constructs';
+import { deriveMac, isLocallyAdministeredMac, isMacAddress, isUnicastMac, normalizeMac } from '../core/addressing';
+import { Homelab } from '../core/homelab';
+import { isHostName } from '../core/names';
+import { Network } from '../core/network';
+import { INetworkEndpoint } from '../core/network-endpoint';
+import { Secret, SecretSource } from '../core/secret';
+import { Size } from '../core/size';
+import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { HardwareKind } from '../hosts/hardware-profile';
+import type { Host } from '../hosts/host';
+import type { User } from '../hosts/user';
+import { BootKind, BootSource } from './boot-source';
+import type { Bridge } from './bridge';
+import type { ProxmoxHost } from './proxmox-host';
+import type { ProxmoxStack, TerraformOverride } from './proxmox-stack';
+import { ProxmoxStorage, StorageContent, StorageType } from './proxmox-storage';
+import { ImageKind } from './vm-image';
+
+/** The guest OS type, which tunes Proxmox's defaults for it (`operating_system.type`). */
+export enum OsType {
+  /** Linux 2.6 – 6.x. */
+  LINUX = 'l26',
+  /** Windows 11 / Server 2022 and later: needs UEFI and a TPM 2.0. */
+  WINDOWS_11 = 'win11',
+  /** Windows 10 / Server 2016 and 2019. */
+  WINDOWS_10 = 'win10',
+  /** Solaris / illumos. */
+  SOLARIS = 'solaris',
+  /** Anything else. */
+  OTHER = 'other',
+}
+
+/** The firmware. */
+export enum Bios {
+  /** Legacy BIOS. */
+  SEABIOS = 'seabios',
+  /** UEFI; needs an EFI disk. */
+  OVMF = 'ovmf',
+}
+
+/** The emulated chipset. */
+export enum MachineType {
+  /** i440FX, Proxmox's default. */
+  I440FX = 'pc',
+  /** Q35 (PCIe), the usual choice for UEFI guests such as Windows 11. */
+  Q35 = 'q35',
+}
+
+/** A NIC model. */
+export enum NicModel {
+  VIRTIO = 'virtio',
+  E1000 = 'e1000',
+  E1000E = 'e1000e',
+  RTL8139 = 'rtl8139',
+  VMXNET3 = 'vmxnet3',
+}
+
+/** A disk image format. */
+export enum DiskFormat {
+  RAW = 'raw',
+  QCOW2 = 'qcow2',
+  VMDK = 'vmdk',
+}
+
+/** A TPM version. */
+export enum TpmVersion {
+  V1_2 = 'v1.2',
+  V2_0 = 'v2.0',
+}
+
+/** A VM disk. */
+export interface VmDiskProps {
+  /** The storage the disk lives on. */
+  readonly storage: ProxmoxStorage;
+  /** The size, in whole GiB (Proxmox's "G"). */
+  readonly size: Size;
+  /**
+   * The bus and index (`scsi0`, `virtio1`, `sata0`).
+   * @default - scsi0, scsi1, … in the order of the disks
+   */
+  readonly interface?: string;
+  /**
+   * The image format. ZFS and LVM thin storages hold raw disks only.
+   * @default DiskFormat.RAW
+   */
+  readonly format?: DiskFormat;
+  /**
+   * Pass the guest's TRIM to the storage, so thin-provisioned storage (ZFS, LVM thin) gets freed
+   * blocks back.
+   * @default true
+   */
+  readonly discard?: boolean;
+  /**
+   * Present the disk as an SSD.
+   * @default false
+   */
+  readonly ssd?: boolean;
+  /**
+   * Give the disk its own I/O thread.
+   * @default false
+   */
+  readonly iothread?: boolean;
+  /**
+   * Include the disk in vzdump backups.
+   * @default true
+   */
+  readonly backup?: boolean;
+}
+
+/** A VM network interface. */
+export interface VmNicProps {
+  /**
+   * The bridge the NIC is on.
+   * @default - the hypervisor's LAN bridge
+   */
+  readonly bridge?: Bridge;
+  /**
+   * The MAC address.
+   * @default - the guest Host's MAC for the first NIC of a NixOS VM; otherwise derived from the
+   *   lab, the VM's name and the NIC's index (a locally administered address)
+   */
+  readonly macAddress?: string;
+  /**
+   * The NIC model.
+   * @default NicModel.VIRTIO
+   */
+  readonly model?: NicModel;
+  /**
+   * A VLAN tag.
+   * @default - untagged
+   */
+  readonly vlanId?: number;
+  /**
+   * Apply Proxmox's firewall rules to the NIC.
+   * @default false
+   */
+  readonly firewall?: boolean;
+}
+
+/** The EFI disk of an OVMF (UEFI) VM: its UEFI variables. */
+export interface EfiDiskProps {
+  /** The storage it lives on. */
+  readonly storage: ProxmoxStorage;
+  /**
+   * Its size and type: `4m` is current and needed for Secure Boot.
+   * @default "4m"
+   */
+  readonly type?: '2m' | '4m';
+  /**
+   * Enroll the distribution's and Microsoft's Secure Boot keys (with `4m`).
+   * @default false
+   */
+  readonly preEnrolledKeys?: boolean;
+}
+
+/** A virtual TPM. */
+export interface TpmProps {
+  /** The storage of its state. */
+  readonly storage: ProxmoxStorage;
+  /**
+   * The TPM version.
+   * @default TpmVersion.V2_0
+   */
+  readonly version?: TpmVersion;
+}
+
+/** Start and shutdown order on the host's boot. */
+export interface StartupProps {
+  /** The position in the start order (lower starts first, shuts down last). */
+  readonly order: number;
+  /**
+   * Seconds to wait after starting this VM before starting the next.
+   * @default - Proxmox's default (none)
+   */
+  readonly upDelay?: number;
+  /**
+   * Seconds to wait for this VM to shut down before the next.
+   * @default - Proxmox's default
+   */
+  readonly downDelay?: number;
+}
+
+/** cloud-init settings of a VM (for cloud images and clones of cloud-init templates). */
+export interface CloudInitProps {
+  /**
+   * The storage of the cloud-init drive.
+   * @default - the storage of the VM's first disk
+   */
+  readonly storage?: ProxmoxStorage;
+  /**
+   * A lab user: the image's default account gets the user's name and SSH keys.
+   * @default - none: the image's default account, without keys
+   */
+  readonly user?: User;
+  /**
+   * The account's password, as a sensitive Terraform variable (`Secret.fromTerraformVariable`).
+   * @default - none: key-only login
+   */
+  readonly password?: Secret;
+  /**
+   * Raw cloud-config user data (YAML starting with `#cloud-config`), uploaded as a snippet. It
+   * replaces the user settings above (Proxmox uses one or the other). Do not put secrets in it:
+   * it lands in the synthesized JSON.
+   * @default - none
+   */
+  readonly userData?: string;
+  /**
+   * The storage of the user-data snippet (one with snippets content).
+   * @default - the first storage of the hypervisor that holds snippets
+   */
+  readonly snippetStorage?: ProxmoxStorage;
+}
+
+/** Props of {@link ProxmoxVm}. */
+export interface ProxmoxVmProps {
+  /** The Proxmox host the VM runs on (its Proxmox node). */
+  readonly hypervisor: ProxmoxHost;
+  /** The Proxmox VM id, 100–999999999, unique in the lab. */
+  readonly vmid: number;
+  /**
+   * The NixOS host running in the VM: its name, MAC and address come from the Host, which has
+   * the QEMU guest hardware profile. Leave out for a plain VM (Windows, a cloud image).
+   * @default - none: a plain VM
+   */
+  readonly guest?: Host;
+  /**
+   * The VM name in Proxmox (a DNS label).
+   * @default - the guest's host name, else the construct id
+   */
+  readonly name?: string;
+  /**
+   * The static IPv4 address of a plain VM on the lab network: the VM gets a DHCP lease for it
+   * and cloud-init configures it. A NixOS VM's address is its Host's.
+   * @default - none: the VM takes an address from the dynamic DHCP pool
+   */
+  readonly ipAddress?: string;
+  /**
+   * A description shown in Proxmox.
+   * @default - "Managed by homelab-cdk (<construct path>)"
+   */
+  readonly description?: string;
+  /**
+   * CPU cores.
+   * @default 2
+   */
+  readonly cores?: number;
+  /**
+   * The emulated CPU type (`host`, `x86-64-v2-AES`, …).
+   * @default "host" (all host CPU features; fine on a single node without live migration)
+   */
+  readonly cpuType?: string;
+  /**
+   * RAM, in whole MiB.
+   * @default - the guest Host's memory, else 4096 MiB
+   */
+  readonly memory?: Size;
+  /**
+   * The disks.
+   * @default []
+   */
+  readonly disks?: VmDiskProps[];
+  /**
+   * The NICs.
+   * @default - one virtio NIC on the hypervisor's LAN bridge
+   */
+  readonly nics?: VmNicProps[];
+  /**
+   * The firmware.
+   * @default Bios.SEABIOS
+   */
+  readonly bios?: Bios;
+  /**
+   * The EFI disk, required with Bios.OVMF.
+   * @default - none
+   */
+  readonly efiDisk?: EfiDiskProps;
+  /**
+   * A virtual TPM (Windows 11 needs v2.0).
+   * @default - none
+   */
+  readonly tpm?: TpmProps;
+  /**
+   * The guest OS type.
+   * @default OsType.LINUX
+   */
+  readonly osType?: OsType;
+  /**
+   * The chipset.
+   * @default - Proxmox's default (MachineType.I440FX)
+   */
+  readonly machine?: MachineType;
+  /**
+   * Keep the VM running.
+   * @default true
+   */
+  readonly started?: boolean;
+  /**
+   * Start the VM when the host boots.
+   * @default true
+   */
+  readonly onBoot?: boolean;
+  /**
+   * The start order on the host's boot.
+   * @default - Proxmox's default order
+   */
+  readonly startup?: StartupProps;
+  /**
+   * The QEMU guest agent runs in the guest (Proxmox shuts down and reads addresses through it).
+   * @default - true for a NixOS VM (its hardware profile runs the agent), false otherwise
+   */
+  readonly guestAgent?: boolean;
+  /**
+   * Proxmox tags (lower case; Proxmox sorts them).
+   * @default []
+   */
+  readonly tags?: string[];
+  /**
+   * How the VM gets its operating system.
+   * @default BootSource.fromDisk()
+   */
+  readonly boot?: BootSource;
+  /**
+   * cloud-init settings.
+   * @default - none: no cloud-init drive
+   */
+  readonly cloudInit?: CloudInitProps;
+  /**
+   * Make the VM a template for clones (cannot be undone in Proxmox).
+   * @default false
+   */
+  readonly template?: boolean;
+  /**
+   * The Terraform stack the VM belongs to.
+   * @default - the lab's only ProxmoxStack (or the default stack when there is none)
+   */
+  readonly stack?: ProxmoxStack;
+  /**
+   * The VM exists already: Terraform imports it (node/vmid) instead of creating it.
+   * @default - the stack's importExistingVms
+   */
+  readonly importExisting?: boolean;
+}
+
+/** A NIC with its defaults applied. */
+export interface VmNic {
+  /** The bridge. */
+  readonly bridge: Bridge;
+  /** The MAC address, lower case. */
+  readonly macAddress: string;
+  /** Whether this VM derived the MAC (rather than taking a given one or its guest Host's). */
+  readonly macDerived: boolean;
+  /** The model. */
+  readonly model: NicModel;
+  /** VLAN tag, if any. */
+  readonly vlanId?: number;
+  /** Proxmox firewall on the NIC. */
+  readonly firewall: boolean;
+}
+
+/** A disk with its defaults applied. */
+export interface VmDisk extends Required<Omit<VmDiskProps, 'storage' | 'size'>> {
+  /** The storage. */
+  readonly storage: ProxmoxStorage;
+  /** The size. */
+  readonly size: Size;
+}
+
+const PROXMOX_VM = Symbol.for('homelab-cdk.ProxmoxVm');
+
+/** Interfaces Proxmox accepts, and how many of each. */
+const DISK_BUSES: Record<string, number> = { scsi: 31, virtio: 16, sata: 6, ide: 4 };
+
+/** The CD-ROM slot an ISO boot source uses (`ide2`, which every machine type has). */
+export const CDROM_INTERFACE = 'ide2';
+
+/**
+ * A QEMU VM on a Proxmox host, synthesized to a `proxmox_virtual_environment_vm` of the
+ * Terraform stack. A NixOS VM has a Host in the flake (`guest`), whose MAC its first NIC takes;
+ * a plain VM with an `ipAddress` is a device on the lab network and gets a DHCP lease.
+ */
+export class ProxmoxVm extends Construct implements INetworkEndpoint {
+  /** Is `x` a ProxmoxVm (of any copy of this library)? */
+  public static isProxmoxVm(x: unknown): x is ProxmoxVm {
+    return typeof x === 'object' && x !== null && PROXMOX_VM in x;
+  }
+
+  /** The VMs of a lab, sorted by vmid. */
+  public static all(lab: IConstruct): ProxmoxVm[] {
+    return lab.node
+      .findAll()
+      .filter(ProxmoxVm.isProxmoxVm)
+      .sort((a, b) => a.vmid - b.vmid);
+  }
+
+  /** The Proxmox host the VM runs on. */
+  public readonly hypervisor: ProxmoxHost;
+  /** The VM id. */
+  public readonly vmid: number;
+  /** The NixOS host in the VM, if any. */
+  public readonly guest?: Host;
+  /** The VM name. */
+  public readonly vmName: string;
+  /** The description. */
+  public readonly description: string;
+  /** CPU cores. */
+  public readonly cores: number;
+  /** CPU type. */
+  public readonly cpuType: string;
+  /** RAM. */
+  public readonly memory: Size;
+  /** Firmware. */
+  public readonly bios: Bios;
+  /** The EFI disk, if any. */
+  public readonly efiDisk?: Required<EfiDiskProps>;
+  /** The TPM, if any. */
+  public readonly tpm?: Required<TpmProps>;
+  /** The guest OS type. */
+  public readonly osType: OsType;
+  /** The chipset, when chosen. */
+  public readonly machine?: MachineType;
+  /** Keep running. */
+  public readonly started: boolean;
+  /** Start on host boot. */
+  public readonly onBoot: boolean;
+  /** Start order, if any. */
+  public readonly startup?: StartupProps;
+  /** Guest agent expected. */
+  public readonly guestAgent: boolean;
+  /** Tags, sorted. */
+  public readonly tags: readonly string[];
+  /** How it boots. */
+  public readonly boot: BootSource;
+  /** cloud-init settings, if any. */
+  public readonly cloudInit?: CloudInitProps;
+  /** Whether it is a template. */
+  public readonly template: boolean;
+
+  private readonly explicitIp?: string;
+  private readonly explicitStack?: ProxmoxStack;
+  private readonly explicitImport?: boolean;
+  private readonly explicitMemory?: Size;
+  private readonly diskProps: VmDiskProps[];
+  private readonly nicProps: VmNicProps[];
+  private readonly overrides: TerraformOverride[] = [];
+
+  public constructor(scope: Construct, id: string, props: ProxmoxVmProps) {
+    super(scope, id);
+    Object.defineProperty(this, PROXMOX_VM, { value: true });
+    if (props.guest && props.ipAddress !== undefined) {
+      throw new Error(`${this.node.path}: a NixOS VM has its Host's address (${props.guest.ipAddress}); leave ipAddress out`);
+    }
+    if (props.guest && props.nics?.[0]?.macAddress !== undefined && props.guest.macAddress !== undefined && normalizeMac(props.nics[0].macAddress) !== props.guest.macAddress) {
+      throw new Error(`${this.node.path}: the first NIC of a NixOS VM has its Host's MAC (${props.guest.macAddress}); set macAddress on the Host, not on the NIC`);
+    }
+    if (props.cloudInit?.userData !== undefined && (props.cloudInit.user !== undefined || props.cloudInit.password !== undefined)) {
+      throw new Error(`${this.node.path}: cloudInit.userData replaces cloudInit.user and password (Proxmox uses one or the other); give the account in the user data`);
+    }
+    this.hypervisor = props.hypervisor;
+    this.vmid = props.vmid;
+    this.guest = props.guest;
+    this.vmName = props.name ?? props.guest?.hostName ?? id;
+    this.description = props.description ?? `Managed by homelab-cdk (${this.node.path})`;
+    this.cores = props.cores ?? 2;
+    this.cpuType = props.cpuType ?? 'host';
+    this.explicitMemory = props.memory;
+    this.memory = props.memory ?? props.guest?.memory ?? Size.mebibytes(4096);
+    this.bios = props.bios ?? Bios.SEABIOS;
+    this.efiDisk = props.efiDisk && { storage: props.efiDisk.storage, type: props.efiDisk.type ?? '4m', preEnrolledKeys: props.efiDisk.preEnrolledKeys ?? false };
+    this.tpm = props.tpm && { storage: props.tpm.storage, version: props.tpm.version ?? TpmVersion.V2_0 };
+    this.osType = props.osType ?? OsType.LINUX;
+    this.machine = props.machine;
+    this.started = props.started ?? true;
+    this.onBoot = props.onBoot ?? true;
+    this.startup = props.startup;
+    this.guestAgent = props.guestAgent ?? props.guest !== undefined;
+    this.tags = [...(props.tags ?? [])].sort();
+    this.boot = props.boot ?? BootSource.fromDisk();
+    this.cloudInit = props.cloudInit;
+    this.template = props.template ?? false;
+    this.explicitIp = props.ipAddress;
+    this.explicitStack = props.stack;
+    this.explicitImport = props.importExisting;
+    this.diskProps = [...(props.disks ?? [])];
+    this.nicProps = props.nics ? [...props.nics] : [{}];
+
+    if (this.explicitIp !== undefined) {
+      Network.registerEndpoint(this);
+    }
+    this.node.addValidation({ validate: () => this.validateVm() });
+  }
+
+  /** The DNS/DHCP name of a plain VM with an address (the VM name). */
+  public get endpointName(): string {
+    return this.vmName;
+  }
+
+  /**
+   * The VM's static address on the lab network: its guest Host's, or the one given to a plain
+   * VM; empty when the VM takes a dynamic address.
+   */
+  public get ipAddress(): string {
+    return this.guest?.ipAddress ?? this.explicitIp ?? '';
+  }
+
+  /** The MAC address of the first NIC (the one on the lab network). */
+  public get macAddress(): string | undefined {
+    return this.nics[0]?.macAddress;
+  }
+
+  /** The NICs with their defaults applied; MACs derived where none is given. */
+  public get nics(): VmNic[] {
+    return this.nicProps.map((nic, index) => {
+      const given = nic.macAddress ?? (index === 0 ? this.guest?.macAddress : undefined);
+      return {
+        bridge: nic.bridge ?? this.hypervisor.lanBridge,
+        macAddress: given !== undefined ? normalizeMac(given) : deriveVmMac(`${Homelab.of(this).name}/vm/${this.vmName}/nic${index}`, this.hypervisor.macPrefix),
+        macDerived: given === undefined,
+        model: nic.model ?? NicModel.VIRTIO,
+        vlanId: nic.vlanId,
+        firewall: nic.firewall ?? false,
+      };
+    });
+  }
+
+  /** The disks with their defaults applied; interfaces scsi0, scsi1, … where none is given. */
+  public get disks(): VmDisk[] {
+    return this.diskProps.map((disk, index) => ({
+      interface: disk.interface ?? `scsi${index}`,
+      format: disk.format ?? DiskFormat.RAW,
+      discard: disk.discard ?? true,
+      ssd: disk.ssd ?? false,
+      iothread: disk.iothread ?? false,
+      backup: disk.backup ?? true,
+      storage: disk.storage,
+      size: disk.size,
+    }));
+  }
+
+  /** The Terraform stack the VM belongs to: its own, the lab's only one, or none (the default). */
+  public get stack(): ProxmoxStack | undefined {
+    if (this.explicitStack) {
+      return this.explicitStack;
+    }
+    const stacks = perValidationRun(this, 'proxmox-stacks', () => this.node.root.node.findAll().filter(isStack));
+    return stacks.length === 1 ? stacks[0] : undefined;
+  }
+
+  /** The stack given in the props, if any. */
+  public get declaredStack(): ProxmoxStack | undefined {
+    return this.explicitStack;
+  }
+
+  /** Whether Terraform imports the running VM instead of creating it. */
+  public get importExisting(): boolean {
+    return this.explicitImport ?? this.stack?.importExistingVms ?? false;
+  }
+
+  /** The Terraform import id of the VM (`<node>/<vmid>`, the provider's format). */
+  public get importId(): string {
+    return `${this.hypervisor.nodeName}/${this.vmid}`;
+  }
+
+  /** Adds a NIC on a bridge (an isolated network, a second LAN). */
+  public attachTo(bridge: Bridge, nic: Omit<VmNicProps, 'bridge'> = {}): void {
+    this.nicProps.push({ ...nic, bridge });
+  }
+
+  /** Adds a disk. */
+  public addDisk(disk: VmDiskProps): void {
+    this.diskProps.push(disk);
+  }
+
+  /**
+   * Escape hatch: a raw change to the VM's Terraform resource, applied with cdktf's
+   * `addOverride` (`vm.addTerraformOverride('cpu.flags', ['+aes'])`).
+   */
+  public addTerraformOverride(path: string, value: unknown): void {
+    this.overrides.push({ path, value });
+  }
+
+  /** Overrides added with {@link addTerraformOverride}. */
+  public get terraformOverrides(): readonly TerraformOverride[] {
+    return this.overrides;
+  }
+
+  private validateVm(): string[] {
+    const errors: string[] = [];
+    if (Homelab.of(this.hypervisor) !== Homelab.of(this)) {
+      errors.push(problem(`hypervisor ${displayPath(this.hypervisor)} belongs to another lab`, 'run the VM on a Proxmox host of this lab'));
+      return errors;
+    }
+    if (!Number.isInteger(this.vmid) || this.vmid < 100 || this.vmid > 999_999_999) {
+      errors.push(problem(`vmid ${this.vmid} is outside 100–999999999`, 'give a whole number from 100 to 999999999 (Proxmox reserves 0–99)'));
+    }
+    const index = perValidationRun(this, 'proxmox-vm-index', () => indexVms(this.node.root));
+    const sameId = index.byVmid.get(this.vmid)?.[0];
+    if (sameId && sameId !== this) {
+      errors.push(problem(`vmid ${this.vmid} is also the vmid of ${displayPath(sameId)}`, 'give each VM its own vmid'));
+    }
+    const sameName = index.byName.get(this.vmName)?.[0];
+    if (sameName && sameName !== this) {
+      errors.push(problem(`VM name ${this.vmName} is also the name of ${displayPath(sameName)}`, 'give each VM its own name'));
+    }
+    if (!isHostName(this.vmName)) {
+      errors.push(problem(`VM name "${this.vmName}" is not a DNS label`, 'use lower-case letters, digits and "-", at most 63 characters'));
+    }
+    errors.push(...this.validateGuest());
+    errors.push(...this.validateResources());
+    errors.push(...this.validateDisks());
+    errors.push(...this.validateFirmware());
+    errors.push(...this.validateNics(index.byMac));
+    errors.push(...this.validateBoot());
+    errors.push(...this.validateCloudInit());
+    errors.push(...this.validateStackMembership());
+    for (const tag of this.tags) {
+      if (!/^[a-z0-9_][a-z0-9_+.-]*$/.test(tag)) {
+        errors.push(problem(`tag "${tag}" is not a Proxmox tag`, 'use lower-case letters, digits, "_", "+", "." and "-"'));
+      }
+    }
+    if (this.startup) {
+      for (const [label, value] of [['order', this.startup.order], ['upDelay', this.startup.upDelay], ['downDelay', this.startup.downDelay]] as const) {
+        if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+          errors.push(problem(`startup ${label} ${value} is not a whole number of at least 0`, `give startup.${label} as a whole number`));
+        }
+      }
+    }
+    if (this.template && this.started) {
+      Annotations.of(this).addWarning(problem('a template VM is never running, but started is true', 'set started: false on templates'), 'homelab-cdk:started-template');
+    }
+    return errors;
+  }
+
+  private validateGuest(): string[] {
+    const guest = this.guest;
+    if (!guest) {
+      return [];
+    }
+    const errors: string[] = [];
+    if (Homelab.of(guest) !== Homelab.of(this)) {
+      errors.push(problem(`guest ${guest.hostName} belongs to another lab`, 'use a Host of this lab'));
+    }
+    if (guest.hardware.kind !== HardwareKind.QEMU_GUEST) {
+      errors.push(problem(`guest ${guest.hostName} has the ${guest.hardware.kind} hardware profile, not the VM guest one`, 'create the Host with hardware: HardwareProfile.qemuGuest()'));
+    }
+    if (this.explicitMemory !== undefined && guest.memory !== undefined && this.explicitMemory.compareTo(guest.memory) !== 0) {
+      errors.push(problem(`the VM has ${this.explicitMemory} of memory but its guest ${guest.hostName} says ${guest.memory}`, 'state the memory once: on the Host (the VM takes it) or on the VM'));
+    }
+    if (guest.cpuThreads !== undefined && guest.cpuThreads !== this.cores) {
+      errors.push(problem(`the VM has ${this.cores} cores but its guest ${guest.hostName} says ${guest.cpuThreads} CPU threads`, `make them agree (cores: ${guest.cpuThreads}, or drop cpuThreads from the Host)`));
+    }
+    if (this.bios === Bios.OVMF && guest.hardware.kind === HardwareKind.QEMU_GUEST) {
+      errors.push(problem(`guest ${guest.hostName} boots with GRUB on a BIOS disk (the VM guest profile), but the VM firmware is OVMF (UEFI)`, 'leave bios at Bios.SEABIOS for a NixOS VM'));
+    }
+    const others = perValidationRun(this, 'proxmox-vms-by-guest', () => vmsByGuest(this.node.root)).get(guest) ?? [];
+    if (others[0] && others[0] !== this) {
+      errors.push(problem(`guest ${guest.hostName} is also the guest of ${displayPath(others[0])}`, 'give each NixOS host one VM'));
+    }
+    return errors;
+  }
+
+  private validateResources(): string[] {
+    const errors: string[] = [];
+    if (!Number.isInteger(this.cores) || this.cores < 1) {
+      errors.push(problem(`cores is ${this.cores}`, 'give a whole number of cores, at least 1'));
+    } else {
+      const threads = this.hypervisor.host.cpuThreads;
+      if (threads !== undefined && this.cores > threads) {
+        Annotations.of(this).addWarning(
+          problem(`the VM has ${this.cores} cores but ${this.hypervisor.host.hostName} has ${threads} CPU threads`, `give it at most ${threads} cores`),
+          'homelab-cdk:cpu-overcommit',
+        );
+      }
+    }
+    const mib = this.memory.to('MiB');
+    if (!Number.isInteger(mib) || mib < 64) {
+      errors.push(problem(`memory ${this.memory} is not a whole number of MiB of at least 64`, 'give memory in whole MiB, such as Size.mebibytes(4096)'));
+    }
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(this.cpuType)) {
+      errors.push(problem(`CPU type "${this.cpuType}" is not a QEMU CPU model name`, 'use a model such as "host" or "x86-64-v2-AES"'));
+    }
+    return errors;
+  }
+
+  private validateDisks(): string[] {
+    const errors: string[] = [];
+    const seen = new Set<string>();
+    for (const disk of this.disks) {
+      const what = `disk ${disk.interface}`;
+      const bus = /^(scsi|virtio|sata|ide)(\d+)$/.exec(disk.interface);
+      if (!bus || Number(bus[2]) >= DISK_BUSES[bus[1]]) {
+        errors.push(problem(`${what} is not a Proxmox disk interface`, 'use scsi0–scsi30, virtio0–virtio15, sata0–sata5 or ide0–ide3'));
+      }
+      if (seen.has(disk.interface) || (disk.interface === CDROM_INTERFACE && this.boot.kind === BootKind.ISO)) {
+        errors.push(problem(`${what} is used twice${disk.interface === CDROM_INTERFACE ? ' (the ISO takes ide2)' : ''}`, 'give each disk its own interface'));
+      }
+      seen.add(disk.interface);
+      const gib = disk.size.to('GiB');
+      if (!Number.isInteger(gib) || gib < 1) {
+        errors.push(problem(`${what} is ${disk.size}, not a whole number of GiB`, 'give the size in whole GiB, such as Size.gibibytes(32)'));
+      }
+      errors.push(...this.storageProblems(disk.storage, what, StorageContent.IMAGES));
+      if (disk.ssd && disk.interface.startsWith('virtio')) {
+        errors.push(problem(`${what} is a VirtIO block device, which cannot be presented as an SSD`, 'use a scsi interface, or set ssd: false'));
+      }
+      if (disk.format !== DiskFormat.RAW && disk.storage.type !== StorageType.DIRECTORY) {
+        errors.push(problem(`${what} is ${disk.format} on the ${disk.storage.type} storage ${disk.storage.storageId}, which holds raw disks only`, 'use DiskFormat.RAW (the default), or a directory storage'));
+      }
+    }
+    return errors;
+  }
+
+  private validateFirmware(): string[] {
+    const errors: string[] = [];
+    if (this.bios === Bios.OVMF && !this.efiDisk) {
+      errors.push(problem('the VM uses OVMF (UEFI) but has no EFI disk for its UEFI variables', 'add efiDisk: { storage } (type "4m"), or use Bios.SEABIOS'));
+    }
+    if (this.bios !== Bios.OVMF && this.efiDisk) {
+      errors.push(problem('the VM has an EFI disk but boots with SeaBIOS', 'set bios: Bios.OVMF, or drop efiDisk'));
+    }
+    if (this.efiDisk) {
+      errors.push(...this.storageProblems(this.efiDisk.storage, 'the EFI disk', StorageContent.IMAGES));
+    }
+    if (this.tpm) {
+      errors.push(...this.storageProblems(this.tpm.storage, 'the TPM state', StorageContent.IMAGES));
+    }
+    if (this.osType === OsType.WINDOWS_11 && this.tpm?.version !== TpmVersion.V2_0) {
+      errors.push(
+        problem(
+          `Windows 11 needs a TPM 2.0, and the VM has ${this.tpm ? `a TPM ${this.tpm.version}` : 'none'}`,
+          'add tpm: { storage, version: TpmVersion.V2_0 } (with bios: Bios.OVMF and an efiDisk)',
+        ),
+      );
+    }
+    if (this.osType === OsType.WINDOWS_11 && this.bios !== Bios.OVMF) {
+      errors.push(problem('Windows 11 needs UEFI, and the VM boots with SeaBIOS', 'set bios: Bios.OVMF with an efiDisk'));
+    }
+    return errors;
+  }
+
+  private validateNics(macIndex: Map<string, Array<{ vm: ProxmoxVm; nic: number }>>): string[] {
+    const errors: string[] = [];
+    this.nics.forEach((nic, i) => {
+      const what = `NIC ${i}`;
+      if (nic.bridge.proxmoxHost !== this.hypervisor) {
+        errors.push(problem(`${what} is on bridge ${nic.bridge.bridgeName} of ${nic.bridge.proxmoxHost.nodeName}, not of ${this.hypervisor.nodeName}`, `attach it to a bridge of ${this.hypervisor.nodeName}`));
+      }
+      if (!isMacAddress(nic.macAddress)) {
+        errors.push(problem(`${what} has the malformed MAC address "${nic.macAddress}"`, 'write six pairs of hex digits separated by ":" (aa:bb:cc:dd:ee:ff)'));
+      } else if (nic.macDerived && (!isUnicastMac(nic.macAddress) || !isLocallyAdministeredMac(nic.macAddress))) {
+        errors.push(
+          problem(
+            `the MAC address ${nic.macAddress} derived for ${what} is not a locally administered unicast address, so it may clash with a vendor's`,
+            `give ${displayPath(this.hypervisor)} a macPrefix whose first octet ends in 2, 6, a or e (such as "02"), or set the NIC's macAddress`,
+          ),
+        );
+      } else if (!isUnicastMac(nic.macAddress)) {
+        errors.push(problem(`${what} has the multicast MAC address ${nic.macAddress}`, 'give a unicast address (first octet even)'));
+      }
+      const first = macIndex.get(nic.macAddress)?.[0];
+      if (first && (first.vm !== this || first.nic !== i)) {
+        errors.push(problem(`${what} has the MAC address ${nic.macAddress} of NIC ${first.nic} of ${displayPath(first.vm)}`, 'give each NIC its own MAC address (or leave it out to have one derived)'));
+      }
+      if (nic.vlanId !== undefined && (!Number.isInteger(nic.vlanId) || nic.vlanId < 1 || nic.vlanId > 4094)) {
+        errors.push(problem(`${what} has VLAN ${nic.vlanId}`, 'give a VLAN id from 1 to 4094'));
+      }
+    });
+    if (this.explicitIp !== undefined && this.nics.length === 0) {
+      errors.push(problem('the VM has an ipAddress but no NIC', 'give it a NIC on the LAN bridge'));
+    }
+    return errors;
+  }
+
+  private validateBoot(): string[] {
+    const errors: string[] = [];
+    const { image, template, templateVmid, templateNode } = this.boot.details;
+    switch (this.boot.kind) {
+      case BootKind.ISO:
+        if (image!.kind !== ImageKind.ISO) {
+          errors.push(problem(`boot image ${displayPath(image!)} is a disk image, not an ISO`, 'use BootSource.cloudImage for a disk image'));
+        }
+        errors.push(...this.storageProblems(image!.storage, `the ISO ${image!.fileName}`));
+        break;
+      case BootKind.CLOUD_IMAGE:
+        if (image!.kind !== ImageKind.DISK_IMAGE) {
+          errors.push(problem(`boot image ${displayPath(image!)} is an ISO, not a disk image`, 'use BootSource.iso for an ISO'));
+        }
+        errors.push(...this.storageProblems(image!.storage, `the disk image ${image!.fileName}`));
+        if (this.diskProps.length === 0) {
+          errors.push(problem('the cloud image needs a disk to be imported into, and the VM has none', 'add a disk (the image goes into the first one)'));
+        }
+        break;
+      case BootKind.CLONE:
+        if (template) {
+          if (template === this) {
+            errors.push(problem('the VM is a clone of itself', 'clone a template VM'));
+          } else if (!template.template) {
+            errors.push(problem(`${displayPath(template)} is cloned but is not a template`, 'set template: true on it'));
+          }
+          if (Homelab.of(template) !== Homelab.of(this)) {
+            errors.push(problem(`template ${displayPath(template)} belongs to another lab`, 'clone a template of this lab'));
+          }
+        }
+        if (templateVmid !== undefined && (!Number.isInteger(templateVmid) || templateVmid < 100 || templateVmid > 999_999_999)) {
+          errors.push(problem(`template vmid ${templateVmid} is outside 100–999999999`, 'give the vmid of the template'));
+        }
+        if (templateNode && Homelab.of(templateNode) !== Homelab.of(this)) {
+          errors.push(problem(`template node ${displayPath(templateNode)} belongs to another lab`, 'use a Proxmox host of this lab'));
+        }
+        break;
+      default:
+        break;
+    }
+    return errors;
+  }
+
+  private validateCloudInit(): string[] {
+    const ci = this.cloudInit;
+    if (!ci) {
+      return [];
+    }
+    const errors: string[] = [];
+    const storage = ci.storage ?? this.diskProps[0]?.storage;
+    if (!storage) {
+      errors.push(problem('the cloud-init drive needs a storage, and the VM has no disk to take it from', 'give cloudInit.storage'));
+    } else {
+      errors.push(...this.storageProblems(storage, 'the cloud-init drive', StorageContent.IMAGES));
+    }
+    if (ci.user && Homelab.of(ci.user) !== Homelab.of(this)) {
+      errors.push(problem(`cloud-init user ${ci.user.userName} belongs to another lab`, 'use a user of this lab'));
+    }
+    if (ci.password !== undefined) {
+      const nonSecret = Secret.describeNonSecret(ci.password);
+      if (nonSecret || ci.password.source !== SecretSource.TERRAFORM_VARIABLE) {
+        errors.push(problem(`the cloud-init password is ${nonSecret ?? `a ${ci.password.source} secret`}, which cannot reach Terraform safely`, "use Secret.fromTerraformVariable('…') (a sensitive variable), or leave it out for key-only login"));
+      }
+    }
+    if (ci.userData !== undefined) {
+      const snippets = this.snippetStorage;
+      if (!snippets) {
+        errors.push(problem(`${this.hypervisor.nodeName} has no storage for snippets, where the user data goes`, 'give a directory storage StorageContent.SNIPPETS (such as "local"), or cloudInit.snippetStorage'));
+      } else {
+        errors.push(...this.storageProblems(snippets, 'the user-data snippet', StorageContent.SNIPPETS));
+      }
+      if (!ci.userData.startsWith('#cloud-config')) {
+        errors.push(problem('the user data does not start with "#cloud-config", so cloud-init ignores it', 'begin it with the line "#cloud-config"'));
+      }
+    }
+    return errors;
+  }
+
+  /** The storage of the user-data snippet. */
+  public get snippetStorage(): ProxmoxStorage | undefined {
+    return this.cloudInit?.snippetStorage ?? this.hypervisor.storages.find((s) => s.holds(StorageContent.SNIPPETS));
+  }
+
+  private validateStackMembership(): string[] {
+    const explicit = this.explicitStack;
+    if (explicit) {
+      return Homelab.of(explicit) === Homelab.of(this) ? [] : [problem(`stack ${displayPath(explicit)} belongs to another lab`, 'use a stack of this lab')];
+    }
+    const stacks = perValidationRun(this, 'proxmox-stacks', () => this.node.root.node.findAll().filter(isStack));
+    if (stacks.length > 1) {
+      return [problem(`the lab has ${stacks.length} Terraform stacks and the VM names none`, `set stack: one of ${stacks.map((s) => s.stackName).sort().join(', ')}`)];
+    }
+    return [];
+  }
+
+  /**
+   * Problems of a storage used by this VM: it must be a storage of the VM's host and hold the
+   * content asked for.
+   */
+  private storageProblems(storage: ProxmoxStorage, what: string, content?: StorageContent): string[] {
+    if (!ProxmoxStorage.isProxmoxStorage(storage)) {
+      return [problem(`${what} is on ${typeof storage === 'string' ? `"${storage}"` : 'something'} that is not a ProxmoxStorage`, 'give a storage construct of the host (proxmox.addStorage(…))')];
+    }
+    if (storage.proxmoxHost !== this.hypervisor) {
+      return [
+        problem(
+          `${what} is on storage ${storage.storageId} of ${storage.proxmoxHost.nodeName}, which does not exist on ${this.hypervisor.nodeName}`,
+          `use a storage of ${this.hypervisor.nodeName} (${this.hypervisor.storages.map((s) => s.storageId).join(', ') || 'it has none yet: add one'})`,
+        ),
+      ];
+    }
+    if (content !== undefined && !storage.holds(content)) {
+      return [problem(`${what} is on storage ${storage.storageId}, which does not hold ${content}`, `use a storage with StorageContent.${contentName(content)}, or add it to ${storage.storageId}'s content`)];
+    }
+    return [];
+  }
+}
+
+/**
+ * A MAC address for a VM NIC derived from a seed: deterministic, locally administered unicast
+ * (see {@link deriveMac}), with its first octets replaced by `prefix` when one is given.
+ */
+export function deriveVmMac(seed: string, prefix?: string): string {
+  const derived = deriveMac(seed).split(':');
+  if (!prefix) {
+    return derived.join(':');
+  }
+  const head = prefix.toLowerCase().split(':').slice(0, 5);
+  return [...head, ...derived.slice(head.length)].join(':');
+}
+
+function contentName(content: StorageContent): string {
+  return Object.entries(StorageContent).find(([, v]) => v === content)?.[0] ?? content;
+}
+
+function isStack(x: unknown): x is ProxmoxStack {
+  return typeof x === 'object' && x !== null && Symbol.for('homelab-cdk.ProxmoxStack') in x;
+}
+
+interface VmIndex {
+  readonly byVmid: Map<number, ProxmoxVm[]>;
+  readonly byName: Map<string, ProxmoxVm[]>;
+  readonly byMac: Map<string, Array<{ vm: ProxmoxVm; nic: number }>>;
+}
+
+/** Every VM of the lab by vmid, name and NIC MAC, in construct order (the first one owns a value). */
+function indexVms(root: IConstruct): VmIndex {
+  const index: VmIndex = { byVmid: new Map(), byName: new Map(), byMac: new Map() };
+  const add = <K, V>(map: Map<K, V[]>, key: K, value: V) => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
+  for (const vm of root.node.findAll().filter(ProxmoxVm.isProxmoxVm)) {
+    add(index.byVmid, vm.vmid, vm);
+    add(index.byName, vm.vmName, vm);
+    vm.nics.forEach((nic, i) => add(index.byMac, nic.macAddress, { vm, nic: i }));
+  }
+  return index;
+}
+
+function vmsByGuest(root: IConstruct): Map<Host, ProxmoxVm[]> {
+  const index = new Map<Host, ProxmoxVm[]>();
+  for (const vm of root.node.findAll().filter(ProxmoxVm.isProxmoxVm)) {
+    if (vm.guest) {
+      const list = index.get(vm.guest);
+      if (list) list.push(vm);
+      else index.set(vm.guest, [vm]);
+    }
+  }
+  return index;
+}

@@ -1,0 +1,281 @@
+/**
+ * A cdktf TerraformStack built from the model: the bpg/proxmox provider for the stack's endpoint,
+ * one `proxmox_virtual_environment_vm` per VM, the image downloads and cloud-init snippets they
+ * need, import blocks for VMs that exist already, and outputs (vmids, MACs, addresses).
+ */
+import { Construct } from 'constructs';
+import { LocalBackend, TerraformBackend, TerraformOutput, TerraformRemoteState, TerraformStack, TerraformVariable } from 'cdktf';
+import { Homelab } from '../core/homelab';
+import { Secret, SecretSource } from '../core/secret';
+import { BootKind } from '../compute/boot-source';
+import { ProxmoxHost } from '../compute/proxmox-host';
+import { StackSettings } from '../compute/proxmox-stack';
+import { CDROM_INTERFACE, ProxmoxVm } from '../compute/proxmox-vm';
+import { VmImage } from '../compute/vm-image';
+import { ProxmoxDownloadFile } from './proxmox/download-file.generated';
+import { ProxmoxProvider } from './proxmox/provider.generated';
+import { ProxmoxVirtualEnvironmentFile } from './proxmox/virtual-environment-file.generated';
+import { ProxmoxVirtualEnvironmentVm, ProxmoxVirtualEnvironmentVmConfig } from './proxmox/virtual-environment-vm.generated';
+
+/** Props of {@link ProxmoxTerraformStack}. */
+export interface ProxmoxTerraformStackProps {
+  /** The stack's settings (a ProxmoxStack, or the lab's default stack). */
+  readonly settings: StackSettings;
+  /** The VMs of the stack. */
+  readonly vms: readonly ProxmoxVm[];
+  /**
+   * The downloaded images this stack creates; other stacks refer to them by volume id.
+   * @default - every downloaded image the stack's VMs boot from
+   */
+  readonly downloads?: readonly VmImage[];
+}
+
+/** A VM's stack, synthesized to Terraform JSON with the bpg/proxmox bindings. */
+export class ProxmoxTerraformStack extends TerraformStack {
+  /** The provider. */
+  public readonly provider: ProxmoxProvider;
+  /** The VM resources by VM, for escape hatches. */
+  public readonly vmResources: ReadonlyMap<ProxmoxVm, ProxmoxVirtualEnvironmentVm>;
+  /** The download resources by image. */
+  public readonly downloadResources: ReadonlyMap<VmImage, ProxmoxDownloadFile>;
+
+  private readonly variables = new Map<string, TerraformVariable>();
+
+  public constructor(scope: Construct, props: ProxmoxTerraformStackProps) {
+    const settings = props.settings;
+    super(scope, settings.stackName);
+    const endpoint = settings.endpoint;
+    if (!endpoint) {
+      throw new Error(`stack ${settings.stackName}: no Proxmox host to talk to (validate the lab first)`);
+    }
+    this.addBackend(settings);
+
+    const sshUser = settings.sshUser;
+    const nodes = [...new Set([endpoint, ...props.vms.map((vm) => vm.hypervisor)])].sort((a, b) => (a.nodeName < b.nodeName ? -1 : 1));
+    this.provider = new ProxmoxProvider(this, 'proxmox', {
+      endpoint: endpoint.apiEndpoint,
+      insecure: settings.insecure,
+      apiToken: this.secretValue(settings.apiToken, 'The Proxmox VE API token (user@realm!tokenid=secret)'),
+      ssh: sshUser
+        ? { agent: true, username: sshUser.userName, node: nodes.map((n) => ({ name: n.nodeName, address: n.ipAddress })) }
+        : undefined,
+    });
+
+    const downloads = new Map<VmImage, ProxmoxDownloadFile>();
+    const wanted = props.downloads ?? imagesOf(props.vms).filter((i) => i.isDownloaded);
+    for (const image of wanted) {
+      downloads.set(image, this.addDownload(image));
+    }
+    this.downloadResources = downloads;
+
+    const vmResources = new Map<ProxmoxVm, ProxmoxVirtualEnvironmentVm>();
+    for (const vm of props.vms) {
+      vmResources.set(vm, this.addVm(vm, settings));
+    }
+    this.vmResources = vmResources;
+
+    this.addOutputs(props.vms);
+    for (const o of settings.terraformOverrides) {
+      this.addOverride(o.path, o.value);
+    }
+  }
+
+  private addBackend(settings: StackSettings): void {
+    const backend = settings.backend;
+    if (backend.type === 'local') {
+      new LocalBackend(this, { path: String(backend.config.path), ...(backend.config.workspaceDir ? { workspaceDir: String(backend.config.workspaceDir) } : {}) });
+    } else {
+      new ConfiguredBackend(this, backend.type, backend.config);
+    }
+  }
+
+  /**
+   * The Terraform value of a secret reference: `undefined` for the provider's own environment
+   * variable (it reads it itself), a sensitive variable's reference otherwise.
+   */
+  private secretValue(secret: Secret | undefined, description: string): string | undefined {
+    if (!secret || secret.source === SecretSource.ENVIRONMENT) {
+      return undefined;
+    }
+    if (secret.source !== SecretSource.TERRAFORM_VARIABLE) {
+      throw new Error(`a ${secret.source} secret cannot reach Terraform (validate the lab first)`);
+    }
+    let variable = this.variables.get(secret.reference);
+    if (!variable) {
+      variable = new TerraformVariable(this, secret.reference, { type: 'string', sensitive: true, description });
+      this.variables.set(secret.reference, variable);
+    }
+    return variable.stringValue;
+  }
+
+  private addDownload(image: VmImage): ProxmoxDownloadFile {
+    const storage = image.storage;
+    const id = terraformName(`${storage.proxmoxHost.nodeName}_${storage.storageId}_${image.node.id}`);
+    const resource = new ProxmoxDownloadFile(this, id, {
+      nodeName: storage.proxmoxHost.nodeName,
+      datastoreId: storage.storageId,
+      contentType: image.kind,
+      url: image.url!,
+      fileName: image.fileName,
+      checksum: image.checksum?.value,
+      checksumAlgorithm: image.checksum?.algorithm,
+      decompressionAlgorithm: image.decompression,
+    });
+    resource.overrideLogicalId(id);
+    return resource;
+  }
+
+  /** The file id of an image: the download's id when this stack downloads it, else its volume id. */
+  private imageId(image: VmImage): string {
+    return this.downloadResources.get(image)?.id ?? image.volumeId;
+  }
+
+  private addVm(vm: ProxmoxVm, settings: StackSettings): ProxmoxVirtualEnvironmentVm {
+    const lab = Homelab.of(vm);
+    const disks = vm.disks;
+    const boot = vm.boot;
+    const image = boot.details.image;
+    const config: ProxmoxVirtualEnvironmentVmConfig = {
+      nodeName: vm.hypervisor.nodeName,
+      vmId: vm.vmid,
+      name: vm.vmName,
+      description: vm.description,
+      tags: vm.tags.length > 0 ? [...vm.tags] : undefined,
+      started: vm.started,
+      onBoot: vm.onBoot,
+      template: vm.template ? true : undefined,
+      bios: vm.bios,
+      machine: vm.machine,
+      operatingSystem: { type: vm.osType },
+      cpu: { cores: vm.cores, type: vm.cpuType },
+      memory: { dedicated: vm.memory.to('MiB') },
+      agent: { enabled: vm.guestAgent },
+      // Without an agent, Proxmox's shutdown waits for ACPI; stop instead on destroy.
+      stopOnDestroy: vm.guestAgent ? undefined : true,
+      startup: vm.startup && { order: vm.startup.order, upDelay: vm.startup.upDelay, downDelay: vm.startup.downDelay },
+      disk: disks.length
+        ? disks.map((d, i) => ({
+            interface: d.interface,
+            datastoreId: d.storage.storageId,
+            size: d.size.to('GiB'),
+            fileFormat: d.format,
+            discard: d.discard ? 'on' : 'ignore',
+            ssd: d.ssd || undefined,
+            iothread: d.iothread || undefined,
+            backup: d.backup,
+            importFrom: i === 0 && boot.kind === BootKind.CLOUD_IMAGE ? this.imageId(image!) : undefined,
+          }))
+        : undefined,
+      efiDisk: vm.efiDisk && { datastoreId: vm.efiDisk.storage.storageId, type: vm.efiDisk.type, preEnrolledKeys: vm.efiDisk.preEnrolledKeys },
+      tpmState: vm.tpm && { datastoreId: vm.tpm.storage.storageId, version: vm.tpm.version },
+      networkDevice: vm.nics.map((nic) => ({
+        bridge: nic.bridge.bridgeName,
+        macAddress: nic.macAddress,
+        model: nic.model,
+        vlanId: nic.vlanId,
+        firewall: nic.firewall,
+      })),
+      cdrom: boot.kind === BootKind.ISO ? { fileId: this.imageId(image!), interface: CDROM_INTERFACE } : undefined,
+      bootOrder: boot.kind === BootKind.ISO ? [...(disks.length ? [disks[0].interface] : []), CDROM_INTERFACE] : undefined,
+      clone: boot.kind === BootKind.CLONE ? this.cloneOf(vm) : undefined,
+      initialization: this.initializationOf(vm, lab),
+    };
+    const id = terraformName(vm.vmName);
+    const resource = new ProxmoxVirtualEnvironmentVm(this, id, config);
+    resource.overrideLogicalId(id);
+    if (vm.importExisting || settings.importExistingVms) {
+      resource.importFrom(vm.importId);
+    }
+    for (const o of vm.terraformOverrides) {
+      resource.addOverride(o.path, o.value);
+    }
+    return resource;
+  }
+
+  private cloneOf(vm: ProxmoxVm): ProxmoxVirtualEnvironmentVmConfig['clone'] {
+    const { template, templateVmid, templateNode, full } = vm.boot.details;
+    const node: ProxmoxHost | undefined = template?.hypervisor ?? templateNode;
+    return {
+      vmId: template?.vmid ?? templateVmid!,
+      full,
+      nodeName: node && node !== vm.hypervisor ? node.nodeName : undefined,
+    };
+  }
+
+  private initializationOf(vm: ProxmoxVm, lab: Homelab): ProxmoxVirtualEnvironmentVmConfig['initialization'] {
+    const ci = vm.cloudInit;
+    if (!ci) {
+      return undefined;
+    }
+    const network = lab.network;
+    const ip = vm.ipAddress;
+    const storage = ci.storage ?? vm.disks[0]?.storage;
+    return {
+      datastoreId: storage?.storageId,
+      ipConfig: [{ ipv4: ip ? { address: `${ip}/${network.prefixLength}`, gateway: network.gateway } : { address: 'dhcp' } }],
+      dns: { domain: lab.domain, servers: [...network.dnsServers] },
+      userAccount: ci.user
+        ? {
+            username: ci.user.userName,
+            keys: ci.user.sshKeys.length ? [...ci.user.sshKeys] : undefined,
+            password: this.secretValue(ci.password, `The password of ${ci.user.userName} on the VMs that use it`),
+          }
+        : undefined,
+      userDataFileId: ci.userData !== undefined ? this.addUserData(vm, ci.userData).id : undefined,
+    };
+  }
+
+  private addUserData(vm: ProxmoxVm, userData: string): ProxmoxVirtualEnvironmentFile {
+    const storage = vm.snippetStorage!;
+    const id = terraformName(`${vm.vmName}_user_data`);
+    const file = new ProxmoxVirtualEnvironmentFile(this, id, {
+      nodeName: vm.hypervisor.nodeName,
+      datastoreId: storage.storageId,
+      contentType: 'snippets',
+      sourceRaw: { data: userData, fileName: `${vm.vmName}-user-data.yaml` },
+    });
+    file.overrideLogicalId(id);
+    return file;
+  }
+
+  private addOutputs(vms: readonly ProxmoxVm[]): void {
+    const byName = <T>(value: (vm: ProxmoxVm) => T | undefined) =>
+      Object.fromEntries(vms.map((vm) => [vm.vmName, value(vm)] as const).filter(([, v]) => v !== undefined && v !== ''));
+    new TerraformOutput(this, 'vm_ids', { value: byName((vm) => vm.vmid), description: 'Proxmox vmid of each VM, by name', staticId: true });
+    new TerraformOutput(this, 'mac_addresses', { value: byName((vm) => vm.macAddress), description: 'MAC address of the first NIC of each VM (its DHCP lease), by name', staticId: true });
+    new TerraformOutput(this, 'ip_addresses', { value: byName((vm) => vm.ipAddress), description: 'Static IPv4 address of each VM that has one, by name', staticId: true });
+  }
+}
+
+/** Any Terraform backend, by type and settings. */
+class ConfiguredBackend extends TerraformBackend {
+  public constructor(scope: Construct, type: string, private readonly config: Readonly<Record<string, string | number | boolean>>) {
+    super(scope, 'backend', type);
+  }
+
+  protected override synthesizeAttributes(): { [name: string]: unknown } {
+    return { ...this.config };
+  }
+
+  public getRemoteStateDataSource(): TerraformRemoteState {
+    throw new Error(`cross-stack references through a ${this.name} backend are not supported`);
+  }
+}
+
+/** The images a set of VMs boots from, in order of first use. */
+export function imagesOf(vms: readonly ProxmoxVm[]): VmImage[] {
+  const images: VmImage[] = [];
+  for (const vm of vms) {
+    const image = vm.boot.details.image;
+    if (image && !images.includes(image)) {
+      images.push(image);
+    }
+  }
+  return images;
+}
+
+/** A Terraform identifier for a name: letters, digits and `_`, not starting with a digit. */
+export function terraformName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned;
+}

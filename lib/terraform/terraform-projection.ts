@@ -1,0 +1,108 @@
+/**
+ * The Terraform projection: the lab's VMs as cdktf stacks (one per ProxmoxStack), for
+ * `cdktf synth`/`cdktf deploy` (apps/cdktf.ts) and, rendered in memory, for `homelab synth`
+ * (`dist/terraform/<stack>/cdk.tf.json`, the same JSON cdktf writes to
+ * `cdktf.out/stacks/<stack>/cdk.tf.json`).
+ */
+import { App } from 'cdktf';
+import { invokeAspects } from 'cdktf/lib/synthesize/synthesizer';
+import { Construct } from 'constructs';
+import { planStacks, StackPlan } from '../compute/proxmox-stack';
+import { ProxmoxStorage } from '../compute/proxmox-storage';
+import { VmImage } from '../compute/vm-image';
+import { Homelab } from '../core/homelab';
+import { OutputFile } from '../core/output-file';
+import { validateLab, ValidationError } from '../core/validation';
+import { imagesOf, ProxmoxTerraformStack } from './proxmox-terraform-stack';
+
+/** The file each stack is written to, relative to its folder (as cdktf names it). */
+export const STACK_FILE = 'cdk.tf.json';
+
+/**
+ * Builds one ProxmoxTerraformStack per stack of the lab under `scope` (a cdktf App). The lab
+ * should be valid (see {@link validateLab}); the stacks are returned for escape hatches.
+ */
+export function buildTerraformStacks(lab: Homelab, scope: Construct): ProxmoxTerraformStack[] {
+  const plans = planStacks(lab);
+  const downloads = assignDownloads(lab, plans);
+  return plans.map((plan) => new ProxmoxTerraformStack(scope, { settings: plan.settings, vms: plan.vms, downloads: downloads.get(plan) ?? [] }));
+}
+
+/**
+ * The lab's Terraform stacks as files (`<stack>/cdk.tf.json`), rendered in memory exactly as
+ * `cdktf synth` writes them. Needs neither Terraform nor the provider.
+ */
+export function renderTerraformStacks(lab: Homelab): OutputFile[] {
+  const root = new Construct(undefined as unknown as Construct, '');
+  root.node.setContext('cdktfVersion', cdktfVersion());
+  return buildTerraformStacks(lab, root).map((stack) => {
+    stack.prepareStack();
+    invokeAspects(stack);
+    return { path: `${stack.node.id}/${STACK_FILE}`, content: stableJson(stack.toTerraform()) };
+  });
+}
+
+/**
+ * The entry point of `cdktf synth`: validates the lab (throwing every error at once), builds its
+ * stacks in a cdktf App and synthesizes them into the App's output folder (cdktf.out).
+ */
+export function synthesizeTerraformApp(lab: Homelab, app: App = new App()): App {
+  const report = validateLab(lab);
+  if (report.errors.length > 0) {
+    throw new ValidationError(report);
+  }
+  buildTerraformStacks(lab, app);
+  app.synth();
+  return app;
+}
+
+/**
+ * Which stack downloads each image: the first stack (by name) whose VMs boot from it; an image
+ * no VM uses goes to the first stack whose endpoint is the image's host, else the first stack.
+ * Other stacks refer to the file by its volume id.
+ */
+function assignDownloads(lab: Homelab, plans: readonly StackPlan[]): Map<StackPlan, VmImage[]> {
+  const owner = new Map<VmImage, StackPlan>();
+  for (const plan of plans) {
+    for (const image of imagesOf(plan.vms)) {
+      if (image.isDownloaded && !owner.has(image)) {
+        owner.set(image, plan);
+      }
+    }
+  }
+  const allImages = lab.node.findAll().filter(VmImage.isVmImage).filter((i) => i.isDownloaded && ProxmoxStorage.isProxmoxStorage(i.storage));
+  for (const image of allImages) {
+    if (!owner.has(image) && plans.length > 0) {
+      owner.set(image, plans.find((p) => p.settings.endpoint === image.storage.proxmoxHost) ?? plans[0]);
+    }
+  }
+  const result = new Map<StackPlan, VmImage[]>();
+  for (const [image, plan] of owner) {
+    result.set(plan, [...(result.get(plan) ?? []), image]);
+  }
+  return result;
+}
+
+/** JSON with object keys sorted and two-space indentation, as cdktf writes stacks. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value), null, 2);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(sortKeys);
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .sort()
+        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+function cdktfVersion(): string {
+  return (require('cdktf/package.json') as { version: string }).version;
+}

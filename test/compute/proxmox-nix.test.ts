@@ -1,0 +1,164 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Addressing, HardwareProfile, Host, Protocol, ProxmoxHost, renderNixFlake, renderTerraformStacks, StorageBacking, StorageContent, StorageType } from '../../lib';
+import { ReferenceLab } from '../../apps/reference-lab';
+import { materialize, smallLab, tempDir, vmHost } from '../support/labs';
+import { evalModule, evalNixJson, parseNixFiles } from '../support/nix';
+import { synthesizeReferenceLab } from '../support/reference';
+import { proxmoxLab } from '../support/compute';
+
+/** A Proxmox host module evaluated with stand-ins for its arguments (inputs, config). */
+function evalProxmoxModule(file: string): Record<string, any> {
+  return evalNixJson(`
+    let m = import ${path.resolve(file)} {
+      config.services.proxmox-ve.package = "pkg:proxmox-ve";
+      lib = { }; pkgs = { };
+      inputs.proxmox-nixos.overlays.x86_64-linux = "proxmox-nixos-overlay";
+    };
+    in m
+  `) as Record<string, any>;
+}
+
+describe('the reference lab\'s Proxmox host on NixOS', () => {
+  let ref: ReferenceLab;
+  let nixDir: string;
+  let proxmoxModule: Record<string, any>;
+
+  beforeAll(() => {
+    ({ ref, nixDir } = synthesizeReferenceLab());
+    proxmoxModule = evalProxmoxModule(path.join(nixDir, 'hosts/maxdata/proxmox.nix'));
+  });
+
+  it('enables Proxmox VE with the host\'s address, leaving the firewall to the host\'s port reservations', () => {
+    expect(proxmoxModule.services['proxmox-ve']).toEqual({ enable: true, ipAddress: '192.168.178.97', openFirewall: false, bridges: ['vmbr0'] });
+    expect(proxmoxModule.nixpkgs.overlays).toEqual(['proxmox-nixos-overlay']);
+    const config = evalModule(path.join(nixDir, 'hosts/maxdata/configuration.nix'), ref.maxdata.packages);
+    expect(config.imports).toContain('proxmox.nix');
+    const tcp = ref.maxdata.ports.filter((p) => p.protocol === Protocol.TCP);
+    expect(tcp.map((p) => [p.port, p.description])).toEqual(expect.arrayContaining([[8006, 'Proxmox VE web UI and API'], [9090, 'Cockpit']]));
+    expect(config.networking.firewall.allowedTCPPorts).toEqual(expect.arrayContaining([8006, 9090]));
+  });
+
+  it('declares vmbr0 once: over enp3s0 with the host\'s address and MAC, in NixOS, in Proxmox and for the VMs in Terraform', () => {
+    const config = evalModule(path.join(nixDir, 'hosts/maxdata/configuration.nix'), ref.maxdata.packages);
+    expect(proxmoxModule.networking.bridges).toEqual({ vmbr0: { interfaces: ['enp3s0'] } });
+    expect(proxmoxModule.networking.interfaces.vmbr0.macAddress).toBe(ref.maxdata.macAddress);
+    expect(config.networking.interfaces).toEqual({ vmbr0: { ipv4: { addresses: [{ address: '192.168.178.97', prefixLength: 24 }] } } });
+    const bridge = ref.compute.proxmox.lanBridge;
+    expect(proxmoxModule.services['proxmox-ve'].bridges).toEqual([bridge.bridgeName]);
+    const stack = JSON.parse(renderTerraformStacks(ref.lab)[0].content);
+    const vmBridges = new Set(Object.values<any>(stack.resource.proxmox_virtual_environment_vm).flatMap((vm) => vm.network_device.map((n: any) => n.bridge)));
+    expect([...vmBridges]).toEqual([bridge.bridgeName]);
+  });
+
+  it('enables Cockpit on its port, reachable by the host\'s name and address', () => {
+    expect(proxmoxModule.services.cockpit).toEqual({
+      enable: true,
+      port: 9090,
+      openFirewall: false,
+      'allowed-origins': ['https://maxdata.local:9090', 'https://192.168.178.97:9090'],
+    });
+  });
+
+  it('adds the proxmox-nixos flake input without following the lab\'s nixpkgs, and its module to maxdata only', () => {
+    const inputs = evalNixJson(`(import ${nixDir}/flake.nix).inputs`) as Record<string, any>;
+    expect(inputs['proxmox-nixos']).toEqual({ url: 'github:SaumonNet/proxmox-nixos' });
+    const flake = fs.readFileSync(path.join(nixDir, 'flake.nix'), 'utf8');
+    expect(flake.match(/inputs\.proxmox-nixos\.nixosModules\.proxmox-ve/g)).toHaveLength(1);
+    const maxdataBlock = flake.slice(flake.indexOf('maxdata = '), flake.indexOf('pi-network = '));
+    expect(maxdataBlock).toContain('inputs.proxmox-nixos.nixosModules.proxmox-ve');
+  });
+
+  it('declares the storages with pvesm: the directory "local" and the ZFS pools and dataset of the model', () => {
+    const script = fs.readFileSync(path.join(nixDir, 'hosts/maxdata/proxmox-storages.sh'), 'utf8');
+    expect(script).toContain('ensure_storage local dir --path /var/lib/vz --content iso,import,snippets,backup,vztmpl -- --content iso,import,snippets,backup,vztmpl');
+    for (const [id, pool] of [['tank', 'tank'], ['fast', 'fast'], ['my-app', 'tank/vms/my-app']]) {
+      expect(script).toContain(`ensure_storage ${id} zfspool --pool ${pool} --content images,rootdir --sparse 1 --`);
+    }
+    expect(proxmoxModule.systemd.services['proxmox-storages']).toMatchObject({
+      requires: ['pve-cluster.service'],
+      before: ['pve-guests.service'],
+      path: ['pkg:proxmox-ve'],
+      serviceConfig: { Type: 'oneshot', RemainAfterExit: true },
+      script,
+    });
+  });
+});
+
+describe('the storages script', () => {
+  let dir: string;
+  let script: string;
+
+  beforeAll(() => {
+    const t = proxmoxLab();
+    t.proxmox.addStorage('local-lvm', { backing: StorageBacking.lvmThin({ volumeGroup: 'pve', thinPool: 'data' }) });
+    t.proxmox.addStorage('nfs', { backing: StorageBacking.existing(StorageType.DIRECTORY), content: [StorageContent.BACKUP] });
+    dir = materialize(renderNixFlake(t.lab));
+    script = path.join(dir, 'hosts/pve/proxmox-storages.sh');
+  });
+
+  it('passes bash -n and shellcheck', () => {
+    execFileSync('bash', ['-n', script]);
+    const r = spawnSync('shellcheck', ['-s', 'bash', script], { encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  /** Runs the script with stand-ins for pvesh (which knows the storages in `existing`) and pvesm. */
+  function run(existing: string[]): string[] {
+    const bin = tempDir('fake-pve-');
+    const log = path.join(bin, 'log');
+    fs.writeFileSync(path.join(bin, 'pvesh'), `#!/bin/sh\ncase "$2" in ${existing.map((s) => `/storage/${s}`).join('|') || '/none'}) exit 0 ;; *) exit 2 ;; esac\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'pvesm'), `#!/bin/sh\necho "pvesm $*" >> ${log}\n`, { mode: 0o755 });
+    const r = spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    expect(r.status, r.stderr).toBe(0);
+    return fs.readFileSync(log, 'utf8').trim().split('\n');
+  }
+
+  it('adds the missing storages with their backing, and sets the content of existing ones', () => {
+    expect(run(['local'])).toEqual([
+      'pvesm set local --content images,rootdir,iso,import,snippets,backup,vztmpl',
+      'pvesm add zfspool tank --pool tank/vms --content images --sparse 1',
+      'pvesm add lvmthin local-lvm --vgname pve --thinpool data --content images,rootdir',
+    ]);
+    expect(run(['local', 'tank', 'local-lvm'])).toEqual([
+      'pvesm set local --content images,rootdir,iso,import,snippets,backup,vztmpl',
+      'pvesm set tank --content images --sparse 1',
+      'pvesm set local-lvm --content images,rootdir',
+    ]);
+  });
+
+  it('orders the service after the ZFS pools when a storage is on ZFS', () => {
+    const module = evalProxmoxModule(path.join(dir, 'hosts/pve/proxmox.nix'));
+    expect(module.systemd.services['proxmox-storages'].after).toEqual(['pve-cluster.service', 'zfs.target']);
+  });
+});
+
+describe('labs with and without Proxmox', () => {
+  it('gives a lab without a Proxmox host no proxmox-nixos input', () => {
+    const { lab } = smallLab();
+    vmHost(lab, 'web', '10.0.0.10');
+    const flake = renderNixFlake(lab).find((f) => f.path === 'flake.nix')!;
+    expect(flake.content).not.toContain('proxmox');
+  });
+
+  it('writes no storages service when every storage exists already', () => {
+    const { lab } = smallLab();
+    const pve = new Host(lab, 'pve', {
+      hardware: HardwareProfile.bareMetal({ cpuVendor: 'amd', interfaceName: 'eno1' }),
+      ipAddress: '10.0.0.2',
+      addressing: Addressing.STATIC,
+    });
+    new ProxmoxHost(pve, 'proxmox').addStorage('local-lvm', { backing: StorageBacking.existing(StorageType.LVM_THIN) });
+    const files = renderNixFlake(lab);
+    expect(files.map((f) => f.path)).not.toContain('hosts/pve/proxmox-storages.sh');
+    const dir = materialize(files);
+    expect(parseNixFiles([path.join(dir, 'hosts/pve/proxmox.nix')])).toEqual([]);
+    const module = evalProxmoxModule(path.join(dir, 'hosts/pve/proxmox.nix'));
+    expect(module.systemd).toBeUndefined();
+    // Without a known MAC, the bridge keeps the one Linux gives it.
+    expect(module.networking).toEqual({ bridges: { vmbr0: { interfaces: ['eno1'] } } });
+  });
+});

@@ -1,0 +1,319 @@
+import { describe, expect, it } from 'vitest';
+import {
+  Addressing,
+  Bios,
+  BootSource,
+  HardwareProfile,
+  Host,
+  ImageKind,
+  OsType,
+  ProxmoxHost,
+  ProxmoxStack,
+  ProxmoxVm,
+  Secret,
+  Size,
+  StateBackend,
+  StorageBacking,
+  TpmVersion,
+  validateLab,
+} from '../../lib';
+import { vmHost } from '../support/labs';
+import { errorsOf, only, plainVm, proxmoxLab, TestMemoryReservation, TestZfsDataset, warningsOf } from '../support/compute';
+
+describe('a valid Proxmox lab', () => {
+  it('has no errors and no warnings', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'web', 110);
+    new ProxmoxVm(t.lab, 'node1-vm', { hypervisor: t.proxmox, vmid: 201, guest: vmHost(t.lab, 'node1', '10.0.0.21'), disks: [{ storage: t.tank, size: Size.gibibytes(8) }] });
+    expect(errorsOf(t.lab)).toEqual([]);
+    expect(warningsOf(t.lab)).toEqual([]);
+  });
+});
+
+describe('VM identity', () => {
+  it('refuses two VMs with one vmid, naming the first', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'a', 110);
+    plainVm(t, 'b', 110);
+    expect(only(errorsOf(t.lab), /vmid/)).toBe('testlab/b: vmid 110 is also the vmid of testlab/a. Fix: give each VM its own vmid.');
+  });
+
+  it('refuses two VMs with one name', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'a', 110, { name: 'web' });
+    plainVm(t, 'b', 111, { name: 'web' });
+    expect(only(errorsOf(t.lab), /VM name/)).toBe('testlab/b: VM name web is also the name of testlab/a. Fix: give each VM its own name.');
+  });
+
+  it.each([99, 1_000_000_000, 150.5])('refuses the vmid %s, outside 100–999999999', (vmid) => {
+    const t = proxmoxLab();
+    plainVm(t, 'a', vmid);
+    expect(only(errorsOf(t.lab), /vmid/)).toMatch(/^testlab\/a: vmid .* is outside 100–999999999\. Fix: give a whole number from 100 to 999999999/);
+  });
+
+  it('accepts the bounds of the vmid range', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'low', 100);
+    plainVm(t, 'high', 999_999_999);
+    expect(errorsOf(t.lab)).toEqual([]);
+  });
+});
+
+describe('disks and storages', () => {
+  it('refuses a disk on a storage that does not exist on the VM\'s host', () => {
+    const t = proxmoxLab();
+    const other = new Host(t.lab, 'other', {
+      hardware: HardwareProfile.bareMetal({ cpuVendor: 'intel', interfaceName: 'eno1' }),
+      ipAddress: '10.0.0.3',
+      macAddress: 'a8:a1:59:00:00:03',
+      addressing: Addressing.STATIC,
+    });
+    const otherProxmox = new ProxmoxHost(other, 'proxmox');
+    const elsewhere = otherProxmox.addStorage('fast', { backing: StorageBacking.directory('/srv/fast') });
+    plainVm(t, 'web', 110, { disks: [{ storage: elsewhere, size: Size.gibibytes(8) }] });
+    expect(only(errorsOf(t.lab), /disk scsi0/)).toBe(
+      'testlab/web: disk scsi0 is on storage fast of other, which does not exist on pve. Fix: use a storage of pve (local, tank).',
+    );
+  });
+
+  it('refuses a disk that is not a whole number of GiB', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'web', 110, { disks: [{ storage: t.tank, size: Size.gigabytes(32) }] });
+    expect(only(errorsOf(t.lab), /disk scsi0/)).toMatch(/^testlab\/web: disk scsi0 is 29\.8 GiB, not a whole number of GiB\. Fix: give the size in whole GiB/);
+  });
+
+  it('refuses a qcow2 disk on a ZFS storage', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'web', 110, { disks: [{ storage: t.tank, size: Size.gibibytes(8), format: 'qcow2' as never }] });
+    expect(only(errorsOf(t.lab), /qcow2/)).toMatch(/^testlab\/web: disk scsi0 is qcow2 on the zfspool storage tank, which holds raw disks only\. Fix:/);
+  });
+
+  it('refuses an ISO on a ZFS storage, which cannot hold ISO images', () => {
+    const t = proxmoxLab();
+    t.tank.addImage('debian', { kind: ImageKind.ISO, url: 'https://example.org/debian.iso' });
+    expect(only(errorsOf(t.lab), /iso/)).toMatch(/^testlab\/pve\/proxmox\/tank\/debian: storage tank does not hold iso content, so the ISO cannot go there\. Fix:/);
+  });
+
+  it('refuses ZFS storage backed by a pool of another host', () => {
+    const t = proxmoxLab();
+    const other = vmHost(t.lab, 'nas', '10.0.0.30');
+    t.proxmox.addStorage('backup', { backing: StorageBacking.zfs(new TestZfsDataset(other, 'pool', 'backup', 'backup')) });
+    expect(only(errorsOf(t.lab), /ZFS backing/)).toBe(
+      'testlab/pve/proxmox/backup: the ZFS backing testlab/nas/pool is a pool of nas, not of pve. Fix: back the storage with a pool or dataset of pve.',
+    );
+  });
+
+  it('refuses two storages of a host with one id', () => {
+    const t = proxmoxLab();
+    t.proxmox.addStorage('tank2', { storageId: 'tank', backing: StorageBacking.directory('/tank') });
+    expect(only(errorsOf(t.lab), /storage id/)).toBe('testlab/pve/proxmox/tank2: storage id tank is also the id of testlab/pve/proxmox/tank. Fix: give each storage of a host its own id.');
+  });
+});
+
+describe('firmware', () => {
+  it('refuses OVMF without an EFI disk', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'uefi', 110, { bios: Bios.OVMF });
+    expect(only(errorsOf(t.lab), /EFI/)).toBe(
+      'testlab/uefi: the VM uses OVMF (UEFI) but has no EFI disk for its UEFI variables. Fix: add efiDisk: { storage } (type "4m"), or use Bios.SEABIOS.',
+    );
+  });
+
+  it('refuses Windows 11 without a TPM', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'win', 100, { bios: Bios.OVMF, efiDisk: { storage: t.tank }, osType: OsType.WINDOWS_11 });
+    expect(only(errorsOf(t.lab), /TPM/)).toBe(
+      'testlab/win: Windows 11 needs a TPM 2.0, and the VM has none. Fix: add tpm: { storage, version: TpmVersion.V2_0 } (with bios: Bios.OVMF and an efiDisk).',
+    );
+  });
+
+  it('refuses Windows 11 with a TPM 1.2', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'win', 100, { bios: Bios.OVMF, efiDisk: { storage: t.tank }, osType: OsType.WINDOWS_11, tpm: { storage: t.tank, version: TpmVersion.V1_2 } });
+    expect(only(errorsOf(t.lab), /TPM/)).toMatch(/^testlab\/win: Windows 11 needs a TPM 2\.0, and the VM has a TPM v1\.2\. Fix:/);
+  });
+
+  it('accepts Windows 11 with UEFI, an EFI disk and a TPM 2.0', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'win', 100, { bios: Bios.OVMF, efiDisk: { storage: t.tank }, osType: OsType.WINDOWS_11, tpm: { storage: t.tank } });
+    expect(errorsOf(t.lab)).toEqual([]);
+  });
+});
+
+describe('MAC addresses', () => {
+  it('refuses a derived MAC that is not a locally administered unicast address', () => {
+    const t = proxmoxLab({ proxmox: { macPrefix: 'bc:24:11' } });
+    const vm = plainVm(t, 'web', 110);
+    expect(vm.macAddress).toMatch(/^bc:24:11:/);
+    expect(only(errorsOf(t.lab), /MAC/)).toBe(
+      `testlab/web: the MAC address ${vm.macAddress} derived for NIC 0 is not a locally administered unicast address, so it may clash with a vendor's. ` +
+        'Fix: give testlab/pve/proxmox a macPrefix whose first octet ends in 2, 6, a or e (such as "02"), or set the NIC\'s macAddress.',
+    );
+  });
+
+  it('accepts a given vendor MAC, and derived MACs under a locally administered prefix', () => {
+    const t = proxmoxLab({ proxmox: { macPrefix: '02:10' } });
+    const derived = plainVm(t, 'web', 110);
+    plainVm(t, 'migrated', 111, { nics: [{ macAddress: 'bc:24:11:aa:bb:cc' }] });
+    expect(derived.macAddress).toMatch(/^02:10:/);
+    expect(errorsOf(t.lab)).toEqual([]);
+  });
+
+  it('refuses two NICs with one MAC', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'a', 110, { nics: [{ macAddress: '02:00:00:00:00:aa' }] });
+    plainVm(t, 'b', 111, { nics: [{ macAddress: '02:00:00:00:00:AA' }] });
+    expect(only(errorsOf(t.lab), /MAC/)).toBe(
+      'testlab/b: NIC 0 has the MAC address 02:00:00:00:00:aa of NIC 0 of testlab/a. Fix: give each NIC its own MAC address (or leave it out to have one derived).',
+    );
+  });
+});
+
+describe('the host\'s memory and CPU', () => {
+  it('warns when the VMs and the ARC maximum exceed the host\'s RAM, and fails in strict mode', () => {
+    const t = proxmoxLab();
+    new TestMemoryReservation(t.pve, 'arc', Size.gibibytes(16));
+    plainVm(t, 'a', 110, { memory: Size.gibibytes(12) });
+    plainVm(t, 'b', 111, { memory: Size.gibibytes(8) });
+    const warning = 'testlab/pve/proxmox: pve commits 36 GiB (VMs 20 GiB + ZFS ARC maximum 16 GiB) but has 32 GiB of RAM. Fix: give the VMs less memory, move some to another host, or lower the reservations (such as the ZFS ARC maximum). [homelab-cdk:memory-overcommit]';
+    expect(errorsOf(t.lab)).toEqual([]);
+    expect(warningsOf(t.lab)).toEqual([warning]);
+    expect(validateLab(t.lab, { strict: true }).errors.map((f) => `${f.path}: ${f.message}`)).toEqual([warning]);
+  });
+
+  it('stays quiet when the budget fits exactly', () => {
+    const t = proxmoxLab();
+    new TestMemoryReservation(t.pve, 'arc', Size.gibibytes(16));
+    plainVm(t, 'a', 110, { memory: Size.gibibytes(16) });
+    expect(warningsOf(t.lab)).toEqual([]);
+  });
+
+  it('warns about a VM with more cores than the host has threads', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'big', 110, { cores: 12 });
+    expect(warningsOf(t.lab)).toEqual(['testlab/big: the VM has 12 cores but pve has 8 CPU threads. Fix: give it at most 8 cores. [homelab-cdk:cpu-overcommit]']);
+  });
+});
+
+describe('NixOS VMs', () => {
+  it('refuses a guest Host without the VM guest hardware profile', () => {
+    const t = proxmoxLab();
+    const metal = new Host(t.lab, 'metal', { hardware: HardwareProfile.bareMetal({ cpuVendor: 'amd' }), ipAddress: '10.0.0.40', macAddress: '02:00:00:00:00:40' });
+    new ProxmoxVm(t.lab, 'metal-vm', { hypervisor: t.proxmox, vmid: 140, guest: metal });
+    expect(only(errorsOf(t.lab), /hardware profile/)).toBe(
+      'testlab/metal-vm: guest metal has the bare-metal hardware profile, not the VM guest one. Fix: create the Host with hardware: HardwareProfile.qemuGuest().',
+    );
+  });
+
+  it('refuses memory stated differently on the VM and its guest Host', () => {
+    const t = proxmoxLab();
+    const node = vmHost(t.lab, 'node1', '10.0.0.21', { memory: Size.gibibytes(4) });
+    new ProxmoxVm(t.lab, 'node1-vm', { hypervisor: t.proxmox, vmid: 201, guest: node, memory: Size.gibibytes(2) });
+    expect(only(errorsOf(t.lab), /memory/)).toMatch(/^testlab\/node1-vm: the VM has 2 GiB of memory but its guest node1 says 4 GiB\. Fix: state the memory once/);
+  });
+
+  it('throws when a NixOS VM is given its own address', () => {
+    const t = proxmoxLab();
+    const node = vmHost(t.lab, 'node1', '10.0.0.21');
+    expect(() => new ProxmoxVm(t.lab, 'node1-vm', { hypervisor: t.proxmox, vmid: 201, guest: node, ipAddress: '10.0.0.22' })).toThrow(/a NixOS VM has its Host's address/);
+  });
+});
+
+describe('boot sources and cloud-init', () => {
+  it('refuses a cloud image for a VM without a disk to import it into', () => {
+    const t = proxmoxLab();
+    const image = t.local.addImage('debian', { kind: ImageKind.DISK_IMAGE, url: 'https://example.org/debian-13.qcow2' });
+    new ProxmoxVm(t.lab, 'web', { hypervisor: t.proxmox, vmid: 110, boot: BootSource.cloudImage(image) });
+    expect(only(errorsOf(t.lab), /cloud image/)).toBe('testlab/web: the cloud image needs a disk to be imported into, and the VM has none. Fix: add a disk (the image goes into the first one).');
+  });
+
+  it('refuses a disk image without the extension Proxmox requires for imports', () => {
+    const t = proxmoxLab();
+    t.local.addImage('ubuntu', { kind: ImageKind.DISK_IMAGE, url: 'https://example.org/noble-server-cloudimg-amd64.img' });
+    expect(only(errorsOf(t.lab), /extension|\.qcow2/)).toMatch(/^testlab\/pve\/proxmox\/local\/ubuntu: disk image "noble-server-cloudimg-amd64\.img" does not end in \.qcow2, \.raw or \.vmdk.*Fix: set fileName/);
+  });
+
+  it('refuses an image with neither a URL nor a file name', () => {
+    const t = proxmoxLab();
+    t.local.addImage('mystery', { kind: ImageKind.ISO });
+    expect(only(errorsOf(t.lab), /neither/)).toBe(
+      'testlab/pve/proxmox/local/mystery: the image has neither a url nor a fileName. Fix: give the url Terraform downloads it from, or the fileName of a file already on the storage.',
+    );
+  });
+
+  it('warns about a template that is to be kept running', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'base', 9000, { template: true });
+    expect(warningsOf(t.lab)).toEqual(['testlab/base: a template VM is never running, but started is true. Fix: set started: false on templates. [homelab-cdk:started-template]']);
+  });
+
+  it('refuses a clone of a VM that is not a template', () => {
+    const t = proxmoxLab();
+    const base = plainVm(t, 'base', 9000);
+    plainVm(t, 'web', 110, { boot: BootSource.clone(base) });
+    expect(only(errorsOf(t.lab), /template/)).toBe('testlab/web: testlab/base is cloned but is not a template. Fix: set template: true on it.');
+  });
+
+  it('refuses a cloud-init password that is not a Terraform variable', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'web', 110, { cloudInit: { user: t.admin, password: Secret.fromFile('/run/secrets/pw') } });
+    expect(only(errorsOf(t.lab), /password/)).toMatch(/^testlab\/web: the cloud-init password is a file secret, which cannot reach Terraform safely\. Fix: use Secret\.fromTerraformVariable/);
+  });
+});
+
+describe('Terraform stacks', () => {
+  it('refuses a VM that names no stack when the lab has several', () => {
+    const t = proxmoxLab();
+    new ProxmoxStack(t.lab, 'prod');
+    new ProxmoxStack(t.lab, 'dev');
+    plainVm(t, 'web', 110);
+    expect(only(errorsOf(t.lab), /stacks/)).toBe('testlab/web: the lab has 2 Terraform stacks and the VM names none. Fix: set stack: one of dev, prod.');
+  });
+
+  it('refuses an API token from a variable the provider does not read', () => {
+    const t = proxmoxLab();
+    new ProxmoxStack(t.lab, 'prod', { apiToken: Secret.fromEnvironment('PVE_TOKEN') });
+    expect(only(errorsOf(t.lab), /token/)).toBe(
+      "testlab/prod: the provider reads its API token from PROXMOX_VE_API_TOKEN, not from PVE_TOKEN. Fix: use Secret.fromEnvironment('PROXMOX_VE_API_TOKEN'), or a Terraform variable.",
+    );
+  });
+
+  it('refuses a literal API token', () => {
+    const t = proxmoxLab();
+    new ProxmoxStack(t.lab, 'prod', { apiToken: 'root@pam!tf=1234' as unknown as Secret });
+    expect(only(errorsOf(t.lab), /token/)).toMatch(/^testlab\/prod: apiToken is a literal string, not a secret reference\. Fix:/);
+  });
+
+  it('refuses two stacks that share a state file', () => {
+    const t = proxmoxLab();
+    new ProxmoxStack(t.lab, 'prod', { backend: StateBackend.local('../../../lab.tfstate') });
+    new ProxmoxStack(t.lab, 'dev', { backend: StateBackend.local('../../../lab.tfstate') });
+    expect(only(errorsOf(t.lab), /state/)).toBe('testlab/dev: the stack keeps its state where testlab/prod does. Fix: give each stack its own state path (or leave backend out).');
+  });
+});
+
+describe('the Proxmox host', () => {
+  it('refuses a Proxmox host that takes its address by DHCP', () => {
+    const t = proxmoxLab({ host: { addressing: Addressing.DHCP } });
+    expect(only(errorsOf(t.lab), /static address/)).toBe(
+      'testlab/pve/proxmox: Proxmox VE needs a static address on pve, which uses DHCP. Fix: create the Host with addressing: Addressing.STATIC (and its interfaceName).',
+    );
+  });
+
+  it('refuses the same port for Cockpit and another service', () => {
+    const t = proxmoxLab({ proxmox: { cockpit: { port: 22 } } });
+    expect(only(errorsOf(t.lab), /port/)).toMatch(/^testlab\/pve: port 22\/tcp is used by both testlab\/pve \(SSH\) and testlab\/pve\/proxmox \(Cockpit\)\. Fix:/);
+  });
+
+  it('throws when a second bridge claims the host\'s address', () => {
+    const t = proxmoxLab();
+    expect(() => t.proxmox.addBridge('vmbr1', { ports: ['eno2'], carriesHostAddress: true })).toThrow(/already carried by testlab\/pve\/proxmox\/vmbr0/);
+  });
+
+  it('refuses a bridge carrying the address without the host\'s interface', () => {
+    const t = proxmoxLab({ proxmox: { bridge: { ports: ['eno2'] } } });
+    expect(only(errorsOf(t.lab), /unreachable/)).toBe(
+      'testlab/pve/proxmox/vmbr0: bridge vmbr0 carries the address of pve but does not bridge its interface eno1, so the host would be unreachable. Fix: add "eno1" to ports, or leave carriesHostAddress off.',
+    );
+  });
+});

@@ -1,0 +1,279 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, Testing } from 'cdktf';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  Bios,
+  BootSource,
+  buildTerraformStacks,
+  ImageKind,
+  Network,
+  OsType,
+  ProxmoxStack,
+  ProxmoxVm,
+  renderTerraformStacks,
+  Secret,
+  Size,
+  StateBackend,
+  synthesize,
+  synthesizeTerraformApp,
+} from '../../lib';
+import { buildReferenceLab, ReferenceLab } from '../../apps/reference-lab';
+import { readTree, tempDir } from '../support/labs';
+import { plainVm, proxmoxLab, ProxmoxTestLab } from '../support/compute';
+import { resourceSchema, schemaProblems, SCHEMA_PROVIDER_VERSION } from '../support/tf-schema';
+
+const VM = 'proxmox_virtual_environment_vm';
+
+/** The stacks of a lab as parsed JSON, by stack name. */
+function stacksOf(lab: ReferenceLab['lab']): Record<string, any> {
+  return Object.fromEntries(renderTerraformStacks(lab).map((f) => [f.path.split('/')[0], JSON.parse(f.content)]));
+}
+
+/** The one stack of a small lab, synthesized with cdktf's Testing helpers. */
+function testingSynth(t: ProxmoxTestLab): any {
+  const [stack] = buildTerraformStacks(t.lab, Testing.app());
+  return JSON.parse(Testing.synth(stack));
+}
+
+describe('the reference lab\'s Terraform stack', () => {
+  let ref: ReferenceLab;
+  let doc: any;
+  let vms: Record<string, any>;
+
+  beforeAll(() => {
+    ref = buildReferenceLab();
+    const stacks = stacksOf(ref.lab);
+    expect(Object.keys(stacks)).toEqual(['prod']);
+    doc = stacks.prod;
+    vms = doc.resource[VM];
+  });
+
+  it('has the eight VMs with their vmids and names', () => {
+    const byName = Object.fromEntries(Object.values(vms).map((v: any) => [v.name, v.vm_id]));
+    expect(byName).toEqual({ windows11: 100, 'my-app-vm': 101, 'web-1': 110, 'web-2': 111, db: 120, 'k3s-node1': 201, 'k3s-node2': 202, 'k3s-node3': 203 });
+    expect(doc.output.vm_ids.value).toEqual(byName);
+    for (const vm of Object.values<any>(vms)) {
+      expect(vm.node_name).toBe('maxdata');
+    }
+  });
+
+  it('matches the provider\'s schema: names, types, nesting and required attributes', () => {
+    expect(schemaProblems(doc)).toEqual([]);
+    expect(Object.keys(doc.resource).sort()).toEqual(['proxmox_download_file', VM]);
+  });
+
+  it('writes every network_device with all of its keys, null where unset', () => {
+    const keys = Object.keys(resourceSchema(VM).attributes!.network_device.x_object_attributes!).sort();
+    expect(keys).toHaveLength(11);
+    for (const vm of Object.values<any>(vms)) {
+      for (const nic of vm.network_device) {
+        expect(Object.keys(nic).sort()).toEqual(keys);
+      }
+    }
+    expect(vms.web_1.network_device[0]).toMatchObject({ bridge: 'vmbr0', model: 'virtio', mtu: null, vlan_id: null, trunks: null });
+  });
+
+  it('gives windows11 UEFI with its EFI disk, a TPM 2.0 and its ISO, all on the facts\' storage', () => {
+    const win = vms.windows11;
+    expect(win).toMatchObject({
+      bios: 'ovmf',
+      machine: 'q35',
+      operating_system: { type: 'win11' },
+      cpu: { cores: 4, type: 'host' },
+      memory: { dedicated: 8192 },
+      efi_disk: { datastore_id: 'tank', type: '4m' },
+      tpm_state: { datastore_id: 'tank', version: 'v2.0' },
+      disk: [{ interface: 'scsi0', size: 100, datastore_id: 'tank', file_format: 'raw' }],
+      cdrom: { file_id: 'local:iso/Win11_24H2_English_x64.iso', interface: 'ide2' },
+      boot_order: ['scsi0', 'ide2'],
+      started: true,
+      on_boot: true,
+    });
+  });
+
+  it('gives the standard VMs their family\'s 4096 MB and 32 GB on fast, with their own cores', () => {
+    for (const [name, cores] of [['web_1', 4], ['web_2', 4], ['db', 8]] as const) {
+      expect(vms[name]).toMatchObject({ cpu: { cores }, memory: { dedicated: 4096 }, disk: [{ datastore_id: 'fast', size: 32, file_format: 'raw' }] });
+    }
+    expect(vms.my_app_vm.disk[0]).toMatchObject({ datastore_id: 'my-app', size: 50 });
+  });
+
+  it('gives each NixOS VM the MAC of its Host, which is also its address on the network (its DHCP lease)', () => {
+    const endpoints = Network.of(ref.lab).endpoints;
+    for (const host of ref.k3sNodes) {
+      const resource = Object.values<any>(vms).find((v) => v.name === host.hostName);
+      const endpoint = endpoints.find((e) => e.endpointName === host.hostName)!;
+      expect(resource.network_device[0].mac_address).toBe(host.macAddress);
+      expect(endpoint.macAddress).toBe(host.macAddress);
+      expect(endpoint.ipAddress).toBe(host.ipAddress);
+      expect(doc.output.mac_addresses.value[host.hostName]).toBe(host.macAddress);
+      expect(doc.output.ip_addresses.value[host.hostName]).toBe(host.ipAddress);
+    }
+  });
+
+  it('points the provider at maxdata\'s API, pinned to the schema\'s release, without a token value', () => {
+    expect(doc.provider.proxmox).toEqual([
+      { endpoint: 'https://192.168.178.97:8006', insecure: true, ssh: { agent: true, username: 'max', node: [{ name: 'maxdata', address: '192.168.178.97' }] } },
+    ]);
+    expect(doc.terraform.required_providers.proxmox).toEqual({ source: 'bpg/proxmox', version: SCHEMA_PROVIDER_VERSION });
+  });
+
+  it('imports the running VMs by node/vmid instead of creating them', () => {
+    const imports = doc.import.map((i: any) => [i.to, i.id]);
+    expect(imports).toHaveLength(8);
+    for (const [to, id] of imports) {
+      const name = to.replace(`${VM}.`, '');
+      expect(id).toBe(`maxdata/${vms[name].vm_id}`);
+    }
+  });
+
+  it('keeps the state at a path relative to the stack folder', () => {
+    expect(doc.terraform.backend).toEqual({ local: { path: '../../../terraform.prod.tfstate' } });
+  });
+
+  it('downloads the images the VMs boot from, and the VMs refer to the downloads', () => {
+    const downloads = doc.resource.proxmox_download_file;
+    const [debianId, debian] = Object.entries<any>(downloads).find(([, d]) => d.content_type === 'import')!;
+    expect(debian).toMatchObject({ node_name: 'maxdata', datastore_id: 'local', file_name: 'debian-13-genericcloud-amd64.qcow2' });
+    expect(vms.web_1.disk[0].import_from).toBe(`\${proxmox_download_file.${debianId}.id}`);
+    const [isoId] = Object.entries<any>(downloads).find(([, d]) => d.content_type === 'iso')!;
+    expect(vms.k3s_node1.cdrom.file_id).toBe(`\${proxmox_download_file.${isoId}.id}`);
+    expect(vms.web_1.initialization).toMatchObject({ user_account: { username: 'max', keys: [...ref.max.sshKeys] }, ip_config: [{ ipv4: { address: 'dhcp' } }] });
+  });
+
+  it('starts the k3s control plane before the workers', () => {
+    expect(vms.k3s_node1.startup.order).toBeLessThan(vms.k3s_node2.startup.order);
+    expect(vms.k3s_node1.agent.enabled).toBe(true);
+  });
+});
+
+describe('synthesis', () => {
+  it('writes the same JSON as cdktf synth does, byte for byte', () => {
+    const outdir = tempDir('cdktf-out-');
+    synthesizeTerraformApp(buildReferenceLab().lab, new App({ outdir, skipValidation: true }));
+    const [file] = renderTerraformStacks(buildReferenceLab().lab);
+    expect(file.path).toBe('prod/cdk.tf.json');
+    expect(fs.readFileSync(path.join(outdir, 'stacks/prod/cdk.tf.json'), 'utf8')).toBe(file.content);
+  });
+
+  it('is deterministic', () => {
+    expect(renderTerraformStacks(buildReferenceLab().lab)).toEqual(renderTerraformStacks(buildReferenceLab().lab));
+  });
+
+  it('never writes the API token\'s value, neither into dist/ nor into cdktf.out/', () => {
+    const token = `root@pam!homelab=${crypto.randomUUID()}`;
+    const before = process.env.PROXMOX_VE_API_TOKEN;
+    process.env.PROXMOX_VE_API_TOKEN = token;
+    try {
+      const dist = synthesize(buildReferenceLab().lab, { outdir: tempDir() }).outdir;
+      const cdktfOut = tempDir('cdktf-out-');
+      synthesizeTerraformApp(buildReferenceLab().lab, new App({ outdir: cdktfOut, skipValidation: true }));
+      const files = { ...readTree(dist), ...readTree(cdktfOut) };
+      expect(Object.keys(files).some((f) => f.endsWith('cdk.tf.json'))).toBe(true);
+      for (const [file, content] of Object.entries(files)) {
+        expect(content.includes(token), file).toBe(false);
+        expect(content.includes(token.split('=')[1]), file).toBe(false);
+      }
+    } finally {
+      if (before === undefined) delete process.env.PROXMOX_VE_API_TOKEN;
+      else process.env.PROXMOX_VE_API_TOKEN = before;
+    }
+  });
+});
+
+describe('stacks of small labs', () => {
+  it('reads the API token from a sensitive Terraform variable when asked to', () => {
+    const t = proxmoxLab();
+    new ProxmoxStack(t.lab, 'prod', { apiToken: Secret.fromTerraformVariable('proxmox_api_token') });
+    plainVm(t, 'web', 110);
+    const doc = testingSynth(t);
+    expect(doc.variable.proxmox_api_token).toMatchObject({ type: 'string', sensitive: true });
+    expect(doc.provider.proxmox[0].api_token).toBe('${var.proxmox_api_token}');
+    expect(schemaProblems(doc)).toEqual([]);
+  });
+
+  it('uploads cloud-init user data as a snippet and refers to it', () => {
+    const t = proxmoxLab();
+    const image = t.local.addImage('debian', { kind: ImageKind.DISK_IMAGE, url: 'https://example.org/debian-13.qcow2' });
+    plainVm(t, 'web', 110, { ipAddress: '10.0.0.50', boot: BootSource.cloudImage(image), cloudInit: { userData: '#cloud-config\npackages: [qemu-guest-agent]\n' } });
+    const doc = testingSynth(t);
+    const [snippetId, snippet] = Object.entries<any>(doc.resource.proxmox_virtual_environment_file)[0];
+    expect(snippet).toMatchObject({ node_name: 'pve', datastore_id: 'local', content_type: 'snippets', source_raw: { file_name: 'web-user-data.yaml', data: '#cloud-config\npackages: [qemu-guest-agent]\n' } });
+    expect(doc.resource[VM].web.initialization).toMatchObject({
+      user_data_file_id: `\${proxmox_virtual_environment_file.${snippetId}.id}`,
+      ip_config: [{ ipv4: { address: '10.0.0.50/24', gateway: '10.0.0.1' } }],
+      dns: { domain: 'lab.example', servers: ['10.0.0.1'] },
+      datastore_id: 'tank',
+    });
+    expect(schemaProblems(doc)).toEqual([]);
+  });
+
+  it('gives a cloud-init user a password through a sensitive variable', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'web', 110, { cloudInit: { user: t.admin, password: Secret.fromTerraformVariable('admin_password') } });
+    const doc = testingSynth(t);
+    expect(doc.variable.admin_password.sensitive).toBe(true);
+    expect(doc.resource[VM].web.initialization.user_account).toEqual({ username: 'admin', keys: [...t.admin.sshKeys], password: '${var.admin_password}' });
+  });
+
+  it('clones a template of the model', () => {
+    const t = proxmoxLab();
+    const template = plainVm(t, 'debian-template', 9000, { template: true, started: false });
+    plainVm(t, 'web', 110, { boot: BootSource.clone(template, { full: false }) });
+    const doc = testingSynth(t);
+    expect(doc.resource[VM].debian_template).toMatchObject({ template: true, started: false });
+    expect(doc.resource[VM].web.clone).toEqual({ vm_id: 9000, full: false });
+    expect(schemaProblems(doc)).toEqual([]);
+  });
+
+  it('writes one stack per ProxmoxStack, each with its own state', () => {
+    const t = proxmoxLab();
+    const prod = new ProxmoxStack(t.lab, 'prod');
+    const dev = new ProxmoxStack(t.lab, 'dev', { backend: StateBackend.custom('http', { address: 'https://state.lab.example/dev' }), insecure: false });
+    plainVm(t, 'web', 110, { stack: prod });
+    plainVm(t, 'web-test', 910, { stack: dev });
+    const stacks = stacksOf(t.lab);
+    expect(Object.keys(stacks)).toEqual(['dev', 'prod']);
+    expect(stacks.prod.terraform.backend).toEqual({ local: { path: '../../../terraform.prod.tfstate' } });
+    expect(stacks.dev.terraform.backend).toEqual({ http: { address: 'https://state.lab.example/dev' } });
+    expect(Object.keys(stacks.prod.resource[VM])).toEqual(['web']);
+    expect(Object.keys(stacks.dev.resource[VM])).toEqual(['web_test']);
+    expect(stacks.dev.provider.proxmox[0].insecure).toBe(false);
+  });
+
+  it('downloads an image used by two stacks once, and the other stack refers to the file', () => {
+    const t = proxmoxLab();
+    const iso = t.local.addImage('installer', { kind: ImageKind.ISO, url: 'https://example.org/installer.iso' });
+    const prod = new ProxmoxStack(t.lab, 'prod');
+    const dev = new ProxmoxStack(t.lab, 'dev');
+    plainVm(t, 'a', 110, { stack: prod, boot: BootSource.iso(iso) });
+    plainVm(t, 'b', 910, { stack: dev, boot: BootSource.iso(iso) });
+    const stacks = stacksOf(t.lab);
+    expect(Object.keys(stacks.dev.resource.proxmox_download_file)).toEqual(['pve_local_installer']);
+    expect(stacks.prod.resource.proxmox_download_file).toBeUndefined();
+    expect(stacks.prod.resource[VM].a.cdrom.file_id).toBe('local:iso/installer.iso');
+  });
+
+  it('applies the escape hatches: overrides on a VM and on the stack', () => {
+    const t = proxmoxLab();
+    const stack = new ProxmoxStack(t.lab, 'prod');
+    stack.addTerraformOverride('terraform.required_version', '>= 1.5');
+    const vm = plainVm(t, 'web', 110);
+    vm.addTerraformOverride('cpu.flags', ['+aes']);
+    const doc = stacksOf(t.lab).prod;
+    expect(doc.terraform.required_version).toBe('>= 1.5');
+    expect(doc.resource[VM].web.cpu).toEqual({ cores: 2, type: 'host', flags: ['+aes'] });
+  });
+
+  it('leaves out what the VM does not use, and stops a VM without a guest agent on destroy', () => {
+    const t = proxmoxLab();
+    new ProxmoxVm(t.lab, 'bare', { hypervisor: t.proxmox, vmid: 110, osType: OsType.OTHER, bios: Bios.SEABIOS });
+    const vm = testingSynth(t).resource[VM].bare;
+    expect(vm.disk).toBeUndefined();
+    expect(vm.initialization).toBeUndefined();
+    expect(vm.efi_disk).toBeUndefined();
+    expect(vm.stop_on_destroy).toBe(true);
+    expect(vm.memory.dedicated).toBe(Size.mebibytes(4096).toMebibytes());
+  });
+});
