@@ -82,4 +82,5 @@ export * from './synth/app-loader';
 export * from './synth/cli';
 export * from './synth/diff';
 export * from './synth/projections';
+export * from './synth/summary';
 export * from './synth/synthesize';

@@ -8,6 +8,7 @@ import { formatFinding, ValidationError, ValidationReport } from '../core/valida
 import { loadLab } from './app-loader';
 import { diffLab } from './diff';
 import { PROJECTIONS } from './projections';
+import { formatSummary, outputSummary, summarizeLab } from './summary';
 import { synthesize } from './synthesize';
 import { validateLab } from '../core/validation';
 
@@ -31,6 +32,8 @@ const processIo: CliIo = {
  */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   let exitCode = 0;
+  // With --json, validation errors are printed as JSON on standard output too.
+  let jsonErrors = false;
   const program = new Command('homelab')
     .description('Synthesize a homelab described with homelab-cdk: NixOS flake, Terraform JSON, Kubernetes manifests.')
     .exitOverride()
@@ -47,19 +50,19 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .addOption(strictOption())
     .addOption(new Option('--only <projections...>', 'run only these projections').choices(PROJECTIONS.map((p) => p.name)))
     .option('-q, --quiet', 'print errors only', false)
-    .action((opts: { app: string; out: string; strict: boolean; only?: string[]; quiet: boolean }) => {
+    .option('--json', 'print the summary (or the errors) as JSON on standard output', false)
+    .action((opts: { app: string; out: string; strict: boolean; only?: string[]; quiet: boolean; json: boolean }) => {
+      jsonErrors = opts.json;
       const lab = loadLab(opts.app);
       const started = process.hrtime.bigint();
       const result = synthesize(lab, { outdir: opts.out, strict: opts.strict, only: opts.only });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (!opts.quiet) {
-        printWarnings(result.report, io);
-        const rel = path.relative(process.cwd(), result.outdir) || '.';
-        const { added, changed, unchanged, removed } = result.plan;
-        io.out(
-          `${lab.name}: ${result.files.length} files in ${rel}/ (${added.length} added, ${changed.length} changed, ` +
-            `${unchanged.length} unchanged, ${removed.length} removed) in ${ms.toFixed(0)} ms`,
-        );
+      const rel = path.relative(process.cwd(), result.outdir) || '.';
+      const summary = summarizeLab(lab, result.report, outputSummary(rel, result.plan, ms));
+      if (opts.json) {
+        io.out(JSON.stringify(summary, null, 2));
+      } else if (!opts.quiet) {
+        io.out(formatSummary(summary));
       }
     });
 
@@ -104,7 +107,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
-    exitCode = handleError(e, io);
+    exitCode = handleError(e, io, jsonErrors);
   }
   return exitCode;
 }
@@ -115,13 +118,16 @@ function printWarnings(report: ValidationReport, io: CliIo): void {
   }
 }
 
-function handleError(e: unknown, io: CliIo): number {
+function handleError(e: unknown, io: CliIo, json: boolean): number {
   if (e instanceof CommanderError || (e as { code?: string })?.code?.startsWith?.('commander.')) {
     const err = e as CommanderError;
     return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
   }
   if (e instanceof ValidationError || (e as Error)?.name === 'ValidationError') {
     const report = (e as ValidationError).report;
+    if (json) {
+      io.out(JSON.stringify({ errors: report.errors, warnings: report.warnings }, null, 2));
+    }
     for (const f of report.errors) {
       io.err(`error ${formatFinding(f)}`);
     }
