@@ -44,7 +44,7 @@ describe('homelab diff on the reference lab', () => {
       '-      server = [ "127.0.0.1#5353" "1.1.1.1" "8.8.8.8" ];',
       '+      server = [ "127.0.0.1#5354" "1.1.1.1" "8.8.8.8" ];',
     ]);
-    expect(changes['k8s/adguard-home.k8s.yaml'].filter((l) => l.startsWith('+'))).toEqual(['+                  hostPort: 5354', '+                  hostPort: 5354']);
+    expect(changes['k8s/adguard-home.k8s.yaml'].filter((l) => l.startsWith('+'))).toEqual(['+              hostPort: 5354', '+              hostPort: 5354']);
   });
 
   it('giving web-1 more memory changes only its VM in the Terraform stack', () => {
