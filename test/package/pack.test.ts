@@ -1,0 +1,65 @@
+/**
+ * The package as another repository uses it: `npm pack`, install the tarball into a fresh
+ * project, type-check the minimal example against the published .d.ts files, and synthesize it
+ * with the installed `homelab` command.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { nixFilesUnder, parseNixFiles } from '../support/nix';
+import { tempDir } from '../support/labs';
+
+const REPO = path.resolve(__dirname, '../..');
+const run = (cmd: string, args: string[], cwd: string) =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] });
+
+let project: string;
+let tarball: string;
+
+beforeAll(() => {
+  const packDir = tempDir('pack-');
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packDir], REPO)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  tarball = path.join(packDir, packed[0].filename);
+  project = tempDir('consumer-');
+  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'my-lab', private: true }));
+  // The exact TypeScript and Node types of this repository, from the npm cache when present.
+  const devVersion = (name: string) => JSON.parse(fs.readFileSync(path.join(REPO, 'node_modules', name, 'package.json'), 'utf8')).version;
+  run('npm', ['install', '--prefer-offline', tarball, `typescript@${devVersion('typescript')}`, `@types/node@${devVersion('@types/node')}`], project);
+  fs.copyFileSync(path.join(REPO, 'examples/minimal-lab/lab.ts'), path.join(project, 'lab.ts'));
+}, 180_000);
+
+describe('the packed package', () => {
+  it('ships the compiled library, its types, the CLI and the templates, and no sources or tests', () => {
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(files).toContain('package/build/lib/index.js');
+    expect(files).toContain('package/build/lib/index.d.ts');
+    expect(files).toContain('package/build/bin/homelab.js');
+    expect(files).toContain('package/templates/flake.nix.hbs');
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(files.some((f) => f.startsWith('package/test/'))).toBe(false);
+  });
+
+  it('type-checks the minimal example against its published declarations, in strict mode', () => {
+    fs.writeFileSync(
+      path.join(project, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'ES2022', noEmit: true, types: ['node'] }, files: ['lab.ts'] }),
+    );
+    const r = spawnSync('npx', ['tsc', '-p', '.'], { cwd: project, encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('synthesizes the minimal example with the installed homelab command', () => {
+    const r = spawnSync('npx', ['homelab', 'synth', '--app', 'lab.ts', '--json'], { cwd: project, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.hosts.map((h: { name: string }) => h.name)).toEqual(['app', 'pve']);
+    expect(summary.vms.map((v: { name: string }) => v.name)).toEqual(['app', 'web']);
+    const dist = path.join(project, 'dist');
+    expect(parseNixFiles(nixFilesUnder(path.join(dist, 'nix')))).toEqual([]);
+    const tf = JSON.parse(fs.readFileSync(path.join(dist, 'terraform/prod/cdk.tf.json'), 'utf8'));
+    expect(Object.keys(tf.resource.proxmox_virtual_environment_vm).sort()).toEqual(['app', 'web']);
+  });
+});
