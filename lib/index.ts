@@ -80,6 +80,7 @@ export * from './terraform/terraform-projection';
 // synthesis
 export * from './synth/app-loader';
 export * from './synth/cli';
+export * from './synth/diagram';
 export * from './synth/diff';
 export * from './synth/projections';
 export * from './synth/summary';

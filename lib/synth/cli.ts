@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { formatFinding, ValidationError, ValidationReport } from '../core/validation';
 import { loadLab } from './app-loader';
+import { labDiagram } from './diagram';
 import { diffLab } from './diff';
 import { PROJECTIONS } from './projections';
 import { formatSummary, outputSummary, summarizeLab } from './summary';
@@ -87,6 +88,14 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           ? `${lab.name}: no changes`
           : `${lab.name}: ${count('added')} added, ${count('changed')} changed, ${count('removed')} removed (nothing written)`,
       );
+    });
+
+  program
+    .command('diagram')
+    .description('print a Mermaid flowchart of the lab (hosts, VMs, pools, DNS, Wake-on-LAN, cluster)')
+    .addOption(appOption())
+    .action((opts: { app: string }) => {
+      io.out(labDiagram(loadLab(opts.app)));
     });
 
   program
