@@ -65,20 +65,21 @@ export function nixFilesUnder(dir: string): string[] {
  * Evaluates a generated NixOS module (a file that is a function of `{ config, lib, pkgs, … }`)
  * with stand-in arguments and returns its attribute set as JSON. Package references become
  * strings `pkg:<name>`; `imports` become their paths relative to the module's folder, other
- * paths their absolute names.
+ * paths their absolute names. `extraArgs` (Nix code of an attribute set) replaces module arguments
+ * such as `config` or `inputs`.
  */
-export function evalModule(file: string, packages: readonly string[] = []): Record<string, any> {
+export function evalModule(file: string, packages: readonly string[] = [], extraArgs = '{ }'): Record<string, any> {
   const helper = path.join(tmpDir(), 'eval-module.nix');
   if (!fs.existsSync(helper)) {
     fs.writeFileSync(
       helper,
-      `{ file, pkgNames }:
+      `{ file, pkgNames, extraArgs }:
 let
   pkgs = builtins.listToAttrs (map (n: { name = n; value = "pkg:" + n; }) pkgNames) // {
     writeShellScriptBin = name: text: "script:" + name;
   };
   fn = import file;
-  result = if builtins.isFunction fn then fn { config = { }; lib = { }; inherit pkgs; inputs = { }; modulesPath = "/modules"; } else fn;
+  result = if builtins.isFunction fn then fn ({ config = { }; lib = { }; inherit pkgs; inputs = { }; modulesPath = "/modules"; } // extraArgs) else fn;
   dir = builtins.dirOf file;
   rel = p: if builtins.isPath p then builtins.replaceStrings [ (toString dir + "/") ] [ "" ] (toString p) else p;
   # Paths become their absolute names: JSON output would copy them to the store.
@@ -93,7 +94,7 @@ plain ((builtins.removeAttrs result [ "imports" ]) // (if result ? imports then 
     );
   }
   const pkgList = `[ ${packages.map((p) => JSON.stringify(p)).join(' ')} ]`;
-  return evalNixJson(`import ${helper} { file = ${path.resolve(file)}; pkgNames = ${pkgList}; }`) as Record<string, any>;
+  return evalNixJson(`import ${helper} { file = ${path.resolve(file)}; pkgNames = ${pkgList}; extraArgs = ${extraArgs}; }`) as Record<string, any>;
 }
 
 let scratch: string | undefined;
