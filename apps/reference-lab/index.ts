@@ -7,6 +7,7 @@ import { Homelab } from '../../lib';
 import { addCluster, ReferenceCluster } from './cluster';
 import { addHosts, ReferenceHosts } from './hosts';
 import { addNetwork, ReferenceNetwork } from './network';
+import { addOperations, ReferenceOperations } from './operations';
 import { addStorage, ReferenceStorage } from './storage';
 
 /** The lab and its main constructs, for the entry points and the tests. */
@@ -16,6 +17,8 @@ export interface ReferenceLab extends ReferenceHosts, ReferenceNetwork {
   readonly lab: Homelab;
   /** The k3s cluster and its workloads. */
   readonly k3s: ReferenceCluster;
+  /** The monitoring and the off-site backup on maxdata. */
+  readonly operations: ReferenceOperations;
 }
 
 /** Builds the reference lab's construct tree. */
@@ -40,5 +43,6 @@ export function buildReferenceLab(): ReferenceLab {
   const storage = addStorage(hosts.maxdata);
   const k3s = addCluster(lab, hosts);
   const network = addNetwork(hosts, k3s.adguard);
-  return { lab, ...hosts, ...network, storage, k3s };
+  const operations = addOperations(hosts, storage);
+  return { lab, ...hosts, ...network, storage, k3s, operations };
 }

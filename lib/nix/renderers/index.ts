@@ -13,6 +13,7 @@ import { renderK3s } from './k3s';
 import { renderRebuildScript } from './rebuild-script';
 import { renderWakeOnLan } from './wake-on-lan';
 import { renderStorage } from './storage';
+import { renderMonitoring } from './monitoring';
 
 /** A part of the Nix projection. */
 export type NixRenderer = (lab: Homelab, flake: NixFlake) => void;
@@ -27,5 +28,6 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderK3s,
   renderRebuildScript,
   renderStorage,
+  renderMonitoring,
   renderEscapeHatches,
 ];
