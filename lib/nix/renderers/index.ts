@@ -14,6 +14,7 @@ import { renderRebuildScript } from './rebuild-script';
 import { renderWakeOnLan } from './wake-on-lan';
 import { renderStorage } from './storage';
 import { renderMonitoring } from './monitoring';
+import { renderOffsiteBackups } from './backup';
 
 /** A part of the Nix projection. */
 export type NixRenderer = (lab: Homelab, flake: NixFlake) => void;
@@ -29,5 +30,6 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderRebuildScript,
   renderStorage,
   renderMonitoring,
+  renderOffsiteBackups,
   renderEscapeHatches,
 ];
