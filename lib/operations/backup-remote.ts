@@ -6,7 +6,7 @@
 import { isDomainName } from '../core/names';
 import { isIpv4 } from '../core/addressing';
 import { isPortNumber } from '../core/ports';
-import { Secret } from '../core/secret';
+import { Secret, SecretSource } from '../core/secret';
 import { problem } from '../core/validation';
 
 /** The kinds of remote. */
@@ -216,7 +216,7 @@ export class BackupRemote {
         // Never echo the value: it is the secret.
         errors.push(problem(`the credentials of the backup remote ${this} are ${nonSecret}, which would be copied into the world-readable Nix store`, 'give a reference: Secret.fromSops({ name }) or Secret.fromFile(path)'));
       } else if (credentials.secret.hostPath === undefined) {
-        errors.push(problem(`the credentials of the backup remote ${this} are a ${credentials.secret.source} secret, which the backup cannot read on the host`, 'use Secret.fromSops(...) or Secret.fromFile(...)'));
+        errors.push(problem(`the credentials of the backup remote ${this} are ${describeUnreadable(credentials.secret)}, which the backup cannot read on the host`, 'use Secret.fromSops(...) or Secret.fromFile(...)'));
       }
     }
     if (this.kind === BackupRemoteKind.SFTP) {
@@ -261,4 +261,9 @@ export class BackupRemote {
 /** A relative path of plain segments (`backups/homelab`). */
 export function isRemotePath(path: string): boolean {
   return path.split('/').every((s) => /^[A-Za-z0-9._-]+$/.test(s) && s !== '.' && s !== '..');
+}
+
+/** What a secret that no host can read is, for messages: "an environment variable (X)". */
+export function describeUnreadable(secret: Secret): string {
+  return `${secret.source === SecretSource.ENVIRONMENT ? 'an environment variable' : 'a Terraform variable'} (${secret})`;
 }

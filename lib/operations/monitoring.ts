@@ -5,6 +5,7 @@ import { Secret, SecretSource } from '../core/secret';
 import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { ZfsPool } from '../storage/zfs-pool';
+import { describeUnreadable } from './backup-remote';
 import { physicalDisks } from './monitored-units';
 
 /** The Grafana of a {@link Monitoring}. */
@@ -302,7 +303,7 @@ function grafanaSecretProblems(name: string, secret: Secret): string[] {
     return [problem(`${name} is ${nonSecret}, which would be copied into the world-readable Nix store`, `give a reference: Secret.fromSops({ name: '…', owner: 'grafana' }) or Secret.fromFile(path)`)];
   }
   if (secret.hostPath === undefined) {
-    return [problem(`${name} is a ${secret.source} secret, which Grafana cannot read on the host`, 'use Secret.fromSops(...) or Secret.fromFile(...)')];
+    return [problem(`${name} is ${describeUnreadable(secret)}, which Grafana cannot read on the host`, 'use Secret.fromSops(...) or Secret.fromFile(...)')];
   }
   if (secret.source === SecretSource.SOPS && secret.sops?.owner !== 'grafana') {
     return [problem(`${name} is decrypted for ${secret.sops?.owner}, but Grafana runs as the user grafana and cannot read it`, `give the sops secret owner: 'grafana'`)];
