@@ -32,6 +32,29 @@ function thresholds(...steps: Array<[number | null, string]>) {
   return { mode: 'absolute', steps: steps.map(([value, color]) => ({ value, color })) };
 }
 
+/** A time series panel of a percentage per host. */
+function percentTimeseries(title: string, expr: string): Panel {
+  return {
+    type: 'timeseries',
+    title,
+    datasource: prometheus,
+    targets: [{ refId: 'A', datasource: prometheus, expr, legendFormat: '{{host}}' }],
+    fieldConfig: { defaults: { unit: 'percent', min: 0, max: 100 }, overrides: [] },
+  };
+}
+
+/** A bar gauge of a fill percentage, red from `alertAt`. */
+function fillGauge(title: string, expr: string, legendFormat: string, alertAt: number): Panel {
+  return {
+    type: 'bargauge',
+    title,
+    datasource: prometheus,
+    targets: [{ refId: 'A', datasource: prometheus, expr, legendFormat, instant: true }],
+    fieldConfig: { defaults: { unit: 'percent', min: 0, max: 100, thresholds: thresholds([null, 'green'], [alertAt, 'red']) }, overrides: [] },
+    options: { orientation: 'horizontal', displayMode: 'gradient', reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false } },
+  };
+}
+
 /** The lab's dashboard, as Grafana's JSON model. */
 export function labDashboard(monitoring: Monitoring, title: string): Record<string, unknown> {
   const hosts = monitoring.hosts;
@@ -64,30 +87,8 @@ export function labDashboard(monitoring: Monitoring, title: string): Record<stri
     },
     4,
   );
-  add(
-    {
-      type: 'timeseries',
-      title: 'CPU busy',
-      datasource: prometheus,
-      targets: [{ refId: 'A', datasource: prometheus, expr: '100 * (1 - avg by (host) (rate(node_cpu_seconds_total{mode="idle"}[5m])))', legendFormat: '{{host}}' }],
-      fieldConfig: { defaults: { unit: 'percent', min: 0, max: 100 }, overrides: [] },
-    },
-    8,
-    12,
-    0,
-  );
-  add(
-    {
-      type: 'timeseries',
-      title: 'Memory used',
-      datasource: prometheus,
-      targets: [{ refId: 'A', datasource: prometheus, expr: '100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)', legendFormat: '{{host}}' }],
-      fieldConfig: { defaults: { unit: 'percent', min: 0, max: 100 }, overrides: [] },
-    },
-    8,
-    12,
-    12,
-  );
+  add(percentTimeseries('CPU busy', '100 * (1 - avg by (host) (rate(node_cpu_seconds_total{mode="idle"}[5m])))'), 8, 12, 0);
+  add(percentTimeseries('Memory used', '100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)'), 8, 12, 12);
   if (poolHosts.length > 0) {
     add(
       {
@@ -114,33 +115,10 @@ export function labDashboard(monitoring: Monitoring, title: string): Record<stri
       0,
     );
     const capacity = threshold('capacityThreshold');
-    add(
-      {
-        type: 'bargauge',
-        title: `Pool fill (alert at ${capacity} %)`,
-        datasource: prometheus,
-        targets: [{ refId: 'A', datasource: prometheus, expr: '100 * zfs_pool_allocated_bytes / zfs_pool_size_bytes', legendFormat: '{{host}}/{{pool}}', instant: true }],
-        fieldConfig: { defaults: { unit: 'percent', min: 0, max: 100, thresholds: thresholds([null, 'green'], [capacity, 'red']) }, overrides: [] },
-        options: { orientation: 'horizontal', displayMode: 'gradient', reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false } },
-      },
-      6,
-      8,
-      8,
-    );
+    add(fillGauge(`Pool fill (alert at ${capacity} %)`, '100 * zfs_pool_allocated_bytes / zfs_pool_size_bytes', '{{host}}/{{pool}}', capacity), 6, 8, 8);
     const special = threshold('specialThreshold');
-    add(
-      {
-        type: 'bargauge',
-        title: specialPools.length ? `Special vdev fill (alert at ${special} %)` : 'Special vdev fill (no pool has a special vdev)',
-        datasource: prometheus,
-        targets: [{ refId: 'A', datasource: prometheus, expr: '100 * homelab_zfs_special_vdev_allocated_ratio', legendFormat: '{{host}}/{{pool}} {{vdev}}', instant: true }],
-        fieldConfig: { defaults: { unit: 'percent', min: 0, max: 100, thresholds: thresholds([null, 'green'], [special, 'red']) }, overrides: [] },
-        options: { orientation: 'horizontal', displayMode: 'gradient', reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false } },
-      },
-      6,
-      8,
-      16,
-    );
+    const specialTitle = specialPools.length ? `Special vdev fill (alert at ${special} %)` : 'Special vdev fill (no pool has a special vdev)';
+    add(fillGauge(specialTitle, '100 * homelab_zfs_special_vdev_allocated_ratio', '{{host}}/{{pool}} {{vdev}}', special), 6, 8, 16);
   }
   if (monitoring.logShipping && units.length > 0) {
     add(
