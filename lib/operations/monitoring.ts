@@ -6,7 +6,7 @@ import { Annotations, displayPath, perValidationRun, problem } from '../core/val
 import { Host } from '../hosts/host';
 import { ZfsPool } from '../storage/zfs-pool';
 import { describeUnreadable } from './backup-remote';
-import { physicalDisks } from './monitored-units';
+import { physicalDisks, runsZfsHealthCheck } from './monitored-units';
 
 /** The Grafana of a {@link Monitoring}. */
 export interface GrafanaProps {
@@ -288,6 +288,17 @@ export class Monitoring extends Construct implements IPortHolder {
     }
     if (!/^[a-z_][a-z0-9_.@-]*$/i.test(this.grafanaAdminUser)) {
       errors.push(problem(`Grafana admin user "${this.grafanaAdminUser}" is not a plain name`, 'use letters, digits, ".", "_", "-" and "@"'));
+    }
+    for (const host of this.hosts) {
+      const special = ZfsPool.onHost(host).filter((p) => p.poolHasSpecialVdev);
+      if (special.length > 0 && !runsZfsHealthCheck(host)) {
+        Annotations.of(this).addWarning(
+          problem(
+            `the special vdev fill and device errors of ${special.map((p) => p.poolName).join(', ')} on ${host.hostName} are not watched: the ZFS exporter has no per-vdev figures and the host's ZFS health check, which writes them, is off`,
+            `turn the health check on (ZfsSettings healthCheck)`,
+          ),
+        );
+      }
     }
     errors.push(...grafanaSecretProblems('grafana.adminPassword', this.grafanaAdminPassword));
     errors.push(...grafanaSecretProblems('grafana.secretKey', this.grafanaSecretKey));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BackupRemote, BackupRetention, BackupSource, Monitoring, OffsiteBackup, Protocol, Secret } from '../../lib';
+import { BackupRemote, BackupRetention, BackupSource, Disk, Monitoring, OffsiteBackup, Protocol, Secret, Size, ZfsSettings } from '../../lib';
 import { errorsOf, PortHolder, warningsOf } from '../support/cluster';
 import { smallLab, vmHost } from '../support/labs';
 import { GRAFANA, opsLab, sftpRemote } from './support';
@@ -60,6 +60,15 @@ describe('monitoring validation', () => {
       'testlab/nas/monitoring: grafana.adminPassword is an environment variable (environment:GRAFANA_PASSWORD), which Grafana cannot read on the host. Fix: use Secret.fromSops(...) or Secret.fromFile(...).',
       "testlab/nas/monitoring: grafana.secretKey is decrypted for root, but Grafana runs as the user grafana and cannot read it. Fix: give the sops secret owner: 'grafana'.",
     ]);
+  });
+
+  it('warns when a special vdev is not watched because the health check is off', () => {
+    const { lab, nas, tank } = opsLab();
+    tank.addSpecialVdev({ devices: [1, 2].map((n) => Disk.byId(`/dev/disk/by-id/nvme-TEST_${n}`, { size: Size.gigabytes(400) })) });
+    new ZfsSettings(nas, 'zfs', { healthCheck: false });
+    expect(warningsOf(lab)).toContain(
+      "testlab/nas/monitoring: the special vdev fill and device errors of tank on nas are not watched: the ZFS exporter has no per-vdev figures and the host's ZFS health check, which writes them, is off. Fix: turn the health check on (ZfsSettings healthCheck).",
+    );
   });
 
   it('refuses durations Prometheus and Loki do not read', () => {
