@@ -85,3 +85,11 @@ export * from './synth/diff';
 export * from './synth/projections';
 export * from './synth/summary';
 export * from './synth/synthesize';
+// operations: monitoring, off-site backups
+export * from './operations/backup-remote';
+export * from './operations/backup-retention';
+export * from './operations/backup-source';
+export * from './operations/monitored-units';
+export * from './operations/monitoring';
+export * from './operations/offsite-backup';
+export * from './operations/schedules';

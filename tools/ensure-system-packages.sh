@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages whose tools the tests run, when they are missing:
-#   nix-instantiate (nix-bin), shellcheck, dnsmasq (dnsmasq-base).
+#   nix-instantiate (nix-bin), shellcheck, dnsmasq (dnsmasq-base), promtool (prometheus), rclone.
 # Run by `npm test` (pretest) and by .ci/run. Needs root (or sudo) to install.
 set -euo pipefail
 
@@ -8,6 +8,8 @@ declare -A wanted=(
   [nix-instantiate]=nix-bin
   [shellcheck]=shellcheck
   [dnsmasq]=dnsmasq-base
+  [promtool]=prometheus
+  [rclone]=rclone
 )
 
 missing=()

@@ -8,6 +8,7 @@ import { addCluster, ReferenceCluster } from './cluster';
 import { addCompute, ReferenceCompute } from './compute';
 import { addHosts, ReferenceHosts } from './hosts';
 import { addNetwork, ReferenceNetwork } from './network';
+import { addOperations, ReferenceOperations } from './operations';
 import { addStorage, ReferenceStorage } from './storage';
 
 /** The lab and its main constructs, for the entry points and the tests. */
@@ -19,6 +20,8 @@ export interface ReferenceLab extends ReferenceHosts, ReferenceNetwork {
   readonly k3s: ReferenceCluster;
   /** maxdata's Proxmox role, its storages and the VMs. */
   readonly compute: ReferenceCompute;
+  /** The monitoring and the off-site backup on maxdata. */
+  readonly operations: ReferenceOperations;
 }
 
 /** Builds the reference lab's construct tree. */
@@ -44,5 +47,6 @@ export function buildReferenceLab(): ReferenceLab {
   const k3s = addCluster(lab, hosts);
   const compute = addCompute(lab, hosts, storage);
   const network = addNetwork(hosts, k3s.adguard, compute.proxmox);
-  return { lab, ...hosts, ...network, storage, k3s, compute };
+  const operations = addOperations(hosts, storage);
+  return { lab, ...hosts, ...network, storage, k3s, compute, operations };
 }

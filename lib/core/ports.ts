@@ -36,3 +36,26 @@ export interface HeldPort extends PortReservation {
 export function isPortNumber(port: number): boolean {
   return Number.isInteger(port) && port >= 1 && port <= 65535;
 }
+
+/**
+ * A construct that listens on hosts it finds in the tree rather than on one host it was given:
+ * a Monitoring puts exporters on every host of the lab, including hosts declared after it. A host
+ * asks every port holder of its lab for its ports whenever they are read, so such reservations
+ * are checked for clashes and opened in the firewall like any other.
+ */
+export interface IPortHolder extends IConstruct {
+  /** The ports this construct holds on `host` (none for a host it does not run on). */
+  portsOn(host: IConstruct): readonly PortReservation[];
+}
+
+const PORT_HOLDER = Symbol.for('homelab-cdk.PortHolder');
+
+/** Marks a construct as an {@link IPortHolder}; call it in the construct's constructor. */
+export function markPortHolder(holder: IPortHolder): void {
+  Object.defineProperty(holder, PORT_HOLDER, { value: true });
+}
+
+/** Is `x` a port holder (of any copy of this library)? */
+export function isPortHolder(x: unknown): x is IPortHolder {
+  return typeof x === 'object' && x !== null && PORT_HOLDER in x;
+}

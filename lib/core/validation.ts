@@ -54,9 +54,9 @@ export class Annotations {
    * Adds a warning. May be called from a validation function: warnings are collected after every
    * validation has run. The same message on the same construct is reported once.
    * @param id a stable id (`homelab-cdk:l2arc-unmirrored`) by which a user can acknowledge the
-   *   warning with {@link acknowledgeWarning}; it is shown with the message
+   *   warning with {@link acknowledgeWarning}; it is shown after the message
    */
-  public addWarning(message: string, id?: string): void {
+  public addWarning(message: string, id: string): void {
     const exists = this.scope.node.metadata.some((m) => m.type === WARNING_METADATA && (m.data as StoredWarning).message === message);
     if (!exists) {
       this.scope.node.addMetadata(WARNING_METADATA, { message, id } satisfies StoredWarning, { stackTrace: false });

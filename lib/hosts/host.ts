@@ -5,7 +5,7 @@ import { isHostName, isLocaleName, isNixosRelease, isPackageName, isTimeZone } f
 import { Network } from '../core/network';
 import { Size } from '../core/size';
 import { INetworkEndpoint, macAddressProblems } from '../core/network-endpoint';
-import { HeldPort, isPortNumber, PortReservation, Protocol } from '../core/ports';
+import { HeldPort, isPortHolder, isPortNumber, PortReservation, Protocol } from '../core/ports';
 import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
 import type { NixAttrs } from '../nix/nix-value';
 import { HardwareProfile, NixSystem } from './hardware-profile';
@@ -318,7 +318,14 @@ export class Host extends Construct implements INetworkEndpoint {
 
   /** Every port reserved on this host, sorted by protocol and port. */
   public get ports(): readonly HeldPort[] {
-    return [...this.heldPorts].sort((a, b) => (a.protocol === b.protocol ? a.port - b.port : a.protocol < b.protocol ? -1 : 1));
+    return this.allHeldPorts().sort((a, b) => (a.protocol === b.protocol ? a.port - b.port : a.protocol < b.protocol ? -1 : 1));
+  }
+
+  /** The reservations made on this host, then those of the lab's port holders (see IPortHolder). */
+  private allHeldPorts(): HeldPort[] {
+    const holders = perValidationRun(this, 'port-holders', () => this.node.root.node.findAll().filter(isPortHolder));
+    const derived = holders.flatMap((owner) => owner.portsOn(this).map((r): HeldPort => ({ openFirewall: true, ...r, owner })));
+    return [...this.heldPorts, ...derived];
   }
 
   /**
@@ -443,7 +450,7 @@ export class Host extends Construct implements INetworkEndpoint {
   private validatePorts(): string[] {
     const errors: string[] = [];
     const seen = new Map<string, HeldPort>();
-    for (const held of this.heldPorts) {
+    for (const held of this.allHeldPorts()) {
       if (!isPortNumber(held.port)) {
         errors.push(problem(`${displayPath(held.owner)} (${held.description}) reserves port ${held.port}, which is not a port number`, 'use a port from 1 to 65535'));
         continue;

@@ -5,6 +5,8 @@ const REQUIRED_TOOLS: Record<string, string> = {
   'nix-instantiate': 'nix-bin',
   shellcheck: 'shellcheck',
   dnsmasq: 'dnsmasq-base',
+  promtool: 'prometheus',
+  rclone: 'rclone',
 };
 
 export default function setup(): void {

@@ -14,6 +14,8 @@ import { renderProxmox } from './proxmox';
 import { renderRebuildScript } from './rebuild-script';
 import { renderWakeOnLan } from './wake-on-lan';
 import { renderStorage } from './storage';
+import { renderMonitoring } from './monitoring';
+import { renderOffsiteBackups } from './backup';
 
 /** A part of the Nix projection. */
 export type NixRenderer = (lab: Homelab, flake: NixFlake) => void;
@@ -29,5 +31,7 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderProxmox,
   renderRebuildScript,
   renderStorage,
+  renderMonitoring,
+  renderOffsiteBackups,
   renderEscapeHatches,
 ];

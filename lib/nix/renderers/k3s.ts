@@ -4,24 +4,19 @@
  * token kept with sops-nix, the sops-nix flake input and its `sops.secrets` entry.
  */
 import { Homelab } from '../../core/homelab';
-import { Secret, SecretSource } from '../../core/secret';
 import { K3sCluster } from '../../cluster/k3s-cluster';
 import { K3sNode, K3sRole } from '../../cluster/k3s-node';
 import { NixFlake, renderSettingsModule } from '../nix-flake';
 import { NixAttrs, NixExpr } from '../nix-value';
+import { sopsSecretsSettings, useSopsFor } from './sops';
 
-/** The sops-nix flake input. */
-export const SOPS_NIX_INPUT = { name: 'sops-nix', url: 'github:Mic92/sops-nix' };
+export { SOPS_NIX_INPUT } from './sops';
 
 /** Adds every cluster node's k3s module (and sops-nix where the token needs it). */
 export function renderK3s(lab: Homelab, flake: NixFlake): void {
   for (const cluster of K3sCluster.all(lab)) {
     for (const node of cluster.nodes) {
-      const token = cluster.token;
-      if (token.source === SecretSource.SOPS) {
-        flake.addInput(SOPS_NIX_INPUT);
-        flake.addHostFlakeModule(node.host, SOPS_NIX_INPUT.name, 'sops');
-      }
+      useSopsFor(flake, node.host, [cluster.token]);
       flake.addHostModule(node.host, 'k3s', renderSettingsModule(lab, `${node.node.path} (k3s ${node.role})`, k3sSettings(node)));
     }
   }
@@ -49,23 +44,6 @@ export function k3sSettings(node: K3sNode): NixAttrs {
         extraFlags: serverFlags.length + node.extraFlags.length ? [...serverFlags, ...node.extraFlags] : undefined,
       },
     },
-    sops: sopsSecret(cluster.token),
-  };
-}
-
-/** The `sops.secrets.<name>` entry that decrypts a sops token on the host. */
-function sopsSecret(token: Secret): NixAttrs | undefined {
-  if (token.source !== SecretSource.SOPS || !token.sops) {
-    return undefined;
-  }
-  return {
-    secrets: {
-      [token.reference]: {
-        // hosts/<host>/k3s.nix → the flake root
-        sopsFile: NixExpr.path(`../../${token.sops.sopsFile}`),
-        owner: token.sops.owner,
-        mode: token.sops.mode,
-      },
-    },
+    sops: sopsSecretsSettings([cluster.token]),
   };
 }

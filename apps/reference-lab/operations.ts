@@ -1,0 +1,51 @@
+/**
+ * The reference lab's operations on maxdata: the monitoring (Prometheus, Grafana, Loki; exporters
+ * and log shipping on every host) and the off-site backup to the storage box.
+ */
+import { BackupRemote, BackupSource, Monitoring, OffsiteBackup, Secret } from '../../lib';
+import { ReferenceHosts } from './hosts';
+import { ReferenceStorage } from './storage';
+
+/** The operations constructs of the reference lab. */
+export interface ReferenceOperations {
+  readonly monitoring: Monitoring;
+  readonly offsiteBackup: OffsiteBackup;
+}
+
+/** Adds the monitoring and the off-site backup to maxdata. */
+export function addOperations(hosts: ReferenceHosts, storage: ReferenceStorage): ReferenceOperations {
+  const monitoring = new Monitoring(hosts.maxdata, 'monitoring', {
+    // Cockpit, the lab's system management UI on maxdata (with the Proxmox host), listens on 9090,
+    // Prometheus's default port: Prometheus moves to the next one.
+    prometheusPort: 9091,
+    grafana: {
+      // Decrypted by sops-nix for the grafana user. Create them with `openssl rand -hex 32`.
+      adminPassword: Secret.fromSops({ name: 'grafana-admin-password', owner: 'grafana' }),
+      secretKey: Secret.fromSops({ name: 'grafana-secret-key', owner: 'grafana' }),
+    },
+  });
+
+  // RAID and snapshots are not backups: the storage box keeps the copy that survives the house.
+  const offsiteBackup = new OffsiteBackup(hosts.maxdata, 'offsite', {
+    remote: BackupRemote.sftp({
+      // A Hetzner Storage Box: EXAMPLE account; its SFTP/SSH port is 23.
+      host: 'u123456.your-storagebox.de',
+      port: 23,
+      user: 'u123456',
+      path: 'homelab',
+      // The key the storage box accepts (add its public half there), decrypted by sops-nix.
+      privateKey: Secret.fromSops({ name: 'storagebox-ssh-key' }),
+      // EXAMPLE value: pin the real one from `ssh-keyscan -p 23 u123456.your-storagebox.de`.
+      hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIbqyLYz3bVGG0nF/8bjr2aEqKVckyZd4xkHO+4tHmWo',
+    }),
+    sources: [
+      // my-app's data, copied from a snapshot the backup takes (a consistent point in time).
+      BackupSource.dataset(storage.myAppDataset),
+      // Grafana's own database (users, preferences); its dashboards come from the model.
+      BackupSource.directory('/var/lib/grafana'),
+    ],
+    schedule: 'daily',
+    restoreTest: { schedule: 'weekly', sampleSize: 20 },
+  });
+  return { monitoring, offsiteBackup };
+}

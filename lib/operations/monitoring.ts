@@ -1,0 +1,324 @@
+import { Construct, IConstruct } from 'constructs';
+import { Homelab } from '../core/homelab';
+import { IPortHolder, markPortHolder, PortReservation, Protocol } from '../core/ports';
+import { Secret, SecretSource } from '../core/secret';
+import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { Host } from '../hosts/host';
+import { ZfsPool } from '../storage/zfs-pool';
+import { describeUnreadable } from './backup-remote';
+import { physicalDisks, runsZfsHealthCheck } from './monitored-units';
+
+/** The Grafana of a {@link Monitoring}. */
+export interface GrafanaProps {
+  /**
+   * The port of Grafana's web UI.
+   * @default 3000
+   */
+  readonly port?: number;
+  /**
+   * The admin user's name.
+   * @default "admin"
+   */
+  readonly adminUser?: string;
+  /**
+   * The admin user's password: a file readable by the `grafana` user (a sops secret with
+   * `owner: 'grafana'`, or a file you place). Grafana reads it with its file provider.
+   */
+  readonly adminPassword: Secret;
+  /**
+   * Grafana's secret key, which encrypts the secrets in its database (`openssl rand -hex 32`).
+   * NixOS 26.05 has no default for it.
+   */
+  readonly secretKey: Secret;
+}
+
+/** The exporters a {@link Monitoring} runs on every watched host. */
+export interface ExporterPorts {
+  /**
+   * The node exporter (CPU, memory, disks, systemd units, the textfile metrics of the lab's checks).
+   * @default 9100
+   */
+  readonly node?: number;
+  /**
+   * The ZFS exporter, on hosts with pools.
+   * @default 9134
+   */
+  readonly zfs?: number;
+  /**
+   * The smartctl exporter (disk health), on bare-metal hosts with pools.
+   * @default 9633
+   */
+  readonly smartctl?: number;
+  /**
+   * The log shipper's (Grafana Alloy's) own HTTP server, on 127.0.0.1 only.
+   * @default 12345
+   */
+  readonly logShipper?: number;
+}
+
+/** Props of {@link Monitoring}. */
+export interface MonitoringProps {
+  /**
+   * Prometheus's port. Cockpit (on a Proxmox host) also defaults to 9090: the host reports the clash.
+   * @default 9090
+   */
+  readonly prometheusPort?: number;
+  /**
+   * How often Prometheus scrapes the exporters, as a Prometheus duration.
+   * @default "30s"
+   */
+  readonly scrapeInterval?: string;
+  /**
+   * How long Prometheus keeps its samples, as a Prometheus duration.
+   * @default "90d"
+   */
+  readonly retention?: string;
+  /** Grafana: its port and its secrets. */
+  readonly grafana: GrafanaProps;
+  /**
+   * Loki's HTTP port (the log shippers push there; Grafana reads there).
+   * @default 3100
+   */
+  readonly lokiPort?: number;
+  /**
+   * Loki's gRPC port, on 127.0.0.1 only.
+   * @default 9096
+   */
+  readonly lokiGrpcPort?: number;
+  /**
+   * How long Loki keeps the logs, as a Prometheus duration in hours or days.
+   * @default "744h" (31 days)
+   */
+  readonly logRetention?: string;
+  /**
+   * Ship every watched host's journal to Loki (Grafana Alloy).
+   * @default true
+   */
+  readonly logShipping?: boolean;
+  /**
+   * Watch the disks' SMART health with the smartctl exporter on bare-metal hosts with pools.
+   * @default true
+   */
+  readonly diskHealth?: boolean;
+  /**
+   * The exporters' ports.
+   * @default - the exporters' usual ports
+   */
+  readonly exporterPorts?: ExporterPorts;
+  /**
+   * The hosts watched.
+   * @default - every Host of the lab, including hosts declared later
+   */
+  readonly hosts?: Host[];
+}
+
+const MONITORING = Symbol.for('homelab-cdk.Monitoring');
+
+/** The exporters a watched host runs, with their ports. */
+export interface HostExporters {
+  readonly host: Host;
+  /** The node exporter's port. */
+  readonly node: number;
+  /** The ZFS exporter's port, on a host with pools. */
+  readonly zfs?: number;
+  /** The smartctl exporter's port and the disks it watches, on bare metal with pools. */
+  readonly smartctl?: { readonly port: number; readonly disks: readonly string[] };
+  /** The log shipper's local port, when logs are shipped. */
+  readonly logShipper?: number;
+}
+
+/**
+ * The lab's monitoring, on one host: Prometheus scraping a node exporter on every host of the lab
+ * (and a ZFS exporter where there are pools, a smartctl exporter where there are disks), with
+ * alert rules derived from the model (hosts down, pools not ONLINE, device errors, capacity,
+ * special vdev fill, failed backup/snapshot/scrub units, disk health); Grafana with Prometheus
+ * and Loki as data sources and a dashboard of the lab; Loki receiving every host's journal from
+ * Grafana Alloy. Every port is reserved on its host, so clashes are reported.
+ *
+ * ```ts
+ * new Monitoring(maxdata, 'monitoring', {
+ *   prometheusPort: 9091, // Cockpit has 9090
+ *   grafana: { adminPassword: Secret.fromSops({ name: 'grafana-admin-password', owner: 'grafana' }),
+ *              secretKey: Secret.fromSops({ name: 'grafana-secret-key', owner: 'grafana' }) },
+ * });
+ * ```
+ */
+export class Monitoring extends Construct implements IPortHolder {
+  /** Is `x` a Monitoring (of any copy of this library)? */
+  public static isMonitoring(x: unknown): x is Monitoring {
+    return typeof x === 'object' && x !== null && MONITORING in x;
+  }
+
+  /** The monitorings of a lab, sorted by path. */
+  public static all(scope: IConstruct): Monitoring[] {
+    return scope.node.root.node
+      .findAll()
+      .filter(Monitoring.isMonitoring)
+      .sort((a, b) => (a.node.path < b.node.path ? -1 : 1));
+  }
+
+  /** The host that runs Prometheus, Grafana and Loki. */
+  public readonly host: Host;
+  public readonly prometheusPort: number;
+  public readonly scrapeInterval: string;
+  public readonly retention: string;
+  public readonly grafanaPort: number;
+  public readonly grafanaAdminUser: string;
+  public readonly grafanaAdminPassword: Secret;
+  public readonly grafanaSecretKey: Secret;
+  public readonly lokiPort: number;
+  public readonly lokiGrpcPort: number;
+  public readonly logRetention: string;
+  public readonly logShipping: boolean;
+  public readonly diskHealth: boolean;
+  /** The exporters' ports, defaults applied. */
+  public readonly exporterPorts: Required<ExporterPorts>;
+  private readonly explicitHosts?: Host[];
+
+  public constructor(host: Host, id: string, props: MonitoringProps) {
+    super(host, id);
+    Object.defineProperty(this, MONITORING, { value: true });
+    markPortHolder(this);
+    this.host = host;
+    this.prometheusPort = props.prometheusPort ?? 9090;
+    this.scrapeInterval = props.scrapeInterval ?? '30s';
+    this.retention = props.retention ?? '90d';
+    this.grafanaPort = props.grafana.port ?? 3000;
+    this.grafanaAdminUser = props.grafana.adminUser ?? 'admin';
+    this.grafanaAdminPassword = props.grafana.adminPassword;
+    this.grafanaSecretKey = props.grafana.secretKey;
+    this.lokiPort = props.lokiPort ?? 3100;
+    this.lokiGrpcPort = props.lokiGrpcPort ?? 9096;
+    this.logRetention = props.logRetention ?? '744h';
+    this.logShipping = props.logShipping ?? true;
+    this.diskHealth = props.diskHealth ?? true;
+    this.exporterPorts = {
+      node: props.exporterPorts?.node ?? 9100,
+      zfs: props.exporterPorts?.zfs ?? 9134,
+      smartctl: props.exporterPorts?.smartctl ?? 9633,
+      logShipper: props.exporterPorts?.logShipper ?? 12345,
+    };
+    this.explicitHosts = props.hosts ? [...props.hosts] : undefined;
+
+    host.reservePort(this, { port: this.prometheusPort, protocol: Protocol.TCP, description: 'Prometheus' });
+    host.reservePort(this, { port: this.grafanaPort, protocol: Protocol.TCP, description: 'Grafana' });
+    host.reservePort(this, { port: this.lokiPort, protocol: Protocol.TCP, description: 'Loki (log push and queries)' });
+    host.reservePort(this, { port: this.lokiGrpcPort, protocol: Protocol.TCP, description: 'Loki gRPC (local)', openFirewall: false });
+    this.node.addValidation({ validate: () => this.validateMonitoring() });
+  }
+
+  /** The hosts watched, sorted by host name. */
+  public get hosts(): Host[] {
+    const hosts = this.explicitHosts ?? Host.all(this.node.root);
+    return [...new Set(hosts)].sort((a, b) => (a.hostName < b.hostName ? -1 : a.hostName > b.hostName ? 1 : 0));
+  }
+
+  /** The exporters every watched host runs. */
+  public get exporters(): HostExporters[] {
+    return this.hosts.map((host) => this.exportersOn(host)!);
+  }
+
+  /** The exporters a host runs for this monitoring; undefined when it is not watched. */
+  public exportersOn(host: Host): HostExporters | undefined {
+    if (!this.hosts.includes(host)) {
+      return undefined;
+    }
+    const disks = this.diskHealth ? physicalDisks(host) : [];
+    return {
+      host,
+      node: this.exporterPorts.node,
+      zfs: ZfsPool.onHost(host).length > 0 ? this.exporterPorts.zfs : undefined,
+      smartctl: disks.length > 0 ? { port: this.exporterPorts.smartctl, disks } : undefined,
+      logShipper: this.logShipping ? this.exporterPorts.logShipper : undefined,
+    };
+  }
+
+  /** The exporters' ports on a watched host (IPortHolder). */
+  public portsOn(scope: IConstruct): PortReservation[] {
+    if (!Host.isHost(scope)) {
+      return [];
+    }
+    const exporters = this.watched().get(scope);
+    if (!exporters) {
+      return [];
+    }
+    const tcp = (port: number, description: string, openFirewall = true): PortReservation => ({ port, protocol: Protocol.TCP, description, openFirewall });
+    const ports = [tcp(exporters.node, 'Prometheus node exporter')];
+    if (exporters.zfs !== undefined) ports.push(tcp(exporters.zfs, 'Prometheus ZFS exporter'));
+    if (exporters.smartctl) ports.push(tcp(exporters.smartctl.port, 'Prometheus smartctl exporter'));
+    if (exporters.logShipper !== undefined) ports.push(tcp(exporters.logShipper, 'Grafana Alloy (local)', false));
+    return ports;
+  }
+
+  /** Loki's push URL, as the log shippers use it. */
+  public get lokiPushUrl(): string {
+    return `http://${this.host.ipAddress}:${this.lokiPort}/loki/api/v1/push`;
+  }
+
+  private watched(): Map<Host, HostExporters> {
+    return perValidationRun(this, `${this.node.path}:exporters`, () => new Map(this.exporters.map((e) => [e.host, e])));
+  }
+
+  private validateMonitoring(): string[] {
+    const errors: string[] = [];
+    const lab = Homelab.of(this);
+    const all = perValidationRun(this, 'monitorings', () => Monitoring.all(this));
+    if (all[0] !== this) {
+      errors.push(problem(`the lab already has the monitoring ${displayPath(all[0])}`, 'declare one Monitoring per lab; it watches every host'));
+    }
+    for (const host of this.explicitHosts ?? []) {
+      if (!Host.isHost(host) || host.node.root !== lab) {
+        errors.push(problem(`the monitoring watches ${Host.isHost(host) ? displayPath(host) : String(host)}, which is not a host of this lab`, 'list only Hosts of this lab in hosts (or leave hosts out to watch them all)'));
+      }
+    }
+    if (this.explicitHosts && !this.explicitHosts.includes(this.host)) {
+      Annotations.of(this).addWarning(problem(`the monitoring does not watch its own host ${this.host.hostName}`, 'add it to hosts'), 'homelab-cdk:monitoring-skips-own-host');
+    }
+    for (const [name, value] of [
+      ['scrapeInterval', this.scrapeInterval],
+      ['retention', this.retention],
+      ['logRetention', this.logRetention],
+    ] as const) {
+      if (!/^[1-9][0-9]*(ms|s|m|h|d|w|y)$/.test(value)) {
+        errors.push(problem(`${name} "${value}" is not a Prometheus duration`, 'write a number and a unit, such as "30s", "744h" or "90d"'));
+      }
+    }
+    if (!/^(\d+h|\d+d|\d+w)$/.test(this.logRetention) && !errors.some((e) => e.startsWith('logRetention'))) {
+      errors.push(problem(`logRetention "${this.logRetention}" is shorter than Loki's 24h index period`, 'keep logs for whole hours or days, such as "744h" or "31d"'));
+    }
+    if (!/^[a-z_][a-z0-9_.@-]*$/i.test(this.grafanaAdminUser)) {
+      errors.push(problem(`Grafana admin user "${this.grafanaAdminUser}" is not a plain name`, 'use letters, digits, ".", "_", "-" and "@"'));
+    }
+    for (const host of this.hosts) {
+      const special = ZfsPool.onHost(host).filter((p) => p.poolHasSpecialVdev);
+      if (special.length > 0 && !runsZfsHealthCheck(host)) {
+        Annotations.of(this).addWarning(
+          problem(
+            `the special vdev fill and device errors of ${special.map((p) => p.poolName).join(', ')} on ${host.hostName} are not watched: the ZFS exporter has no per-vdev figures and the host's ZFS health check, which writes them, is off`,
+            `turn the health check on (ZfsSettings healthCheck)`,
+          ),
+          'homelab-cdk:special-vdev-unwatched',
+        );
+      }
+    }
+    errors.push(...grafanaSecretProblems('grafana.adminPassword', this.grafanaAdminPassword));
+    errors.push(...grafanaSecretProblems('grafana.secretKey', this.grafanaSecretKey));
+    return errors;
+  }
+}
+
+/** A Grafana secret must be a file the `grafana` user can read. */
+function grafanaSecretProblems(name: string, secret: Secret): string[] {
+  const nonSecret = Secret.describeNonSecret(secret);
+  if (nonSecret !== undefined) {
+    // Never echo the value: it is the secret.
+    return [problem(`${name} is ${nonSecret}, which would be copied into the world-readable Nix store`, `give a reference: Secret.fromSops({ name: '…', owner: 'grafana' }) or Secret.fromFile(path)`)];
+  }
+  if (secret.hostPath === undefined) {
+    return [problem(`${name} is ${describeUnreadable(secret)}, which Grafana cannot read on the host`, 'use Secret.fromSops(...) or Secret.fromFile(...)')];
+  }
+  if (secret.source === SecretSource.SOPS && secret.sops?.owner !== 'grafana') {
+    return [problem(`${name} is decrypted for ${secret.sops?.owner}, but Grafana runs as the user grafana and cannot read it`, `give the sops secret owner: 'grafana'`)];
+  }
+  return [];
+}
