@@ -54,3 +54,11 @@ export function isNixosRelease(version: string): boolean {
 export function isPackageName(name: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*$/.test(name);
 }
+
+/**
+ * Is this plausibly a systemd calendar expression (`daily`, `Mon..Fri 02:00`, `*-*-* 03:30:00`,
+ * `*-*~01`)? Only its characters are checked: no shell or Nix syntax can pass.
+ */
+export function isCalendarExpression(schedule: string): boolean {
+  return /^[A-Za-z0-9*:,./ ~-]+$/.test(schedule) && schedule.trim() !== '';
+}

@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { deriveHostId, deriveMac, isHostId, normalizeMac } from '../core/addressing';
 import { Homelab } from '../core/homelab';
-import { isHostName, isLocaleName, isNixosRelease, isPackageName, isTimeZone } from '../core/names';
+import { isCalendarExpression, isHostName, isLocaleName, isNixosRelease, isPackageName, isTimeZone } from '../core/names';
 import { Network } from '../core/network';
 import { Size } from '../core/size';
 import { INetworkEndpoint, macAddressProblems } from '../core/network-endpoint';
@@ -413,7 +413,7 @@ export class Host extends Construct implements INetworkEndpoint {
     if (gc && (!Number.isInteger(gc.keepDays) || gc.keepDays < 1)) {
       errors.push(problem(`garbage collection keeps ${gc.keepDays} days`, 'keep at least 1 day (a whole number), or set garbageCollection: false'));
     }
-    if (gc && !/^[A-Za-z0-9*:,./ -]+$/.test(gc.schedule)) {
+    if (gc && !isCalendarExpression(gc.schedule)) {
       errors.push(problem(`garbage collection schedule "${gc.schedule}" is not a systemd calendar expression`, 'use e.g. "weekly" or "Sun 03:00"'));
     }
     if (this.cpuThreads !== undefined && (!Number.isInteger(this.cpuThreads) || this.cpuThreads < 1)) {

@@ -3,10 +3,7 @@
  * a named one waits between runs, for alerts on a job that stopped running.
  */
 
-/** Is this plausibly a systemd calendar expression (`daily`, `Mon..Fri 02:00`, `*-*-* 03:30:00`)? */
-export function isCalendarExpression(schedule: string): boolean {
-  return /^[A-Za-z0-9*:,./ ~-]+$/.test(schedule) && schedule.trim() !== '';
-}
+export { isCalendarExpression } from '../core/names';
 
 const NAMED_PERIOD_HOURS: Readonly<Record<string, number>> = {
   minutely: 1 / 60,

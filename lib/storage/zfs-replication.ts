@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { isUserName } from '../core/names';
+import { isCalendarExpression, isUserName } from '../core/names';
 import { Secret } from '../core/secret';
 import { displayPath, perValidationRun, problem } from '../core/validation';
 import { Host } from '../hosts/host';
@@ -167,7 +167,7 @@ export class ZfsReplication extends Construct {
         errors.push(problem(`sshUser "${this.sshUser}" is not a user name`, 'use a Linux user name such as "syncoid"'));
       }
     }
-    if (!/^[A-Za-z0-9*:,./ -]+$/.test(this.schedule)) {
+    if (!isCalendarExpression(this.schedule)) {
       errors.push(problem(`replication schedule "${this.schedule}" is not a systemd calendar expression`, 'use e.g. "hourly", "daily" or "*-*-* 02:00:00"'));
     }
     if (!/^[a-z0-9][a-z0-9._-]*$/.test(this.commandName)) {

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { IMemoryReservation, markMemoryReservation } from '../core/memory';
+import { isCalendarExpression } from '../core/names';
 import { Size } from '../core/size';
 import { displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
@@ -178,7 +179,7 @@ export class ZfsSettings extends Construct implements IMemoryReservation {
       ['trim', this.settings.trim],
       ['healthCheck.schedule', this.settings.healthCheck === false ? false : this.settings.healthCheck.schedule],
     ] as const) {
-      if (schedule !== false && !/^[A-Za-z0-9*:,./ -]+$/.test(schedule)) {
+      if (schedule !== false && !isCalendarExpression(schedule)) {
         errors.push(problem(`${name} schedule "${schedule}" is not a systemd calendar expression`, 'use e.g. "weekly", "monthly" or "Sun 03:00"'));
       }
     }
