@@ -93,3 +93,4 @@ export * from './operations/monitored-units';
 export * from './operations/monitoring';
 export * from './operations/offsite-backup';
 export * from './operations/schedules';
+export * from './operations/vm-backup-job';

@@ -25,7 +25,13 @@ import { ReferenceStorage } from './storage';
 /** The reference lab's compute constructs. */
 export interface ReferenceCompute {
   readonly proxmox: ProxmoxHost;
-  readonly storages: { readonly local: ProxmoxStorage; readonly tank: ProxmoxStorage; readonly fast: ProxmoxStorage; readonly myApp: ProxmoxStorage };
+  readonly storages: {
+    readonly local: ProxmoxStorage;
+    readonly tank: ProxmoxStorage;
+    readonly fast: ProxmoxStorage;
+    readonly myApp: ProxmoxStorage;
+    readonly backups: ProxmoxStorage;
+  };
   readonly stack: ProxmoxStack;
   readonly standard: VmFamily;
   readonly vms: {
@@ -52,6 +58,11 @@ export function addCompute(lab: Homelab, hosts: ReferenceHosts, storage: Referen
   // The Proxmox storages `tank` and `fast` are the ZFS pools of the same names.
   const tank = proxmox.addStorage('tank', { backing: StorageBacking.zfs(storage.tank) });
   const fast = proxmox.addStorage('fast', { backing: StorageBacking.zfs(storage.fast) });
+  // The VMs' vzdump backups, in the dataset tank/vzdump (mounted by ZFS).
+  const backups = proxmox.addStorage('backups', {
+    backing: StorageBacking.directory(storage.vzdumpDataset.effectiveMountpoint),
+    content: [StorageContent.BACKUP],
+  });
   // my-app-vm's disk lives in its own dataset tank/vms/my-app, which gets sanoid snapshots.
   const myApp = proxmox.addStorage('my-app', { backing: StorageBacking.zfs(storage.myAppDataset) });
 
@@ -135,7 +146,7 @@ export function addCompute(lab: Homelab, hosts: ReferenceHosts, storage: Referen
 
   return {
     proxmox,
-    storages: { local, tank, fast, myApp },
+    storages: { local, tank, fast, myApp, backups },
     stack,
     standard,
     vms: { windows11, myAppVm, web1, web2, db, k3sNodes },

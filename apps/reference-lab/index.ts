@@ -47,6 +47,6 @@ export function buildReferenceLab(): ReferenceLab {
   const k3s = addCluster(lab, hosts);
   const compute = addCompute(lab, hosts, storage);
   const network = addNetwork(hosts, k3s.adguard, compute.proxmox);
-  const operations = addOperations(hosts, storage);
+  const operations = addOperations(hosts, storage, compute);
   return { lab, ...hosts, ...network, storage, k3s, compute, operations };
 }

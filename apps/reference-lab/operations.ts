@@ -2,7 +2,8 @@
  * The reference lab's operations on maxdata: the monitoring (Prometheus, Grafana, Loki; exporters
  * and log shipping on every host) and the off-site backup to the storage box.
  */
-import { BackupRemote, BackupSource, Monitoring, OffsiteBackup, Secret } from '../../lib';
+import { BackupRemote, BackupRetention, BackupSource, Monitoring, OffsiteBackup, Secret, VmBackupJob } from '../../lib';
+import { ReferenceCompute } from './compute';
 import { ReferenceHosts } from './hosts';
 import { ReferenceStorage } from './storage';
 
@@ -10,10 +11,12 @@ import { ReferenceStorage } from './storage';
 export interface ReferenceOperations {
   readonly monitoring: Monitoring;
   readonly offsiteBackup: OffsiteBackup;
+  /** The nightly vzdump of every VM of maxdata. */
+  readonly vmBackups: VmBackupJob;
 }
 
-/** Adds the monitoring and the off-site backup to maxdata. */
-export function addOperations(hosts: ReferenceHosts, storage: ReferenceStorage): ReferenceOperations {
+/** Adds the monitoring, the off-site backup and the VM backups to maxdata. */
+export function addOperations(hosts: ReferenceHosts, storage: ReferenceStorage, compute: ReferenceCompute): ReferenceOperations {
   const monitoring = new Monitoring(hosts.maxdata, 'monitoring', {
     // Cockpit, the lab's system management UI on maxdata (with the Proxmox host), listens on 9090,
     // Prometheus's default port: Prometheus moves to the next one.
@@ -47,5 +50,11 @@ export function addOperations(hosts: ReferenceHosts, storage: ReferenceStorage):
     schedule: 'daily',
     restoreTest: { schedule: 'weekly', sampleSize: 20 },
   });
-  return { monitoring, offsiteBackup };
+  // Every VM of maxdata, nightly, into tank/vzdump; a week of dailies, a month of weeklies, a
+  // quarter of monthlies.
+  const vmBackups = new VmBackupJob(compute.proxmox, 'nightly', {
+    storage: compute.storages.backups,
+    retention: new BackupRetention({ keepDaily: 7, keepWeekly: 4, keepMonthly: 3 }),
+  });
+  return { monitoring, offsiteBackup, vmBackups };
 }

@@ -13,6 +13,8 @@ export interface ReferenceStorage {
   readonly myAppDataset: ZfsDataset;
   readonly production: SnapshotPolicy;
   readonly zfs: ZfsSettings;
+  /** `tank/vzdump`, where the VM backups go. */
+  readonly vzdumpDataset: ZfsDataset;
 }
 
 /** Adds maxdata's pools, datasets, snapshot policies, replication and ZFS settings. */
@@ -56,6 +58,9 @@ export function addStorage(maxdata: Host): ReferenceStorage {
   const vms = tank.addDataset('vms');
   const myAppDataset = vms.addDataset('my-app', { storageId: 'my-app' });
   myAppDataset.snapshot(production);
+  // Proxmox's vzdump archives of the VMs (a directory storage on tank, see compute.ts); the
+  // archives are compressed already.
+  const vzdump = tank.addDataset('vzdump', { compression: 'off' });
   // Replicas are not mounted: they hold copies of other pools' file systems (fast's root, say).
   const backups = tank.addDataset('backup', { mountpoint: 'none' });
   backups.snapshot(backup, { recursive: true });
@@ -67,5 +72,5 @@ export function addStorage(maxdata: Host): ReferenceStorage {
   fast.snapshot(production, { recursive: true });
   fast.replicateTo(backups, { schedule: 'hourly' });
 
-  return { tank, fast, myAppDataset, production, zfs };
+  return { tank, fast, myAppDataset, production, zfs, vzdumpDataset: vzdump };
 }

@@ -12,6 +12,7 @@ import { renderHostConfigurations } from './host-configuration';
 import { renderK3s } from './k3s';
 import { renderProxmox } from './proxmox';
 import { renderRebuildScript } from './rebuild-script';
+import { renderVmBackups } from './vm-backup';
 import { renderWakeOnLan } from './wake-on-lan';
 import { renderStorage } from './storage';
 import { renderMonitoring } from './monitoring';
@@ -33,5 +34,6 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderStorage,
   renderMonitoring,
   renderOffsiteBackups,
+  renderVmBackups,
   renderEscapeHatches,
 ];
