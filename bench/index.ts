@@ -90,6 +90,8 @@ function main(): void {
       process.execPath,
       [path.join(BUILD, 'bin', 'homelab.js'), 'synth', '--app', path.join(BUILD, 'apps', 'main.js'), '--out', homelabOut, '--quiet'],
       runs.cold,
+      // Into an empty folder each time, as the other CLIs write every file.
+      () => fs.rmSync(homelabOut, { recursive: true, force: true }),
     );
     const coldTsx = timeCommand(
       'homelab synth through tsx (`npm run synth`, TypeScript sources)',
@@ -184,11 +186,16 @@ function compareWithOtherClis(homelabOut: string, cdktfOut: string, cdk8sOut: st
   return { terraform, k8s, differences };
 }
 
-/** Runs a command `runs` times (after one untimed run that warms the disk cache). */
-function timeCommand(label: string, command: string, args: readonly string[], runs: number): CommandTiming {
+/**
+ * Runs a command `runs` times (after one untimed run that warms the disk cache), each time after
+ * `prepare` (untimed).
+ */
+function timeCommand(label: string, command: string, args: readonly string[], runs: number, prepare: () => void = () => undefined): CommandTiming {
+  prepare();
   run(command, args);
   const walls: number[] = [];
   for (let i = 0; i < runs; i++) {
+    prepare();
     const started = process.hrtime.bigint();
     run(command, args);
     walls.push(Number(process.hrtime.bigint() - started) / 1e6);
