@@ -135,7 +135,8 @@ export class K3sCluster extends Construct {
 
   /** The nodes, in declaration order. */
   public get nodes(): K3sNode[] {
-    return this.node.findAll().filter(K3sNode.isK3sNode);
+    // Every node asks for the servers: the list is made once per validation run and synthesis.
+    return [...perValidationRun(this, `k3s-cluster-nodes:${this.node.path}`, () => this.node.findAll().filter(K3sNode.isK3sNode))];
   }
 
   /** The server nodes, in declaration order. */

@@ -138,7 +138,9 @@ export class K3sNode extends Construct {
     if (props.role === K3sRole.AGENT && props.clusterInit) {
       throw new Error(`${this.node.path}: an agent cannot initialize the cluster (clusterInit); make it a server or drop clusterInit`);
     }
-    const earlierServers = scope.servers.filter((s) => s !== this);
+    // Only a server looks at the servers before it (agents are many; listing the cluster for
+    // each would make building a large cluster quadratic).
+    const earlierServers = props.role === K3sRole.SERVER ? scope.servers.filter((s) => s !== this) : [];
     this.cluster = scope;
     this.host = props.host;
     this.role = props.role;

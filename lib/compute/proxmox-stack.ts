@@ -264,7 +264,7 @@ export function defaultStackSettings(lab: Homelab): StackSettings {
 }
 
 function firstSudoUser(lab: IConstruct): User | undefined {
-  return lab.node.children.filter(User.isUser).find((u) => u.sudo);
+  return User.all(lab).find((u) => u.sudo);
 }
 
 /** The default relative state path of a stack: the project root, seen from the stack's folder. */

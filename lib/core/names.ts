@@ -32,6 +32,18 @@ export function isSafeName(name: string): boolean {
 
 /** An IANA time zone name such as `Europe/Berlin` or `UTC`, as the Node.js runtime knows them. */
 export function isTimeZone(zone: string): boolean {
+  // Asking Intl is slow (it loads the zone's data) and every host asks about the same few zones.
+  let known = timeZoneChecks.get(zone);
+  if (known === undefined) {
+    known = checkTimeZone(zone);
+    timeZoneChecks.set(zone, known);
+  }
+  return known;
+}
+
+const timeZoneChecks = new Map<string, boolean>();
+
+function checkTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
     return /^[A-Za-z0-9_+/-]+$/.test(zone);

@@ -54,6 +54,8 @@ export interface NetworkProps {
 }
 
 const NETWORK = Symbol.for('homelab-cdk.Network');
+/** The mark of a Homelab (see homelab.ts, which imports this file). */
+const HOMELAB = Symbol.for('homelab-cdk.Homelab');
 
 /**
  * The lab's LAN: its addresses, gateway and DHCP pool. Every {@link INetworkEndpoint} of the lab
@@ -68,7 +70,11 @@ export class Network extends Construct {
 
   /** The lab's network, found from any construct of the lab. */
   public static of(scope: IConstruct): Network {
-    const network = scope.node.root.node.children.find(Network.isNetwork);
+    const root = scope.node.root;
+    // A Homelab's first child is its network: take it without listing the root's children,
+    // which grow with the lab (every endpoint asks, so a scan would make validation quadratic).
+    const own = HOMELAB in root ? (root as { network?: unknown }).network : undefined;
+    const network = Network.isNetwork(own) ? own : root.node.children.find(Network.isNetwork);
     if (!network) {
       throw new Error(`${scope.node.path}: the lab has no Network; create the Homelab with a network`);
     }

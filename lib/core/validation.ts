@@ -113,17 +113,13 @@ export function validateLab(root: IConstruct, options: ValidateOptions = {}): Va
   const errors: Finding[] = [];
   const warnings: Finding[] = [];
   const constructs = root.node.findAll();
-  const holder = root as unknown as Record<symbol, Map<string, unknown> | undefined>;
-  holder[RUN_CACHE] = new Map();
-  try {
+  withSharedIndexes(root, () => {
     for (const c of constructs) {
       for (const message of c.node.validate()) {
         errors.push({ path: displayPath(c), message, severity: Severity.ERROR });
       }
     }
-  } finally {
-    delete holder[RUN_CACHE];
-  }
+  });
   const acknowledged: Finding[] = [];
   for (const c of constructs) {
     const annotations = Annotations.of(c);
@@ -145,7 +141,8 @@ const RUN_CACHE = Symbol.for('homelab-cdk.validationRunCache');
 /**
  * Computes a value once per {@link validateLab} run and shares it between the validations of
  * that run (an index of every address of the lab, say), so that checks over the whole tree stay
- * linear. Outside a run it computes afresh on every call.
+ * linear. Synthesis keeps the values for its projections too (see {@link withSharedIndexes}).
+ * Outside a run it computes afresh on every call.
  */
 export function perValidationRun<T>(scope: IConstruct, key: string, compute: () => T): T {
   const cache = (scope.node.root as unknown as Record<symbol, Map<string, unknown> | undefined>)[RUN_CACHE];
@@ -156,6 +153,25 @@ export function perValidationRun<T>(scope: IConstruct, key: string, compute: () 
     cache.set(key, compute());
   }
   return cache.get(key) as T;
+}
+
+/**
+ * Runs `fn` with one cache for {@link perValidationRun} under `root`: each value is computed once
+ * for the whole call. Only for code that reads the tree without changing it: a validation run,
+ * or synthesis (validation, then the projections, which read the model and build their output
+ * elsewhere). Inside another such call it shares that call's cache.
+ */
+export function withSharedIndexes<T>(root: IConstruct, fn: () => T): T {
+  const holder = root as unknown as Record<symbol, Map<string, unknown> | undefined>;
+  if (holder[RUN_CACHE]) {
+    return fn();
+  }
+  holder[RUN_CACHE] = new Map();
+  try {
+    return fn();
+  } finally {
+    delete holder[RUN_CACHE];
+  }
 }
 
 /** One line per finding: `path: message`. */

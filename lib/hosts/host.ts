@@ -294,7 +294,7 @@ export class Host extends Construct implements INetworkEndpoint {
 
   /** The lab users with an account here, in declaration order. */
   public get users(): User[] {
-    return this.explicitUsers ?? Homelab.of(this).node.children.filter(User.isUser);
+    return this.explicitUsers ?? User.all(Homelab.of(this));
   }
 
   /** System-wide packages. */

@@ -1,8 +1,8 @@
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { Homelab } from '../core/homelab';
 import { isPackageName, isUserName } from '../core/names';
 import { Secret } from '../core/secret';
-import { Annotations, problem } from '../core/validation';
+import { Annotations, perValidationRun, problem } from '../core/validation';
 import { parseSshPublicKey } from './ssh-public-key';
 
 /** A user's login shell. */
@@ -93,6 +93,12 @@ export class User extends Construct {
   /** Is `x` a User (of any copy of this library)? */
   public static isUser(x: unknown): x is User {
     return typeof x === 'object' && x !== null && USER in x;
+  }
+
+  /** The users of a lab (declared at its root), in declaration order. */
+  public static all(scope: IConstruct): User[] {
+    // Every host asks: the list is made once per validation run and synthesis.
+    return [...perValidationRun(scope, 'lab-users', () => scope.node.root.node.children.filter(User.isUser))];
   }
 
   /** The login name. */

@@ -69,11 +69,15 @@ export class ZfsReplication extends Construct {
 
   /** The replications whose source is on a host (wherever they are declared), sorted by command name. */
   public static fromHost(host: Host): ZfsReplication[] {
-    return host.node.root.node
-      .findAll()
-      .filter(ZfsReplication.isZfsReplication)
-      .filter((r) => r.source.host === host)
-      .sort((a, b) => (a.commandName < b.commandName ? -1 : a.commandName > b.commandName ? 1 : 0));
+    // Every host asks: the lab's replications are indexed once per validation run and synthesis.
+    const bySourceHost = perValidationRun(host, 'zfs-replications-by-source-host', () => {
+      const index = new Map<Host, ZfsReplication[]>();
+      for (const r of host.node.root.node.findAll().filter(ZfsReplication.isZfsReplication)) {
+        index.set(r.source.host, [...(index.get(r.source.host) ?? []), r]);
+      }
+      return index;
+    });
+    return [...(bySourceHost.get(host) ?? [])].sort((a, b) => (a.commandName < b.commandName ? -1 : a.commandName > b.commandName ? 1 : 0));
   }
 
   /** The pool or dataset copied. */

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
 import { OutputPlan, planOutput, writeOutput } from '../core/output-writer';
-import { validateLab, ValidationError, ValidationReport } from '../core/validation';
+import { validateLab, ValidationError, ValidationReport, withSharedIndexes } from '../core/validation';
 import { Projection, PROJECTIONS } from './projections';
 
 /** Options of {@link synthesize} and {@link renderLab}. */
@@ -48,17 +48,21 @@ export interface SynthResult extends RenderedLab {
  */
 export function renderLab(lab: Homelab, options: SynthOptions = {}): RenderedLab {
   const projections = selectProjections(options.only);
-  const report = validateLab(lab, { strict: options.strict });
-  if (report.errors.length > 0) {
-    throw new ValidationError(report);
-  }
-  const files: OutputFile[] = [];
-  for (const projection of projections) {
-    for (const file of projection.render(lab)) {
-      files.push({ ...file, path: `${projection.name}/${file.path}` });
+  // The model does not change from here on: the projections reuse the validation's indexes
+  // (VMs by host, users of the lab, …) instead of walking the tree again for every host.
+  return withSharedIndexes(lab, () => {
+    const report = validateLab(lab, { strict: options.strict });
+    if (report.errors.length > 0) {
+      throw new ValidationError(report);
     }
-  }
-  return { report, files, projections };
+    const files: OutputFile[] = [];
+    for (const projection of projections) {
+      for (const file of projection.render(lab)) {
+        files.push({ ...file, path: `${projection.name}/${file.path}` });
+      }
+    }
+    return { report, files, projections };
+  });
 }
 
 /** Validates, renders, and writes the output atomically. Nothing is written on any error. */
