@@ -9,7 +9,7 @@ import { AdGuardHome } from '../cluster/adguard-home';
 import { K3sCluster } from '../cluster/k3s-cluster';
 import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
-import { problem, validateLab, ValidationError } from '../core/validation';
+import { problem, validateLab, ValidationError, withSharedIndexes } from '../core/validation';
 import { AdGuardHomeChart, workloadLabels } from './adguard-home-chart';
 import { ClusterChart, ClusterChartContext } from './cluster-chart';
 import { PINNING_ERROR } from './on-host';
@@ -53,13 +53,16 @@ export function renderKubernetesManifests(lab: Homelab): OutputFile[] {
  * the App into its output folder. Throws a {@link ValidationError} with every error of the lab.
  */
 export function synthKubernetesApp(lab: Homelab, options: KubernetesAppOptions = {}): App {
-  const report = validateLab(lab);
-  if (report.errors.length > 0) {
-    throw new ValidationError(report);
-  }
-  const app = buildKubernetesApp(lab, options);
-  app.synth();
-  return app;
+  // Validation and the build share the per-run indexes, as in homelab synth.
+  return withSharedIndexes(lab, () => {
+    const report = validateLab(lab);
+    if (report.errors.length > 0) {
+      throw new ValidationError(report);
+    }
+    const app = buildKubernetesApp(lab, options);
+    app.synth();
+    return app;
+  });
 }
 
 /**

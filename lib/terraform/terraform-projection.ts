@@ -12,7 +12,7 @@ import { ProxmoxStorage } from '../compute/proxmox-storage';
 import { VmImage } from '../compute/vm-image';
 import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
-import { validateLab, ValidationError } from '../core/validation';
+import { validateLab, ValidationError, withSharedIndexes } from '../core/validation';
 import { imagesOf, ProxmoxTerraformStack } from './proxmox-terraform-stack';
 
 /** The file each stack is written to, relative to its folder (as cdktf names it). */
@@ -47,13 +47,16 @@ export function renderTerraformStacks(lab: Homelab): OutputFile[] {
  * stacks in a cdktf App and synthesizes them into the App's output folder (cdktf.out).
  */
 export function synthesizeTerraformApp(lab: Homelab, app: App = new App()): App {
-  const report = validateLab(lab);
-  if (report.errors.length > 0) {
-    throw new ValidationError(report);
-  }
-  buildTerraformStacks(lab, app);
-  app.synth();
-  return app;
+  // Validation and the build share the per-run indexes, as in homelab synth.
+  return withSharedIndexes(lab, () => {
+    const report = validateLab(lab);
+    if (report.errors.length > 0) {
+      throw new ValidationError(report);
+    }
+    buildTerraformStacks(lab, app);
+    app.synth();
+    return app;
+  });
 }
 
 /**
