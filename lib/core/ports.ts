@@ -7,7 +7,9 @@ import { IConstruct } from 'constructs';
 
 /** A transport protocol. */
 export enum Protocol {
+  /** TCP: connections (SSH, HTTP, DNS over TCP). */
   TCP = 'tcp',
+  /** UDP: datagrams (DNS queries, DHCP, Wake-on-LAN). */
   UDP = 'udp',
 }
 

@@ -39,6 +39,16 @@ export interface SopsSecretProps {
   readonly mode?: string;
 }
 
+/** Where and how sops-nix decrypts a {@link SecretSource.SOPS} secret, defaults applied. */
+export interface SopsSecretDetails {
+  /** The encrypted file, relative to the flake's root. */
+  readonly sopsFile: string;
+  /** The user that owns the decrypted file. */
+  readonly owner: string;
+  /** Octal file mode of the decrypted file (`0400`). */
+  readonly mode: string;
+}
+
 const SECRET = Symbol.for('homelab-cdk.Secret');
 
 /** A reference to a secret value. Construct it with one of the static factories. */
@@ -108,7 +118,7 @@ export class Secret {
     /** The path, secret name or variable name, by source. */
     public readonly reference: string,
     /** sops-nix details, for {@link SecretSource.SOPS}. */
-    public readonly sops?: { readonly sopsFile: string; readonly owner: string; readonly mode: string },
+    public readonly sops?: SopsSecretDetails,
   ) {
     Object.defineProperty(this, SECRET, { value: true });
   }

@@ -3,7 +3,16 @@
  * (a "4 TB" disk holds 4×10¹² bytes) while RAM and most tools count binary units (GiB), so a
  * Size is built with the unit that the fact was stated in and read in the unit a format needs.
  */
-const UNITS = {
+
+/**
+ * A unit a Size can be read in: bytes (`B`), decimal units as disks are sold (`KB` = 10³ bytes,
+ * `MB`, `GB`, `TB` = 10¹² bytes) or binary units as RAM and most tools count (`KiB` = 2¹⁰ bytes,
+ * `MiB`, `GiB`, `TiB` = 2⁴⁰ bytes).
+ */
+export type SizeUnit = 'B' | 'KB' | 'MB' | 'GB' | 'TB' | 'KiB' | 'MiB' | 'GiB' | 'TiB';
+
+/** Bytes in one of each unit. */
+const UNITS: Readonly<Record<SizeUnit, number>> = {
   B: 1,
   KB: 1e3,
   MB: 1e6,
@@ -13,10 +22,7 @@ const UNITS = {
   MiB: 2 ** 20,
   GiB: 2 ** 30,
   TiB: 2 ** 40,
-} as const;
-
-/** A unit a Size can be read in. */
-export type SizeUnit = keyof typeof UNITS;
+};
 
 const SIZE = Symbol.for('homelab-cdk.Size');
 
@@ -27,18 +33,23 @@ export class Size {
     return typeof x === 'object' && x !== null && SIZE in x;
   }
 
+  /** A number of bytes. */
   public static bytes(n: number): Size {
     return new Size(n);
   }
+  /** Binary kibibytes (KiB, 2¹⁰ bytes). */
   public static kibibytes(n: number): Size {
     return new Size(n * UNITS.KiB);
   }
+  /** Binary mebibytes (MiB, 2²⁰ bytes). */
   public static mebibytes(n: number): Size {
     return new Size(n * UNITS.MiB);
   }
+  /** Binary gibibytes (GiB, 2³⁰ bytes), as RAM is counted. */
   public static gibibytes(n: number): Size {
     return new Size(n * UNITS.GiB);
   }
+  /** Binary tebibytes (TiB, 2⁴⁰ bytes). */
   public static tebibytes(n: number): Size {
     return new Size(n * UNITS.TiB);
   }
@@ -85,28 +96,38 @@ export class Size {
     return Math.round(this.byteCount);
   }
 
-  /** The size in a unit; fractional unless `integer` rounding is asked for. */
+  /**
+   * The size in a unit: fractional by default, or rounded down, up or to the nearest whole unit.
+   * @param unit the unit to read the size in
+   * @param rounding how to round to a whole number of units; `'none'` keeps the fraction
+   */
   public to(unit: SizeUnit, rounding: 'none' | 'floor' | 'ceil' | 'round' = 'none'): number {
     const value = this.byteCount / UNITS[unit];
     return rounding === 'none' ? value : Math[rounding](value);
   }
 
+  /** The size in binary mebibytes (MiB), fractional. */
   public toMebibytes(): number {
     return this.to('MiB');
   }
+  /** The size in binary gibibytes (GiB), fractional. */
   public toGibibytes(): number {
     return this.to('GiB');
   }
 
+  /** The sum of this size and `other`. */
   public plus(other: Size): Size {
     return new Size(this.byteCount + other.byteCount);
   }
+  /** This size multiplied by a non-negative `factor` (`0.8` for 80 % of it). */
   public times(factor: number): Size {
     return new Size(this.byteCount * factor);
   }
+  /** Negative when this size is smaller than `other`, 0 when equal, positive when larger (for `sort`). */
   public compareTo(other: Size): number {
     return this.byteCount - other.byteCount;
   }
+  /** Is this size zero bytes? */
   public isZero(): boolean {
     return this.byteCount === 0;
   }

@@ -19,6 +19,7 @@ export interface Finding {
   readonly path: string;
   /** What is wrong and how to fix it. */
   readonly message: string;
+  /** An error, or a warning (an error in strict mode). */
   readonly severity: Severity;
 }
 
@@ -35,9 +36,11 @@ export function problem(what: string, fix: string): string {
 const WARNING_METADATA = 'homelab-cdk:warning';
 const ACKNOWLEDGEMENT_METADATA = 'homelab-cdk:acknowledgement';
 
-/** A warning as stored on a construct. */
-interface StoredWarning {
+/** A warning as stored on a construct by {@link Annotations.addWarning}. */
+export interface StoredWarning {
+  /** What is wrong and how to fix it, without the id. */
   readonly message: string;
+  /** The id by which the warning can be acknowledged (`homelab-cdk:l2arc-unmirrored`). */
   readonly id?: string;
 }
 
@@ -98,7 +101,9 @@ export interface ValidateOptions {
 
 /** The result of validating a tree. */
 export interface ValidationReport {
+  /** The errors (and in strict mode the unacknowledged warnings), sorted by path then message. */
   readonly errors: readonly Finding[];
+  /** The unacknowledged warnings, sorted by path then message; empty in strict mode. */
   readonly warnings: readonly Finding[];
   /** Warnings that the lab acknowledged (not reported, not fatal). */
   readonly acknowledged?: readonly Finding[];
@@ -181,7 +186,10 @@ export function formatFinding(finding: Finding): string {
 
 /** Thrown when a lab has validation errors; carries all of them. */
 export class ValidationError extends Error {
-  public constructor(public readonly report: ValidationReport) {
+  public constructor(
+    /** The validation's report: its errors are the reason for the throw. */
+    public readonly report: ValidationReport,
+  ) {
     super(
       `${report.errors.length} validation error(s); nothing was written:\n` +
         report.errors.map((f) => '  ' + formatFinding(f)).join('\n'),

@@ -8,7 +8,9 @@ import * as path from 'node:path';
 
 /** The Nix system of a host. */
 export enum NixSystem {
+  /** 64-bit x86 (Intel, AMD): the Proxmox host and its VMs. */
   X86_64_LINUX = 'x86_64-linux',
+  /** 64-bit ARM: a Raspberry Pi 4. */
   AARCH64_LINUX = 'aarch64-linux',
 }
 
@@ -35,6 +37,20 @@ export interface FileSystemProps {
    * @default - the file system's defaults
    */
   readonly options?: string[];
+}
+
+/** Options of {@link HardwareProfile.fromFile}. */
+export interface HardwareFileOptions {
+  /**
+   * The host's Nix system.
+   * @default NixSystem.X86_64_LINUX
+   */
+  readonly system?: NixSystem;
+  /**
+   * Name of the network interface that carries the lab network.
+   * @default - none: required only when the host's address is configured statically
+   */
+  readonly interfaceName?: string;
 }
 
 /** Props of {@link HardwareProfile.qemuGuest}. */
@@ -133,9 +149,9 @@ export class HardwareProfile {
    * The host's own `hardware-configuration.nix`, as `nixos-generate-config` wrote it. The file is
    * copied into the flake at synthesis, so the flake stays self-contained.
    * @param file path of the file, relative to the working directory or absolute
-   * @param system the host's system
+   * @param options the host's system and its network interface
    */
-  public static fromFile(file: string, options: { system?: NixSystem; interfaceName?: string } = {}): HardwareProfile {
+  public static fromFile(file: string, options: HardwareFileOptions = {}): HardwareProfile {
     return new HardwareProfile(HardwareKind.FILE, options.system ?? NixSystem.X86_64_LINUX, false, options.interfaceName, {
       file: path.resolve(file),
     });
@@ -212,13 +228,21 @@ export class HardwareProfile {
 
 /** What a profile's kind needs to render; each field is set by the kinds that use it. */
 export interface HardwareDetails {
+  /** The absolute path of the host's own hardware-configuration.nix ({@link HardwareKind.FILE}). */
   readonly file?: string;
+  /** The root file system; unset for a file profile, or when another part of the model declares it. */
   readonly rootFileSystem?: FileSystemProps;
+  /** The EFI system partition, mounted at `/boot` (bare metal with systemd-boot). */
   readonly bootFileSystem?: FileSystemProps;
+  /** The disk GRUB installs to in a QEMU guest (`/dev/sda`). */
   readonly bootDisk?: string;
+  /** The CPU vendor of a bare-metal host, for microcode updates and the KVM module. */
   readonly cpuVendor?: 'intel' | 'amd';
+  /** The boot loader of a bare-metal host. */
   readonly bootLoader?: 'systemd-boot' | 'grub';
+  /** The disk GRUB installs to on a bare-metal host with `bootLoader: "grub"`. */
   readonly grubDevice?: string;
+  /** Kernel modules the initrd of a bare-metal host loads to reach the root file system. */
   readonly initrdModules?: string[];
   /** The nixos-hardware module the host imports (`raspberry-pi-4`). */
   readonly nixosHardwareModule?: string;

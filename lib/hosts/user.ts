@@ -7,9 +7,20 @@ import { parseSshPublicKey } from './ssh-public-key';
 
 /** A user's login shell. */
 export enum LoginShell {
+  /** Bash, NixOS's default shell. */
   BASH = 'bash',
+  /** Zsh (`programs.zsh` is enabled on the host). */
   ZSH = 'zsh',
+  /** fish (`programs.fish` is enabled on the host). */
   FISH = 'fish',
+}
+
+/** A user's Git identity, as home-manager's `programs.git` takes it. */
+export interface GitIdentity {
+  /** The name on the user's commits (`Max Mustermann`). */
+  readonly userName: string;
+  /** The e-mail address on the user's commits. */
+  readonly userEmail: string;
 }
 
 /** A user's home-manager profile (`home/<user>.nix`). */
@@ -23,7 +34,7 @@ export interface HomeProfileProps {
    * Git identity; enables `programs.git`.
    * @default - git is not configured
    */
-  readonly git?: { readonly userName: string; readonly userEmail: string };
+  readonly git?: GitIdentity;
   /**
    * Shell aliases.
    * @default {}
