@@ -16,8 +16,11 @@ export enum K3sRole {
 
 /** What a taint does to pods that do not tolerate it. */
 export enum TaintEffect {
+  /** New pods are not scheduled there; pods already running stay. */
   NO_SCHEDULE = 'NoSchedule',
+  /** The scheduler avoids the node, but uses it when no other node fits. */
   PREFER_NO_SCHEDULE = 'PreferNoSchedule',
+  /** New pods are not scheduled there, and running pods are evicted. */
   NO_EXECUTE = 'NoExecute',
 }
 

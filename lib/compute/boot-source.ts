@@ -36,6 +36,20 @@ export interface CloneExistingOptions extends CloneOptions {
   readonly node?: ProxmoxHost;
 }
 
+/** What a boot source's kind needs; each field is set by the kinds that use it. */
+export interface BootSourceDetails {
+  /** The ISO installer ({@link BootKind.ISO}) or the cloud image ({@link BootKind.CLOUD_IMAGE}). */
+  readonly image?: VmImage;
+  /** The template VM of the model a clone is made from. */
+  readonly template?: ProxmoxVm;
+  /** The vmid of a template outside the model a clone is made from. */
+  readonly templateVmid?: number;
+  /** The Proxmox host of a template outside the model; unset for the VM's own host. */
+  readonly templateNode?: ProxmoxHost;
+  /** Is a clone a full clone (independent disks) rather than a linked clone? */
+  readonly full?: boolean;
+}
+
 /** How a VM boots. Construct with one of the static factories. */
 export class BootSource {
   /** From the VM's own disks. */
@@ -67,12 +81,6 @@ export class BootSource {
     /** The kind of boot source. */
     public readonly kind: BootKind,
     /** The kind's details. */
-    public readonly details: {
-      readonly image?: VmImage;
-      readonly template?: ProxmoxVm;
-      readonly templateVmid?: number;
-      readonly templateNode?: ProxmoxHost;
-      readonly full?: boolean;
-    },
+    public readonly details: BootSourceDetails,
   ) {}
 }

@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
-import { memoryReservationsUnder } from '../core/memory';
+import { IMemoryReservation, memoryReservationsUnder } from '../core/memory';
 import { Network } from '../core/network';
 import { Protocol } from '../core/ports';
 import { Size } from '../core/size';
@@ -201,8 +201,8 @@ export class ProxmoxHost extends Construct {
 export interface MemoryBudget {
   /** The memory of every VM on the host. */
   readonly vms: Size;
-  /** Memory reservations in the host's subtree (the ZFS ARC maximum, …). */
-  readonly reservations: ReadonlyArray<{ readonly reservedMemory: Size; readonly reservationDescription: string }>;
+  /** Memory reservations in the host's subtree (the ZFS ARC maximum, …), sorted by construct path. */
+  readonly reservations: readonly IMemoryReservation[];
   /** VMs plus reservations. */
   readonly committed: Size;
   /** The host's RAM, when known. */

@@ -55,6 +55,20 @@ export interface LvmThinBackingProps {
   readonly thinPool: string;
 }
 
+/** What a storage backing's type needs; each field is set by the types that use it. */
+export interface StorageBackingDetails {
+  /** The ZFS pool or dataset of a `zfspool` storage. */
+  readonly zfs?: IZfsStorageBacking;
+  /** Are the zvols of a `zfspool` storage thin-provisioned (`--sparse`)? */
+  readonly sparse?: boolean;
+  /** The directory of a `dir` storage (`/var/lib/vz`). */
+  readonly path?: string;
+  /** The LVM volume group of an `lvmthin` storage (`pve`). */
+  readonly volumeGroup?: string;
+  /** The thin pool in that volume group (`data`). */
+  readonly thinPool?: string;
+}
+
 /** What a Proxmox storage lives on. Construct with one of the static factories. */
 export class StorageBacking {
   /** A ZFS pool or dataset of the lab (type `zfspool`). */
@@ -86,13 +100,7 @@ export class StorageBacking {
     /** Whether the library declares the storage on the host (`pvesm add`/`set`). */
     public readonly managed: boolean,
     /** The type's details. */
-    public readonly details: {
-      readonly zfs?: IZfsStorageBacking;
-      readonly sparse?: boolean;
-      readonly path?: string;
-      readonly volumeGroup?: string;
-      readonly thinPool?: string;
-    },
+    public readonly details: StorageBackingDetails,
   ) {}
 }
 

@@ -47,25 +47,35 @@ export enum MachineType {
   Q35 = 'q35',
 }
 
-/** A NIC model. */
+/** A NIC model: the network card the guest sees. */
 export enum NicModel {
+  /** Paravirtualized virtio-net: the fastest; Linux has the driver, Windows needs the virtio drivers. */
   VIRTIO = 'virtio',
+  /** An emulated Intel E1000, for guests without virtio drivers. */
   E1000 = 'e1000',
+  /** An emulated Intel E1000e (PCIe). */
   E1000E = 'e1000e',
+  /** An emulated Realtek RTL8139, for very old guests. */
   RTL8139 = 'rtl8139',
+  /** An emulated VMware vmxnet3, for guests moved from VMware. */
   VMXNET3 = 'vmxnet3',
 }
 
 /** A disk image format. */
 export enum DiskFormat {
+  /** A raw image: the only format on ZFS and LVM thin storages (a zvol or a logical volume). */
   RAW = 'raw',
+  /** QEMU's copy-on-write format, on a directory storage. */
   QCOW2 = 'qcow2',
+  /** VMware's format, on a directory storage (for images moved from VMware). */
   VMDK = 'vmdk',
 }
 
 /** A TPM version. */
 export enum TpmVersion {
+  /** TPM 1.2, for old guests. */
   V1_2 = 'v1.2',
+  /** TPM 2.0, which Windows 11 requires. */
   V2_0 = 'v2.0',
 }
 

@@ -10,6 +10,7 @@ import type { Host } from '../hosts/host';
 
 /** Anything cdk8s-plus can schedule: a Pod, Deployment, StatefulSet, DaemonSet, Job… */
 export interface ISchedulable {
+  /** The workload's scheduling, where {@link onHost} adds the node affinity and the tolerations. */
   readonly scheduling: kplus.PodScheduling;
 }
 

@@ -17,6 +17,15 @@ export interface FlakeInput {
   readonly followsNixpkgs?: boolean;
 }
 
+/** Options of {@link NixFlake.addFile}. */
+export interface FlakeFileOptions {
+  /**
+   * Make the file executable (a script).
+   * @default false
+   */
+  readonly executable?: boolean;
+}
+
 interface HostParts {
   readonly host: Host;
   readonly imports: NixExpr[];
@@ -34,7 +43,10 @@ export class NixFlake {
   private readonly hosts = new Map<string, HostParts>();
   private readonly outputFiles = new Map<string, OutputFile>();
 
-  public constructor(public readonly lab: Homelab) {
+  public constructor(
+    /** The lab whose flake this is. */
+    public readonly lab: Homelab,
+  ) {
     this.addInput({ name: 'nixpkgs', url: `github:NixOS/nixpkgs/nixos-${lab.nixosRelease}`, followsNixpkgs: false });
   }
 
@@ -88,7 +100,7 @@ export class NixFlake {
   }
 
   /** Adds a file at a path relative to the flake's root. The same content twice is fine. */
-  public addFile(path: string, content: string, options: { executable?: boolean } = {}): void {
+  public addFile(path: string, content: string, options: FlakeFileOptions = {}): void {
     const existing = this.outputFiles.get(path);
     if (existing && existing.content !== content) {
       throw new Error(`two different files were rendered for ${path}`);

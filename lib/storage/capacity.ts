@@ -8,11 +8,19 @@ import { Size } from '../core/size';
 import { StorageDevice } from './disk';
 import { parityDevices, Vdev, VdevLayout, VdevRole } from './vdev';
 
+/** How large a special vdev should be, as shares of the pool's usable data capacity. */
+export interface SpecialVdevRule {
+  /** The share metadata alone takes (0.003 is 0.3 %). */
+  readonly metadataShare: number;
+  /** The share to plan when small blocks go there too (`special_small_blocks`). */
+  readonly smallBlocksShare: number;
+}
+
 /**
  * The rule of thumb for special vdevs: metadata takes about 0.3 % of the data; when small
  * blocks go there too (special_small_blocks), plan at least 2 %.
  */
-export const SPECIAL_VDEV_RULE = { metadataShare: 0.003, smallBlocksShare: 0.02 } as const;
+export const SPECIAL_VDEV_RULE: SpecialVdevRule = { metadataShare: 0.003, smallBlocksShare: 0.02 };
 
 /** The size of a disk or partition. */
 export function deviceCapacity(device: StorageDevice): Size {

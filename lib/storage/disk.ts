@@ -127,6 +127,7 @@ export class Disk {
     return [];
   }
 
+  /** The disk's `/dev/disk/by-id/` path, for messages. */
   public toString(): string {
     return this.path;
   }
@@ -170,6 +171,7 @@ export class DiskPartition {
     return Size.bytes(Math.max(0, rest));
   }
 
+  /** The partition's `/dev/disk/by-id/…-partN` path, for messages. */
   public toString(): string {
     return this.path;
   }

@@ -51,10 +51,15 @@ const SNAPSHOT_POLICY = Symbol.for('homelab-cdk.SnapshotPolicy');
 
 /** The retention counts of a policy, defaults applied. */
 export interface SnapshotRetention {
+  /** Snapshots taken every 15 minutes to keep (sanoid's `frequently`). */
   readonly frequently: number;
+  /** Hourly snapshots to keep. */
   readonly hourly: number;
+  /** Daily snapshots to keep. */
   readonly daily: number;
+  /** Monthly snapshots to keep. */
   readonly monthly: number;
+  /** Yearly snapshots to keep. */
   readonly yearly: number;
 }
 

@@ -37,15 +37,21 @@ export function parityDevices(layout: VdevLayout): number {
 
 /** What a vdev is for. */
 export enum VdevRole {
+  /** Holds the pool's data; losing a data vdev loses the pool. */
   DATA = 'data',
+  /** Holds metadata and small blocks on fast devices; losing it loses the pool. */
   SPECIAL = 'special',
+  /** A separate intent log (SLOG): speeds up synchronous writes only. */
   LOG = 'log',
+  /** A read cache (L2ARC): losing it loses only cached copies. */
   CACHE = 'cache',
 }
 
 /** The pool a vdev belongs to, as the vdev needs it. */
 export interface IVdevPool extends IConstruct {
+  /** The host the pool is on, whose other vdevs the devices are checked against. */
   readonly host: Host;
+  /** The pool's name (`tank`). */
   readonly poolName: string;
   /** Are the pool's data vdevs redundant (each a mirror or raidz)? */
   readonly hasRedundantData: boolean;

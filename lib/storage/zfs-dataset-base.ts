@@ -26,6 +26,15 @@ export interface SnapshotOptions {
   readonly processChildrenOnly?: boolean;
 }
 
+/** Options of {@link ZfsDatasetBase.replicateTo}. */
+export interface ReplicateToOptions extends ReplicationOptions {
+  /**
+   * The name of the copy under the parent.
+   * @default - the last segment of this dataset's name (`fast` for the pool `fast`)
+   */
+  readonly name?: string;
+}
+
 /** A snapshot policy applied to a dataset. */
 export interface SnapshotAssignment {
   /**
@@ -33,7 +42,12 @@ export interface SnapshotAssignment {
    * `sanoid.conf`); a name no {@link SnapshotPolicy} of the host has is a validation error.
    */
   readonly policy: SnapshotPolicy | string;
+  /**
+   * Whether the policy covers the child datasets too: `true` (sanoid snapshots each child on
+   * its own), `"zfs"` (one atomic `zfs snapshot -r`) or `false` (this dataset only).
+   */
   readonly recursive: boolean | 'zfs';
+  /** With `recursive`, only the children are snapshotted, not the dataset itself. */
   readonly processChildrenOnly: boolean;
 }
 
@@ -110,7 +124,7 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
    * Replicates this pool or dataset with syncoid into `parent` (a pool or dataset of this host or
    * another one): the copy is `<parent>/<name>`, created by syncoid on its first run.
    */
-  public replicateTo(parent: IZfsStorage, options: ReplicationOptions & { readonly name?: string } = {}): ZfsReplication {
+  public replicateTo(parent: IZfsStorage, options: ReplicateToOptions = {}): ZfsReplication {
     const { name, ...rest } = options;
     const target = `${parent.datasetName}/${name ?? this.datasetName.split('/').pop()}`;
     return new ZfsReplication(this, `replicate-to-${defaultStorageId(target)}`, { ...rest, source: this, target, targetHost: parent.host });

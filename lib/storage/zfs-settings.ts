@@ -90,12 +90,19 @@ const ZFS_SETTINGS = Symbol.for('homelab-cdk.ZfsSettings');
 
 /** The settings of a host's ZFS, defaults applied. */
 export interface ResolvedZfsSettings {
+  /** The most RAM the ARC may take (`zfs_arc_max`); unset for ZFS's default. */
   readonly arcMax?: Size;
+  /** The least the ARC shrinks to (`zfs_arc_min`); unset for ZFS's default. */
   readonly arcMin?: Size;
+  /** L2ARC write tuning; unset fields keep ZFS's defaults. */
   readonly l2arc: L2arcTuning;
+  /** When every pool is scrubbed, as a systemd calendar expression; `false` for never. */
   readonly scrub: string | false;
+  /** When every pool is trimmed, as a systemd calendar expression; `false` for never. */
   readonly trim: string | false;
+  /** The health check's schedule and thresholds; `false` for no health check. */
   readonly healthCheck: Required<ZfsHealthCheckProps> | false;
+  /** Are the pools, datasets and partitions declared to disko? */
   readonly disko: boolean;
 }
 

@@ -4,11 +4,11 @@
  */
 import { Secret, SecretSource } from '../../core/secret';
 import type { Host } from '../../hosts/host';
-import { NixFlake } from '../nix-flake';
+import { FlakeInput, NixFlake } from '../nix-flake';
 import { NixAttrs, NixExpr } from '../nix-value';
 
 /** The sops-nix flake input. */
-export const SOPS_NIX_INPUT = { name: 'sops-nix', url: 'github:Mic92/sops-nix' };
+export const SOPS_NIX_INPUT: FlakeInput = { name: 'sops-nix', url: 'github:Mic92/sops-nix' };
 
 /** Adds sops-nix to the flake and to a host when any of the secrets is a sops secret. */
 export function useSopsFor(flake: NixFlake, host: Host, secrets: readonly Secret[]): void {
