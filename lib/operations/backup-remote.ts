@@ -11,8 +11,11 @@ import { problem } from '../core/validation';
 
 /** The kinds of remote. */
 export enum BackupRemoteKind {
+  /** An SFTP server (a storage box), reached over SSH. */
   SFTP = 'sftp',
+  /** A WebDAV folder (Nextcloud, ownCloud, …). */
   WEBDAV = 'webdav',
+  /** An S3-compatible bucket. */
   S3 = 's3',
 }
 
@@ -28,7 +31,9 @@ export enum BackupCredentialKind {
 
 /** The secret of a remote and what it is. */
 export interface BackupCredentials {
+  /** What the secret holds: a private key, a password, or an environment file. */
   readonly kind: BackupCredentialKind;
+  /** Where the secret lives on the backing-up host. */
   readonly secret: Secret;
 }
 
@@ -69,7 +74,10 @@ export interface WebdavRemoteProps {
   readonly url: string;
   /** The user. */
   readonly user: string;
-  /** A file holding the password. */
+  /**
+   * A file holding the password.
+   * @default - none, which is a validation error: the backup cannot log in without it
+   */
   readonly password?: Secret;
   /**
    * The server's software, as rclone names it (`nextcloud`, `owncloud`, `sharepoint`, `other`).
@@ -101,6 +109,7 @@ export interface S3RemoteProps {
   readonly provider?: string;
   /**
    * An environment file with `AWS_ACCESS_KEY_ID=…` and `AWS_SECRET_ACCESS_KEY=…` lines.
+   * @default - none, which is a validation error: the backup cannot log in without it
    */
   readonly credentials?: Secret;
 }

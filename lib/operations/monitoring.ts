@@ -114,15 +114,24 @@ export interface MonitoringProps {
 
 const MONITORING = Symbol.for('homelab-cdk.Monitoring');
 
+/** The smartctl exporter of a watched host. */
+export interface SmartctlExporter {
+  /** The exporter's port. */
+  readonly port: number;
+  /** The physical disks of the host's pools it watches, by path (`/dev/disk/by-id/…`). */
+  readonly disks: readonly string[];
+}
+
 /** The exporters a watched host runs, with their ports. */
 export interface HostExporters {
+  /** The watched host. */
   readonly host: Host;
   /** The node exporter's port. */
   readonly node: number;
   /** The ZFS exporter's port, on a host with pools. */
   readonly zfs?: number;
   /** The smartctl exporter's port and the disks it watches, on bare metal with pools. */
-  readonly smartctl?: { readonly port: number; readonly disks: readonly string[] };
+  readonly smartctl?: SmartctlExporter;
   /** The log shipper's local port, when logs are shipped. */
   readonly logShipper?: number;
 }
@@ -159,17 +168,29 @@ export class Monitoring extends Construct implements IPortHolder {
 
   /** The host that runs Prometheus, Grafana and Loki. */
   public readonly host: Host;
+  /** Prometheus's port. */
   public readonly prometheusPort: number;
+  /** How often Prometheus scrapes the exporters, as a Prometheus duration (`30s`). */
   public readonly scrapeInterval: string;
+  /** How long Prometheus keeps its samples, as a Prometheus duration (`90d`). */
   public readonly retention: string;
+  /** The port of Grafana's web UI. */
   public readonly grafanaPort: number;
+  /** Grafana's admin user name. */
   public readonly grafanaAdminUser: string;
+  /** The file holding Grafana's admin password, readable by the `grafana` user. */
   public readonly grafanaAdminPassword: Secret;
+  /** The file holding Grafana's secret key, which encrypts the secrets in its database. */
   public readonly grafanaSecretKey: Secret;
+  /** Loki's HTTP port, where the log shippers push and Grafana reads. */
   public readonly lokiPort: number;
+  /** Loki's gRPC port, on 127.0.0.1 only. */
   public readonly lokiGrpcPort: number;
+  /** How long Loki keeps the logs (`744h`). */
   public readonly logRetention: string;
+  /** Does every watched host ship its journal to Loki (Grafana Alloy)? */
   public readonly logShipping: boolean;
+  /** Are the disks' SMART health watched on bare-metal hosts with pools? */
   public readonly diskHealth: boolean;
   /** The exporters' ports, defaults applied. */
   public readonly exporterPorts: Required<ExporterPorts>;

@@ -15,7 +15,9 @@ import { validateLab } from '../core/validation';
 
 /** Where the CLI writes. */
 export interface CliIo {
+  /** Writes one line of results (the summary, a diff, a diagram) to standard output. */
   readonly out: (text: string) => void;
+  /** Writes one line of errors, warnings and usage help to standard error. */
   readonly err: (text: string) => void;
 }
 

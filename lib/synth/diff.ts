@@ -12,6 +12,7 @@ import { planSynth, SynthOptions, SynthResult } from './synthesize';
 export interface FileChange {
   /** Path relative to the output folder. */
   readonly path: string;
+  /** Whether the next synth would add the file, change it, or remove it. */
   readonly kind: 'added' | 'changed' | 'removed';
   /** The unified diff (`--- a/…`, `+++ b/…`, hunks). */
   readonly patch: string;
@@ -19,6 +20,7 @@ export interface FileChange {
 
 /** The result of {@link diffLab}. */
 export interface LabDiff {
+  /** The run as {@link planSynth} made it: the report, the rendered files, the plan (nothing written). */
   readonly result: SynthResult;
   /** Changes sorted by path. */
   readonly changes: readonly FileChange[];

@@ -19,27 +19,39 @@ import { ZfsPool } from '../storage/zfs-pool';
 
 /** An amount of memory or storage, exact and readable. */
 export interface SizeSummary {
+  /** The size in whole bytes. */
   readonly bytes: number;
+  /** The size in binary units for people (`16 GiB`, `3.6 TiB`). */
   readonly text: string;
 }
 
 /** One host of the summary. */
 export interface HostSummary {
+  /** The host name (`maxdata`). */
   readonly name: string;
+  /** The host's description, when it has one. */
   readonly description?: string;
+  /** The host's Nix system (`x86_64-linux`). */
   readonly system: string;
+  /** The host's IPv4 address on the lab network. */
   readonly ipAddress: string;
+  /** The host's MAC address; unset for bare metal without a declared one. */
   readonly macAddress?: string;
+  /** How the host gets its address: `dhcp` (its static lease) or `static`. */
   readonly addressing: string;
   /** What the host does in the lab, derived from the constructs on it. */
   readonly roles: readonly string[];
+  /** The host's RAM, when declared. */
   readonly memory?: SizeSummary;
 }
 
 /** One ZFS pool of the summary. */
 export interface PoolSummaryEntry {
+  /** The name of the host the pool is on. */
   readonly host: string;
+  /** The pool's name (`tank`). */
   readonly name: string;
+  /** The pool's usable capacity: its data vdevs after parity and mirrors. */
   readonly usable: SizeSummary;
   /** Layout, usable capacity, special, log and cache in one line. */
   readonly layout: string;
@@ -47,10 +59,15 @@ export interface PoolSummaryEntry {
 
 /** One VM of the summary. */
 export interface VmSummary {
+  /** The name of the Proxmox host the VM runs on. */
   readonly hypervisor: string;
+  /** The VM's Proxmox id. */
   readonly vmid: number;
+  /** The VM's name in Proxmox. */
   readonly name: string;
+  /** Its CPU cores. */
   readonly cores: number;
+  /** Its memory. */
   readonly memory: SizeSummary;
   /** The NixOS host it runs, for NixOS VMs. */
   readonly guest?: string;
@@ -58,37 +75,67 @@ export interface VmSummary {
 
 /** A hypervisor's memory: VMs and reservations (the ARC) against its RAM. */
 export interface MemoryBudgetSummary {
+  /** The name of the Proxmox host. */
   readonly host: string;
+  /** The memory of every VM on the host. */
   readonly vms: SizeSummary;
-  readonly reservations: ReadonlyArray<{ readonly what: string; readonly size: SizeSummary }>;
+  /** The memory reservations on the host (the ZFS ARC maximum, …). */
+  readonly reservations: readonly MemoryReservationSummary[];
+  /** VMs plus reservations. */
   readonly committed: SizeSummary;
+  /** The host's RAM, when declared. */
   readonly ram?: SizeSummary;
   /** RAM left after VMs and reservations; negative when over-committed. */
   readonly headroomBytes?: number;
 }
 
+/** Memory a part of a hypervisor holds for itself, in a {@link MemoryBudgetSummary}. */
+export interface MemoryReservationSummary {
+  /** What holds it, in a few words (`ZFS ARC maximum`). */
+  readonly what: string;
+  /** How much it holds at most. */
+  readonly size: SizeSummary;
+}
+
 /** What a run wrote. */
 export interface OutputSummary {
+  /** The output folder (the CLI gives it relative to the working directory). */
   readonly outdir: string;
+  /** The files the output now holds: added, changed and unchanged. */
   readonly files: number;
+  /** Files that were not there before. */
   readonly added: number;
+  /** Files whose content changed. */
   readonly changed: number;
+  /** Files left as they were (not rewritten). */
   readonly unchanged: number;
+  /** Files of an earlier run that the lab no longer makes, removed. */
   readonly removed: number;
+  /** How long the run took, in milliseconds, when measured. */
   readonly milliseconds?: number;
 }
 
 /** The whole summary. */
 export interface LabSummary {
+  /** The lab's name. */
   readonly lab: string;
+  /** The lab's local DNS domain (`local`). */
   readonly domain: string;
+  /** The lab network in CIDR notation (`192.168.178.0/24`). */
   readonly network: string;
+  /** Every host, sorted by host name. */
   readonly hosts: readonly HostSummary[];
+  /** Every ZFS pool, sorted by construct path. */
   readonly pools: readonly PoolSummaryEntry[];
+  /** Every Proxmox VM, sorted by vmid. */
   readonly vms: readonly VmSummary[];
+  /** The memory budget of every Proxmox host, sorted by construct path. */
   readonly memoryBudgets: readonly MemoryBudgetSummary[];
+  /** The warnings that are not acknowledged. */
   readonly warnings: readonly Finding[];
+  /** How many warnings the lab acknowledged (not listed). */
   readonly acknowledgedWarnings: number;
+  /** What the run wrote, for `homelab synth`. */
   readonly output?: OutputSummary;
 }
 
