@@ -95,6 +95,7 @@ function providerFile(block: Block, version: string): string {
   out.push(
     `/** The bpg/proxmox provider (\`provider "proxmox"\`), pinned to v${version}. */`,
     'export class ProxmoxProvider extends cdktf.TerraformProvider {',
+    '  /** The provider\'s Terraform type name. */',
     "  public static readonly tfResourceType = 'proxmox';",
     '',
     '  private readonly config: ProxmoxProviderConfig;',
@@ -109,6 +110,7 @@ function providerFile(block: Block, version: string): string {
     '    this.alias = config.alias;',
     '  }',
     '',
+    '  /** The provider block\'s attributes, in the provider\'s snake_case names (called by cdktf). */',
     '  protected override synthesizeAttributes(): { [name: string]: any } {',
     '    const { alias: _alias, ...config } = this.config;',
     "    return encodeConfig(config, PROVIDER_SPEC, 'provider.proxmox');",
@@ -136,6 +138,7 @@ function resourceFile(type: string, className: string, block: Block, version: st
   out.push(
     `/** \`resource "${type}"\` of the bpg/proxmox provider. */`,
     `export class ${className} extends cdktf.TerraformResource {`,
+    '  /** The resource\'s Terraform type name. */',
     `  public static readonly tfResourceType = ${JSON.stringify(type)};`,
     '',
     `  private readonly config: ${className}Config;`,
@@ -156,6 +159,7 @@ function resourceFile(type: string, className: string, block: Block, version: st
     '  }',
     '',
     ...getters,
+    '  /** The resource\'s attributes and blocks, in the provider\'s snake_case names (called by cdktf). */',
     '  protected override synthesizeAttributes(): { [name: string]: any } {',
     `    return encodeConfig(this.config, SPEC, ${JSON.stringify(type)});`,
     '  }',

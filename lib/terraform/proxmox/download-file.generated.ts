@@ -67,6 +67,7 @@ const SPEC: BlockSpec = { attributes: { checksum: "checksum", checksumAlgorithm:
 
 /** `resource "proxmox_download_file"` of the bpg/proxmox provider. */
 export class ProxmoxDownloadFile extends cdktf.TerraformResource {
+  /** The resource's Terraform type name. */
   public static readonly tfResourceType = "proxmox_download_file";
 
   private readonly config: ProxmoxDownloadFileConfig;
@@ -139,6 +140,7 @@ export class ProxmoxDownloadFile extends cdktf.TerraformResource {
     return this.getBooleanAttribute("verify");
   }
 
+  /** The resource's attributes and blocks, in the provider's snake_case names (called by cdktf). */
   protected override synthesizeAttributes(): { [name: string]: any } {
     return encodeConfig(this.config, SPEC, "proxmox_download_file");
   }

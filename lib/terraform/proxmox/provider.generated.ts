@@ -156,6 +156,7 @@ const PROVIDER_SPEC: BlockSpec = { attributes: { apiToken: "api_token", authTick
 
 /** The bpg/proxmox provider (`provider "proxmox"`), pinned to v0.111.1. */
 export class ProxmoxProvider extends cdktf.TerraformProvider {
+  /** The provider's Terraform type name. */
   public static readonly tfResourceType = 'proxmox';
 
   private readonly config: ProxmoxProviderConfig;
@@ -170,6 +171,7 @@ export class ProxmoxProvider extends cdktf.TerraformProvider {
     this.alias = config.alias;
   }
 
+  /** The provider block's attributes, in the provider's snake_case names (called by cdktf). */
   protected override synthesizeAttributes(): { [name: string]: any } {
     const { alias: _alias, ...config } = this.config;
     return encodeConfig(config, PROVIDER_SPEC, 'provider.proxmox');

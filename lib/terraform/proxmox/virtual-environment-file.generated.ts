@@ -104,6 +104,7 @@ const SPEC: BlockSpec = { attributes: { contentType: "content_type", datastoreId
 
 /** `resource "proxmox_virtual_environment_file"` of the bpg/proxmox provider. */
 export class ProxmoxVirtualEnvironmentFile extends cdktf.TerraformResource {
+  /** The resource's Terraform type name. */
   public static readonly tfResourceType = "proxmox_virtual_environment_file";
 
   private readonly config: ProxmoxVirtualEnvironmentFileConfig;
@@ -165,6 +166,7 @@ export class ProxmoxVirtualEnvironmentFile extends cdktf.TerraformResource {
     return this.getStringAttribute("id");
   }
 
+  /** The resource's attributes and blocks, in the provider's snake_case names (called by cdktf). */
   protected override synthesizeAttributes(): { [name: string]: any } {
     return encodeConfig(this.config, SPEC, "proxmox_virtual_environment_file");
   }

@@ -1084,6 +1084,7 @@ const SPEC: BlockSpec = { attributes: { acpi: "acpi", bios: "bios", bootOrder: "
 
 /** `resource "proxmox_virtual_environment_vm"` of the bpg/proxmox provider. */
 export class ProxmoxVirtualEnvironmentVm extends cdktf.TerraformResource {
+  /** The resource's Terraform type name. */
   public static readonly tfResourceType = "proxmox_virtual_environment_vm";
 
   private readonly config: ProxmoxVirtualEnvironmentVmConfig;
@@ -1166,6 +1167,7 @@ export class ProxmoxVirtualEnvironmentVm extends cdktf.TerraformResource {
     return this.getNumberAttribute("vm_id");
   }
 
+  /** The resource's attributes and blocks, in the provider's snake_case names (called by cdktf). */
   protected override synthesizeAttributes(): { [name: string]: any } {
     return encodeConfig(this.config, SPEC, "proxmox_virtual_environment_vm");
   }
