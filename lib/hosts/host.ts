@@ -339,8 +339,8 @@ export class Host extends Construct implements INetworkEndpoint {
 
   /**
    * Escape hatch: a NixOS module as raw Nix code, written to `hosts/<host>/<name>.nix` and
-   * imported by the host's configuration. The code is not checked by the library; the tests
-   * parse it with the real Nix parser.
+   * imported by the host's configuration. The library does not check the code: mistakes show
+   * when Nix evaluates the host (`nixos-rebuild build`).
    */
   public addRawNixModule(name: string, code: string): void {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {

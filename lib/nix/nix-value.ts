@@ -11,7 +11,7 @@
 export class NixExpr {
   /**
    * Raw Nix code, used as it is. The escape hatch for what the model does not express; the
-   * caller owns its correctness (the tests parse every generated file with the real parser).
+   * caller owns its correctness: nothing checks it before Nix reads the flake.
    */
   public static raw(code: string): NixExpr {
     if (code.trim() === '') {

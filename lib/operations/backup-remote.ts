@@ -258,7 +258,6 @@ export class BackupRemote {
     return errors;
   }
 
-  /** Warnings about the remote. */
   /** Warnings about the remote, each reported with the id `homelab-cdk:backup-host-key-not-pinned`. */
   public warnings(): string[] {
     if (this.kind === BackupRemoteKind.SFTP && this.hostKey === undefined) {
