@@ -8,9 +8,7 @@
 export interface IDnsUpstream {
   /** The address queries go to (`127.0.0.1`, `1.1.1.1`). */
   readonly dnsAddress: string;
-  /**
-   * The port.
-   */
+  /** The UDP and TCP port it answers DNS on (53 for a plain resolver, a hostPort such as 5353 for AdGuard Home). */
   readonly dnsPort: number;
   /** A few words on what it is ("AdGuard Home", "Cloudflare"). */
   readonly dnsDescription: string;
@@ -21,7 +19,7 @@ export interface DnsUpstreamProps {
   /** The address. */
   readonly address: string;
   /**
-   * The port.
+   * The UDP and TCP port it answers DNS on.
    * @default 53
    */
   readonly port?: number;

@@ -30,7 +30,7 @@ export interface ProxmoxTerraformStackProps {
   readonly downloads?: readonly VmImage[];
 }
 
-/** A VM's stack, synthesized to Terraform JSON with the bpg/proxmox bindings. */
+/** The cdktf stack of a ProxmoxStack: its VMs, images and snippets as Terraform JSON, with the bpg/proxmox bindings. */
 export class ProxmoxTerraformStack extends TerraformStack {
   /** The provider. */
   public readonly provider: ProxmoxProvider;
