@@ -8,6 +8,7 @@ export * from './core/dns';
 export * from './core/homelab';
 export * from './core/memory';
 export * from './core/names';
+export * from './core/order';
 export * from './core/network';
 export * from './core/network-endpoint';
 export * from './core/output-file';

@@ -9,6 +9,7 @@ import { NixSystem } from '../hosts/hardware-profile';
 import { Bridge, BridgeProps } from './bridge';
 import { ProxmoxStorage, ProxmoxStorageProps } from './proxmox-storage';
 import { ProxmoxVm } from './proxmox-vm';
+import { byText } from '../core/order';
 
 /** The port of the Proxmox VE web UI and API (pveproxy). */
 export const PROXMOX_API_PORT = 8006;
@@ -67,7 +68,7 @@ export class ProxmoxHost extends Construct {
     return lab.node
       .findAll()
       .filter(ProxmoxHost.isProxmoxHost)
-      .sort((a, b) => (a.nodeName < b.nodeName ? -1 : a.nodeName > b.nodeName ? 1 : 0));
+      .sort(byText((x) => x.nodeName));
   }
 
   /** The NixOS host. */

@@ -5,6 +5,7 @@ import { Annotations, displayPath, perValidationRun, problem } from '../core/val
 import { User } from '../hosts/user';
 import { ProxmoxHost } from './proxmox-host';
 import { ProxmoxVm } from './proxmox-vm';
+import { byText } from '../core/order';
 
 /** The environment variable the bpg/proxmox provider reads its API token from. */
 export const PROXMOX_API_TOKEN_VARIABLE = 'PROXMOX_VE_API_TOKEN';
@@ -131,7 +132,7 @@ export class ProxmoxStack extends Construct implements StackSettings {
     return lab.node
       .findAll()
       .filter(ProxmoxStack.isProxmoxStack)
-      .sort((a, b) => (a.stackName < b.stackName ? -1 : a.stackName > b.stackName ? 1 : 0));
+      .sort(byText((x) => x.stackName));
   }
 
   /** The stack name (the construct id). */

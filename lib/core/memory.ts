@@ -5,6 +5,7 @@
  */
 import { IConstruct, Node } from 'constructs';
 import { Size } from './size';
+import { byText } from './order';
 
 /** Memory a construct holds on the host it belongs to. */
 export interface IMemoryReservation {
@@ -33,5 +34,5 @@ export function memoryReservationsUnder(scope: IConstruct): IMemoryReservation[]
   return scope.node
     .findAll()
     .filter((c): c is IConstruct & IMemoryReservation => isMemoryReservation(c))
-    .sort((a, b) => (a.node.path < b.node.path ? -1 : a.node.path > b.node.path ? 1 : 0));
+    .sort(byText((x) => x.node.path));
 }

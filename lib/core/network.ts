@@ -11,6 +11,7 @@ import {
 } from './addressing';
 import { INetworkEndpoint, isNetworkEndpoint, markNetworkEndpoint } from './network-endpoint';
 import { displayPath, perValidationRun, problem } from './validation';
+import { compareText } from './order';
 
 /** An inclusive range of IPv4 addresses. */
 export interface AddressRange {
@@ -241,7 +242,7 @@ export function checkEndpoints(network: Network, endpoints: readonly INetworkEnd
 
 function endpointOrder(a: INetworkEndpoint, b: INetworkEndpoint): number {
   const byIp = isIpv4(a.ipAddress) && isIpv4(b.ipAddress) ? compareIpv4(a.ipAddress, b.ipAddress) : 0;
-  return byIp !== 0 ? byIp : a.node.path < b.node.path ? -1 : a.node.path > b.node.path ? 1 : 0;
+  return byIp !== 0 ? byIp : compareText(a.node.path, b.node.path);
 }
 
 function firstHostAddress(cidr: string): string {

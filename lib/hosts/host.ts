@@ -10,6 +10,7 @@ import { Annotations, displayPath, perValidationRun, problem } from '../core/val
 import type { NixAttrs } from '../nix/nix-value';
 import { HardwareProfile, NixSystem } from './hardware-profile';
 import { User } from './user';
+import { byText } from '../core/order';
 
 /** How a host gets its address on the lab network. */
 export enum Addressing {
@@ -170,7 +171,7 @@ export class Host extends Construct implements INetworkEndpoint {
     return lab.node
       .findAll()
       .filter(Host.isHost)
-      .sort((a, b) => (a.hostName < b.hostName ? -1 : a.hostName > b.hostName ? 1 : 0));
+      .sort(byText((x) => x.hostName));
   }
 
   /** The host name. */

@@ -13,6 +13,7 @@ import { problem, validateLab, ValidationError, withSharedIndexes } from '../cor
 import { AdGuardHomeChart, workloadLabels } from './adguard-home-chart';
 import { ClusterChart, ClusterChartContext } from './cluster-chart';
 import { PINNING_ERROR } from './on-host';
+import { byText } from '../core/order';
 
 /** The file name suffix of every manifest (cdk8s's default). */
 export const MANIFEST_SUFFIX = '.k8s.yaml';
@@ -128,7 +129,7 @@ function modelWorkloads(lab: Homelab): AdGuardHome[] {
   return lab.node
     .findAll()
     .filter(AdGuardHome.isAdGuardHome)
-    .sort((a, b) => (a.node.path < b.node.path ? -1 : a.node.path > b.node.path ? 1 : 0));
+    .sort(byText((x) => x.node.path));
 }
 
 function clusterChartsOf(lab: Homelab): ClusterChart[] {

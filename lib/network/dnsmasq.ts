@@ -8,6 +8,7 @@ import { isPortNumber, Protocol } from '../core/ports';
 import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
 import { Addressing, Host } from '../hosts/host';
 import { DnsmasqLease, DnsmasqLeaseProps } from './dnsmasq-lease';
+import { byText } from '../core/order';
 
 /** Props of {@link Dnsmasq}. */
 export interface DnsmasqProps {
@@ -99,7 +100,7 @@ export class Dnsmasq extends Construct {
     return lab.node
       .findAll()
       .filter(Dnsmasq.isDnsmasq)
-      .sort((a, b) => (a.node.path < b.node.path ? -1 : a.node.path > b.node.path ? 1 : 0));
+      .sort(byText((x) => x.node.path));
   }
 
   /** The host dnsmasq runs on. */

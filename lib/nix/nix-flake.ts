@@ -3,6 +3,7 @@ import { OutputFile } from '../core/output-file';
 import type { Host } from '../hosts/host';
 import { NixAttrs, NixExpr } from './nix-value';
 import { renderTemplate } from './templates';
+import { byText } from '../core/order';
 
 /** An input of the generated flake. */
 export interface FlakeInput {
@@ -128,12 +129,12 @@ export class NixFlake {
       files.set(file, { path: file, content: this.renderConfiguration(parts) });
     }
     files.set('flake.nix', { path: 'flake.nix', content: this.renderFlake() });
-    return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return [...files.values()].sort(byText((x) => x.path));
   }
 
   private renderFlake(): string {
     const inputs: Record<string, NixAttrs> = {};
-    for (const input of [...this.inputs.values()].sort(byName)) {
+    for (const input of [...this.inputs.values()].sort(byText((input) => input.name))) {
       inputs[input.name] = {
         url: this.lab.flakeInputUrls[input.name] ?? input.url,
         inputs: input.followsNixpkgs === false ? undefined : { nixpkgs: { follows: 'nixpkgs' } },
@@ -202,8 +203,4 @@ function assertFileName(name: string): void {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {
     throw new Error(`module name "${name}" must be lower-case letters, digits and "-"`);
   }
-}
-
-function byName(a: { name: string }, b: { name: string }): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }

@@ -7,6 +7,7 @@ import { Host } from '../hosts/host';
 import { ZfsPool } from '../storage/zfs-pool';
 import { describeUnreadable } from './backup-remote';
 import { physicalDisks, runsZfsHealthCheck } from './monitored-units';
+import { byText } from '../core/order';
 
 /** The Grafana of a {@link Monitoring}. */
 export interface GrafanaProps {
@@ -163,7 +164,7 @@ export class Monitoring extends Construct implements IPortHolder {
     return scope.node.root.node
       .findAll()
       .filter(Monitoring.isMonitoring)
-      .sort((a, b) => (a.node.path < b.node.path ? -1 : 1));
+      .sort(byText((m) => m.node.path));
   }
 
   /** The host that runs Prometheus, Grafana and Loki. */
@@ -231,7 +232,7 @@ export class Monitoring extends Construct implements IPortHolder {
   /** The hosts watched, sorted by host name. */
   public get hosts(): Host[] {
     const hosts = this.explicitHosts ?? Host.all(this.node.root);
-    return [...new Set(hosts)].sort((a, b) => (a.hostName < b.hostName ? -1 : a.hostName > b.hostName ? 1 : 0));
+    return [...new Set(hosts)].sort(byText((x) => x.hostName));
   }
 
   /** The exporters every watched host runs. */

@@ -7,6 +7,7 @@ import { BackupRemote } from './backup-remote';
 import { BackupRetention } from './backup-retention';
 import { BackupSource, BackupSourceKind } from './backup-source';
 import { isCalendarExpression, staleAfterHours } from './schedules';
+import { byText } from '../core/order';
 
 /** The scheduled restore test of an {@link OffsiteBackup}. */
 export interface RestoreTestProps {
@@ -92,7 +93,7 @@ export class OffsiteBackup extends Construct {
     return scope.node.root.node
       .findAll()
       .filter(OffsiteBackup.isOffsiteBackup)
-      .sort((a, b) => compare(`${a.host.hostName}/${a.backupName}`, `${b.host.hostName}/${b.backupName}`));
+      .sort(byText((b) => `${b.host.hostName}/${b.backupName}`));
   }
 
   /** The off-site backups that run on a host, sorted by name. */
@@ -234,8 +235,4 @@ export class OffsiteBackup extends Construct {
   private backupsOfHost(): OffsiteBackup[] {
     return perValidationRun(this, `offsite-backups:${this.host.node.path}`, () => OffsiteBackup.onHost(this.host));
   }
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

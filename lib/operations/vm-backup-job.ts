@@ -5,6 +5,7 @@ import { ProxmoxVm } from '../compute/proxmox-vm';
 import { isCalendarExpression } from '../core/names';
 import { displayPath, problem } from '../core/validation';
 import { BackupRetention } from './backup-retention';
+import { byText } from '../core/order';
 
 /** How vzdump gets a consistent copy of a running VM. */
 export enum VzdumpMode {
@@ -67,7 +68,7 @@ export class VmBackupJob extends Construct {
 
   /** The backup jobs of a Proxmox host, sorted by name. */
   public static of(proxmox: ProxmoxHost): VmBackupJob[] {
-    return proxmox.node.children.filter(VmBackupJob.isVmBackupJob).sort((a, b) => (a.jobName < b.jobName ? -1 : a.jobName > b.jobName ? 1 : 0));
+    return proxmox.node.children.filter(VmBackupJob.isVmBackupJob).sort(byText((x) => x.jobName));
   }
 
   /** The Proxmox host whose VMs are backed up. */

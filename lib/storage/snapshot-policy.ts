@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import type { Host } from '../hosts/host';
 import { isSafeName } from '../core/names';
 import { problem } from '../core/validation';
+import { byText } from '../core/order';
 
 /** Props of {@link SnapshotPolicy}. */
 export interface SnapshotPolicyProps {
@@ -80,7 +81,7 @@ export class SnapshotPolicy extends Construct {
 
   /** The snapshot policies of a host, sorted by template name. */
   public static onHost(host: Host): SnapshotPolicy[] {
-    return host.node.children.filter(SnapshotPolicy.isSnapshotPolicy).sort((a, b) => (a.templateName < b.templateName ? -1 : a.templateName > b.templateName ? 1 : 0));
+    return host.node.children.filter(SnapshotPolicy.isSnapshotPolicy).sort(byText((x) => x.templateName));
   }
 
   /** The host whose sanoid runs the policy. */

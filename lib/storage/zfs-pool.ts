@@ -11,6 +11,7 @@ import { Vdev, VdevRole } from './vdev';
 import { ZfsDataset, ZfsDatasetProps } from './zfs-dataset';
 import { ZfsDatasetBase, ZfsDatasetBaseProps } from './zfs-dataset-base';
 import { datasetOptionProblems, isZfsPoolName } from './zfs-properties';
+import { byText } from '../core/order';
 
 /** Props of {@link ZfsPool}: the pool's own settings and its root dataset's properties. */
 export interface ZfsPoolProps extends Omit<ZfsDatasetBaseProps, 'specialSmallBlocks'> {
@@ -85,7 +86,7 @@ export class ZfsPool extends ZfsDatasetBase {
 
   /** The pools of a host, sorted by name. */
   public static onHost(host: Host): ZfsPool[] {
-    return host.node.children.filter(ZfsPool.isZfsPool).sort((a, b) => (a.poolName < b.poolName ? -1 : a.poolName > b.poolName ? 1 : 0));
+    return host.node.children.filter(ZfsPool.isZfsPool).sort(byText((x) => x.poolName));
   }
 
   /** The host. */

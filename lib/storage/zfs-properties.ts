@@ -4,6 +4,7 @@
  * take them.
  */
 import { Size } from '../core/size';
+import { compareText } from '../core/order';
 
 /** Properties of a ZFS file system. Each left out is inherited from the parent (ZFS's own rule). */
 export interface ZfsDatasetOptions {
@@ -110,7 +111,7 @@ export function zfsProperties(options: ZfsDatasetOptions): Record<string, string
       all[name] = value;
     }
   }
-  return Object.fromEntries(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(all).sort(([a], [b]) => compareText(a, b)));
 }
 
 /** Is this mountpoint one NixOS mounts itself (a path it needs at boot)? */

@@ -5,6 +5,7 @@ import { displayPath, perValidationRun, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { isDatasetSegment } from './zfs-properties';
 import { defaultStorageId, isZfsStorage, IZfsStorage } from './zfs-storage';
+import { byText } from '../core/order';
 
 /** How and when a replication runs. */
 export interface ReplicationOptions {
@@ -77,7 +78,7 @@ export class ZfsReplication extends Construct {
       }
       return index;
     });
-    return [...(bySourceHost.get(host) ?? [])].sort((a, b) => (a.commandName < b.commandName ? -1 : a.commandName > b.commandName ? 1 : 0));
+    return [...(bySourceHost.get(host) ?? [])].sort(byText((x) => x.commandName));
   }
 
   /** The pool or dataset copied. */

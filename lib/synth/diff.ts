@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { Homelab } from '../core/homelab';
 import { planSynth, SynthOptions, SynthResult } from './synthesize';
+import { byText } from '../core/order';
 
 /** One file's change. */
 export interface FileChange {
@@ -41,7 +42,7 @@ export function diffLab(lab: Homelab, options: SynthOptions = {}): LabDiff {
   for (const p of result.plan.removed) {
     changes.push({ path: p, kind: 'removed', patch: patch(p, read(p), undefined) });
   }
-  changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  changes.sort(byText((x) => x.path));
   return { result, changes };
 }
 

@@ -16,6 +16,7 @@ import { Dnsmasq } from '../network/dnsmasq';
 import { WakeOnLan } from '../network/wake-on-lan';
 import { poolSummary, usableCapacity } from '../storage/capacity';
 import { ZfsPool } from '../storage/zfs-pool';
+import { byText } from '../core/order';
 
 /** An amount of memory or storage, exact and readable. */
 export interface SizeSummary {
@@ -143,8 +144,8 @@ export interface LabSummary {
 export function summarizeLab(lab: Homelab, report: ValidationReport, output?: OutputSummary): LabSummary {
   const all = lab.node.findAll();
   const hosts = Host.all(lab);
-  const pools = all.filter(ZfsPool.isZfsPool).sort(byPath);
-  const hypervisors = all.filter(ProxmoxHost.isProxmoxHost).sort(byPath);
+  const pools = all.filter(ZfsPool.isZfsPool).sort(byText((c) => c.node.path));
+  const hypervisors = all.filter(ProxmoxHost.isProxmoxHost).sort(byText((c) => c.node.path));
   const vms = all.filter(ProxmoxVm.isProxmoxVm).sort((a, b) => a.vmid - b.vmid);
   const roles = hostRoles(all);
   return {
@@ -265,8 +266,4 @@ function table(rows: string[][]): string[] {
 
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-function byPath(a: { node: { path: string } }, b: { node: { path: string } }): number {
-  return a.node.path < b.node.path ? -1 : a.node.path > b.node.path ? 1 : 0;
 }

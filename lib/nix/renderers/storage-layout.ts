@@ -7,6 +7,7 @@ import { Host } from '../../hosts/host';
 import { Disk, diskOf, DiskPartition, PartitionType, StorageDevice } from '../../storage/disk';
 import { Vdev, VdevLayout, VdevRole } from '../../storage/vdev';
 import { ZfsPool } from '../../storage/zfs-pool';
+import { byText } from '../../core/order';
 
 /** A partition of a disk with what it is for. */
 export interface PartitionUse {
@@ -49,7 +50,7 @@ export function diskLayout(host: Host): DiskUse[] {
     }
   }
   return [...disks.values()]
-    .sort((a, b) => (a.path < b.path ? -1 : 1))
+    .sort(byText((disk) => disk.path))
     .map((disk) => {
       const whole = users.get(disk.path);
       if (whole) {

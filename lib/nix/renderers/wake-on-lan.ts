@@ -9,6 +9,7 @@ import { CHECK_TIMEOUT_SECONDS, MAGIC_PACKET_PORT, WakeOnLan, wakeRunSeconds } f
 import { generatedHeader, NixFlake, renderSettingsModule } from '../nix-flake';
 import { NixAttrs, NixExpr } from '../nix-value';
 import { renderTemplate } from '../templates';
+import { byText } from '../../core/order';
 
 /** Extra seconds the service may take beyond the longest run (for the packets themselves). */
 const START_TIMEOUT_MARGIN_SECONDS = 60;
@@ -18,7 +19,7 @@ export function renderWakeOnLan(lab: Homelab, flake: NixFlake): void {
   const wakes = lab.node
     .findAll()
     .filter(WakeOnLan.isWakeOnLan)
-    .sort((a, b) => (a.node.path < b.node.path ? -1 : a.node.path > b.node.path ? 1 : 0));
+    .sort(byText((x) => x.node.path));
   if (wakes.length === 0) {
     return;
   }
