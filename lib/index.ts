@@ -12,7 +12,7 @@ export * from './core/order';
 export * from './core/network';
 export * from './core/network-endpoint';
 export * from './core/output-file';
-export * from './core/output-writer';
+export { assertSafeRelativePath, describeRecovery, MANIFEST_FILE, OutputOptions, OutputPlan, OutputRecovery, planOutput, recoverOutput, TRANSACTION_FOLDER, writeOutput } from './core/output-writer';
 export * from './core/ports';
 export * from './core/secret';
 export * from './core/size';

@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { describeRecovery, recoverOutput } from '../core/output-writer';
 import { formatFinding, ValidationError, ValidationReport } from '../core/validation';
 import { loadLab } from './app-loader';
 import { labDiagram } from './diagram';
@@ -44,6 +45,16 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
 
   const appOption = () => new Option('-a, --app <file>', 'the app file that exports the lab').default(process.env.HOMELAB_APP ?? DEFAULT_APP);
   const strictOption = () => new Option('--strict', 'treat warnings as errors').default(false);
+  const adoptOption = () =>
+    new Option('--adopt', 'take over files at generated paths that homelab did not write (else each is an error that names it)').default(false);
+  // Before anything else: a write into the output folder that an earlier run began and did not
+  // end (killed, crashed) is finished or undone, and the user is told which.
+  const recover = (out: string) => {
+    const recovery = recoverOutput(out);
+    if (recovery) {
+      io.err(`homelab: ${describeRecovery(out, recovery)}`);
+    }
+  };
 
   program
     .command('synth')
@@ -54,11 +65,13 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .addOption(new Option('--only <projections...>', 'run only these projections').choices(PROJECTIONS.map((p) => p.name)))
     .option('-q, --quiet', 'print errors only', false)
     .option('--json', 'print the summary (or the errors) as JSON on standard output', false)
-    .action((opts: { app: string; out: string; strict: boolean; only?: string[]; quiet: boolean; json: boolean }) => {
+    .addOption(adoptOption())
+    .action((opts: { app: string; out: string; strict: boolean; only?: string[]; quiet: boolean; json: boolean; adopt: boolean }) => {
       jsonErrors = opts.json;
+      recover(opts.out);
       const lab = loadLab(opts.app);
       const started = process.hrtime.bigint();
-      const result = synthesize(lab, { outdir: opts.out, strict: opts.strict, only: opts.only });
+      const result = synthesize(lab, { outdir: opts.out, strict: opts.strict, only: opts.only, adopt: opts.adopt });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const rel = path.relative(process.cwd(), result.outdir) || '.';
       const summary = summarizeLab(lab, result.report, outputSummary(rel, result.plan, ms));
@@ -77,9 +90,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .addOption(strictOption())
     .addOption(new Option('--only <projections...>', 'compare only these projections').choices(PROJECTIONS.map((p) => p.name)))
     .option('--stat', 'list the changed files only', false)
-    .action((opts: { app: string; out: string; strict: boolean; only?: string[]; stat: boolean }) => {
+    .addOption(adoptOption())
+    .action((opts: { app: string; out: string; strict: boolean; only?: string[]; stat: boolean; adopt: boolean }) => {
+      recover(opts.out);
       const lab = loadLab(opts.app);
-      const { result, changes } = diffLab(lab, { outdir: opts.out, strict: opts.strict, only: opts.only });
+      const { result, changes } = diffLab(lab, { outdir: opts.out, strict: opts.strict, only: opts.only, adopt: opts.adopt });
       printWarnings(result.report, io);
       for (const change of changes) {
         io.out(opts.stat ? `${change.kind.padEnd(8)} ${change.path}` : change.patch.trimEnd());
@@ -105,7 +120,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .description('validate the lab and print every finding; write nothing')
     .addOption(appOption())
     .addOption(strictOption())
-    .action((opts: { app: string; strict: boolean }) => {
+    .option('-o, --out <dir>', 'the output folder, where an interrupted write is finished first', 'dist')
+    .action((opts: { app: string; strict: boolean; out: string }) => {
+      recover(opts.out);
       const lab = loadLab(opts.app);
       const report = validateLab(lab, { strict: opts.strict });
       if (report.errors.length > 0) {

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
-import { OutputPlan, planOutput, writeOutput } from '../core/output-writer';
+import { OutputOptions, OutputPlan, planOutput, writeOutput } from '../core/output-writer';
 import { validateLab, ValidationError, ValidationReport, withSharedIndexes } from '../core/validation';
 import { Projection, PROJECTIONS } from './projections';
 
@@ -22,6 +22,12 @@ export interface SynthOptions {
    * @default - all of them
    */
   readonly only?: readonly string[];
+  /**
+   * Take over files at generated paths that the output folder's manifest does not list (see
+   * {@link OutputOptions.adopt}).
+   * @default false
+   */
+  readonly adopt?: boolean;
 }
 
 /** A lab rendered in memory. */
@@ -75,10 +81,10 @@ export function planSynth(lab: Homelab, options: SynthOptions = {}): SynthResult
   return renderAndApply(lab, options, planOutput);
 }
 
-function renderAndApply(lab: Homelab, options: SynthOptions, apply: typeof writeOutput): SynthResult {
+function renderAndApply(lab: Homelab, options: SynthOptions, apply: (outdir: string, files: readonly OutputFile[], options: OutputOptions) => OutputPlan): SynthResult {
   const rendered = renderLab(lab, options);
   const outdir = path.resolve(options.outdir ?? 'dist');
-  const plan = apply(outdir, rendered.files, { roots: rendered.projections.map((p) => p.name) });
+  const plan = apply(outdir, rendered.files, { roots: rendered.projections.map((p) => p.name), adopt: options.adopt });
   return { ...rendered, outdir, plan };
 }
 

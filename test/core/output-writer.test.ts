@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MANIFEST_FILE, OutputFile, planOutput, writeOutput } from '../../lib';
+import { MANIFEST_FILE, OutputFile, planOutput, TRANSACTION_FOLDER, writeOutput } from '../../lib';
 import { readTree, tempDir } from '../support/labs';
 
 const files = (entries: Record<string, string>): OutputFile[] => Object.entries(entries).map(([p, content]) => ({ path: p, content }));
@@ -44,17 +44,15 @@ describe('writeOutput', () => {
     expect(JSON.parse(readTree(dir)[MANIFEST_FILE]).files).toEqual(['k8s/app.k8s.yaml', 'nix/flake.nix']);
   });
 
-  it('leaves the earlier output exactly as it was when a write fails part-way', () => {
+  it('refuses a folder where a file goes, before writing anything', () => {
     const dir = tempDir();
     writeOutput(dir, files({ 'nix/a.nix': 'a1' }));
-    // A folder where the last file must go: staging fails after the other files were staged.
     fs.mkdirSync(path.join(dir, 'nix/z.nix'));
     const before = readTree(dir);
-    expect(() => writeOutput(dir, files({ 'nix/a.nix': 'a2', 'nix/new/b.nix': 'b', 'nix/z.nix': 'z2' }))).toThrow(/folder is in the way/);
+    expect(() => writeOutput(dir, files({ 'nix/a.nix': 'a2', 'nix/new/b.nix': 'b', 'nix/z.nix': 'z2' }))).toThrow(/nix\/z\.nix: is a folder where homelab writes a file\. Fix: move it away/);
     expect(readTree(dir)).toEqual(before);
-    expect(before['nix/a.nix']).toBe('a1');
     expect(fs.existsSync(path.join(dir, 'nix/new'))).toBe(false);
-    expect(fs.readdirSync(path.join(dir, 'nix')).filter((f) => f.includes('.homelab-staging-'))).toEqual([]);
+    expect(fs.existsSync(path.join(dir, TRANSACTION_FOLDER))).toBe(false);
   });
 
   it('refuses paths that leave the output folder', () => {
