@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages whose tools the tests run, when they are missing:
-#   nix-instantiate (nix-bin), shellcheck, dnsmasq (dnsmasq-base), promtool (prometheus), rclone.
+#   nix-instantiate (nix-bin), shellcheck, dnsmasq (dnsmasq-base), promtool (prometheus), rclone,
+#   busybox (udhcpc and nslookup: the DHCP and DNS client of the network-namespace tests).
 # Run by `npm test` (pretest) and by .ci/run. Needs root (or sudo) to install.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ declare -A wanted=(
   [dnsmasq]=dnsmasq-base
   [promtool]=prometheus
   [rclone]=rclone
+  [busybox]=busybox
 )
 
 missing=()

@@ -32,7 +32,7 @@ export interface DnsmasqProps {
   readonly leasesFile?: string;
   /**
    * The interface dnsmasq serves DNS and DHCP on (the loopback interface is always served too).
-   * @default - the host's interface on the lab network
+   * @default - the interface that holds the host's address (its bridge, on a Proxmox host)
    */
   readonly interfaceName?: string;
   /**
@@ -143,9 +143,14 @@ export class Dnsmasq extends Construct {
     return Homelab.of(this).domain;
   }
 
-  /** The interface dnsmasq serves. */
+  /**
+   * The interface dnsmasq serves: the one that holds the host's address. On a Proxmox host that
+   * is the bridge (vmbr0), not the NIC under it: DHCP requests arriving on a bridge port are
+   * delivered on the bridge, so dnsmasq bound to the port would answer nothing (the real dnsmasq
+   * in network namespaces shows it: test/network/dnsmasq-netns.test.ts).
+   */
   public get interfaceName(): string | undefined {
-    return this.explicitInterfaceName ?? this.host.interfaceName;
+    return this.explicitInterfaceName ?? this.host.addressInterfaceName;
   }
 
   /** Adds a static lease for a device that is not otherwise in the model. */

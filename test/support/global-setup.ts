@@ -7,6 +7,7 @@ const REQUIRED_TOOLS: Record<string, string> = {
   dnsmasq: 'dnsmasq-base',
   promtool: 'prometheus',
   rclone: 'rclone',
+  busybox: 'busybox',
 };
 
 export default function setup(): void {
