@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages whose tools the tests run, when they are missing:
 #   nix-instantiate (nix-bin), shellcheck, dnsmasq (dnsmasq-base), promtool (prometheus), rclone,
-#   busybox (udhcpc and nslookup: the DHCP and DNS client of the network-namespace tests).
+#   busybox (udhcpc and nslookup: the DHCP and DNS client of the network-namespace tests),
+#   tcpdump and wakeonlan (the magic packet, sent and captured on a veth).
 # Run by `npm test` (pretest) and by .ci/run. Needs root (or sudo) to install.
 set -euo pipefail
 
@@ -12,6 +13,8 @@ declare -A wanted=(
   [promtool]=prometheus
   [rclone]=rclone
   [busybox]=busybox
+  [tcpdump]=tcpdump
+  [wakeonlan]=wakeonlan
 )
 
 missing=()

@@ -56,10 +56,12 @@ const WAKE_ON_LAN = Symbol.for('homelab-cdk.WakeOnLan');
  * always on, wakes the Proxmox host after a power cut. On the sending host a systemd service
  * runs once the network is up: if the target does not answer, it sends a magic packet to the
  * target's MAC address (from the target's Host construct) on the lab's broadcast address, waits,
- * checks again, and retries with a doubling delay, logging each step. A timer runs it again
- * every {@link WakeOnLanProps.watchInterval}, so the target's health stays watched and it is
- * woken again after it went down (stop the timer to keep it down on purpose). The target gets
- * Wake-on-LAN enabled on its NIC in its own configuration.
+ * checks again, and retries with a doubling delay, logging each step. Its timer starts it 30 s
+ * after boot and again every {@link WakeOnLanProps.watchInterval}, so the target's health stays
+ * watched and it is woken again after it went down; the service never holds up the sender's boot
+ * or `nixos-rebuild switch`. To keep the target down on purpose, put a pause file (see the
+ * README) on the sender. The target arms Wake-on-LAN at every boot on the NIC whose permanent
+ * MAC is its `macAddress`, and checks that the NIC reports `Wake-on: g`.
  *
  * ```ts
  * new WakeOnLan(pi, 'wake-proxmox', { target: maxdata, check: ReachabilityCheck.tcpPort(8006) });
@@ -126,9 +128,6 @@ export class WakeOnLan extends Construct {
     }
     if (target.macAddress === undefined) {
       errors.push(problem(`${displayPath(target)} has no MAC address, so there is nothing to wake it with`, `set macAddress on ${target.hostName} to its NIC's address (ip link)`));
-    }
-    if (target.interfaceName === undefined) {
-      errors.push(problem(`${displayPath(target)} has no interface name, so Wake-on-LAN cannot be enabled on its NIC`, `set interfaceName on ${target.hostName}`));
     }
     if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(this.serviceName)) {
       errors.push(problem(`service name "${this.serviceName}" is not a plain systemd unit name`, 'use lower-case letters, digits and "-"'));

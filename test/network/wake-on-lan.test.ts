@@ -62,14 +62,12 @@ describe('validation', () => {
     ]);
   });
 
-  it('refuses a target whose NIC is unknown', () => {
+  it('accepts a target without an interface name: its NIC is found by its permanent MAC', () => {
     const { lab } = smallLab();
     const pi = new Host(lab, 'pi', { hardware: HardwareProfile.raspberryPi4(), ipAddress: '10.0.0.2', addressing: Addressing.STATIC });
     const server = new Host(lab, 'server', { hardware: HardwareProfile.bareMetal({ cpuVendor: 'amd' }), ipAddress: '10.0.0.5', macAddress: 'a8:a1:59:00:00:05' });
     new WakeOnLan(pi, 'wake-server', { target: server });
-    expect(errorsOf(lab)).toEqual([
-      'testlab/pi/wake-server: testlab/server has no interface name, so Wake-on-LAN cannot be enabled on its NIC. Fix: set interfaceName on server.',
-    ]);
+    expect(errorsOf(lab)).toEqual([]);
   });
 
   it('refuses bad counts, a bad watch interval, a bad service name and two services of one name', () => {
@@ -97,7 +95,7 @@ describe('the reference lab\'s wake-proxmox', () => {
     module = evalModule(path.join(nixDir, 'hosts/pi-network/wake-on-lan.nix'), ['wakeonlan', 'iputils']);
   });
 
-  it('is a service on pi-network that wakes maxdata by the MAC of its Host construct, once the network is up', () => {
+  it('is a service on pi-network that wakes maxdata by the MAC of its Host construct, once the network is up, started by its timer only', () => {
     const service = module.systemd.services['wake-proxmox'];
     expect(service.environment).toMatchObject({
       WOL_TARGET: 'maxdata',
@@ -108,7 +106,10 @@ describe('the reference lab\'s wake-proxmox', () => {
     });
     expect(service.after).toContain('network-online.target');
     expect(service.wants).toContain('network-online.target');
-    expect(service.wantedBy).toEqual(['multi-user.target']);
+    // Never wanted by a target (it would hold up the Pi's boot while maxdata is down), never
+    // restarted (and waited for) by nixos-rebuild switch.
+    expect(service.wantedBy).toBeUndefined();
+    expect(service.restartIfChanged).toBe(false);
     expect(service.path).toEqual(['script:homelab-wake-on-lan', 'pkg:wakeonlan', 'pkg:iputils']);
     expect(service.script).toBe('exec homelab-wake-on-lan');
     expect(evalModule(path.join(nixDir, 'hosts/pi-network/configuration.nix'), ref.piNetwork.packages).imports).toContain('wake-on-lan.nix');
@@ -122,16 +123,30 @@ describe('the reference lab\'s wake-proxmox', () => {
     expect(service.serviceConfig.TimeoutStartSec).toBeGreaterThan(waits);
   });
 
-  it('keeps watching maxdata with a timer', () => {
+  it('keeps watching maxdata with a timer, from 30 s after boot', () => {
     expect(module.systemd.timers['wake-proxmox']).toMatchObject({
       wantedBy: ['timers.target'],
-      timerConfig: { OnBootSec: '5min', OnUnitInactiveSec: '5min' },
+      timerConfig: { OnBootSec: '30s', OnUnitInactiveSec: '5min' },
     });
   });
 
-  it('enables Wake-on-LAN on maxdata\'s NIC in maxdata\'s own configuration', () => {
-    const nic = evalModule(path.join(nixDir, 'hosts/maxdata/wake-on-lan-nic.nix'));
-    expect(nic.networking.interfaces[ref.maxdata.interfaceName!].wakeOnLan.enable).toBe(true);
+  it('can be paused by a file in its state folder', () => {
+    const service = module.systemd.services['wake-proxmox'];
+    expect(service.serviceConfig.StateDirectory).toBe('homelab-wake-on-lan');
+    expect(service.environment.WOL_PAUSE_FILE).toBe('/var/lib/homelab-wake-on-lan/wake-proxmox.pause');
+  });
+
+  it('arms Wake-on-LAN at every boot on maxdata by its NIC\'s permanent MAC, not by the .link file matched on OriginalName (NixOS/nixpkgs#415213)', () => {
+    const nic = evalModule(path.join(nixDir, 'hosts/maxdata/wake-on-lan-nic.nix'), ['ethtool']);
+    expect(nic.networking).toBeUndefined();
+    const arm = nic.systemd.services['wake-on-lan-arm'];
+    expect(arm).toMatchObject({
+      wantedBy: ['multi-user.target'],
+      environment: { WOL_MAC: ref.maxdata.macAddress },
+      path: ['script:homelab-wake-on-lan-arm', 'pkg:ethtool'],
+      script: 'exec homelab-wake-on-lan-arm',
+      serviceConfig: { Type: 'oneshot', RemainAfterExit: true },
+    });
     expect(evalModule(path.join(nixDir, 'hosts/maxdata/configuration.nix'), ref.maxdata.packages).imports).toContain('wake-on-lan-nic.nix');
   });
 });
@@ -241,6 +256,24 @@ describe('scripts/wake-on-lan.sh', () => {
     expect(down.log).toContain('wakeonlan -i 10.0.0.255 -p 9 a8:a1:59:00:00:05');
   });
 
+  it('does nothing while paused by an empty pause file, or until the time it holds', () => {
+    const pause = path.join(tempDir('wake-pause-'), 'wake-server.pause');
+    fs.writeFileSync(pause, '');
+    const forever = runWake({ WOL_PAUSE_FILE: pause });
+    expect(forever.status).toBe(0);
+    expect(forever.log).toEqual([]);
+    expect(forever.out).toBe(`waking server is paused until ${pause} is removed\n`);
+    fs.writeFileSync(pause, `${Math.floor(Date.now() / 1000) + 3600}\n`);
+    const until = runWake({ WOL_PAUSE_FILE: pause });
+    expect(until.log).toEqual([]);
+    expect(until.out).toMatch(/^waking server is paused until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+ \(/);
+    fs.writeFileSync(pause, `${Math.floor(Date.now() / 1000) - 60}\n`);
+    const ended = runWake({ WOL_PAUSE_FILE: pause, WOL_DELAYS: '1' });
+    expect(ended.out).toMatch(/^the pause of .* has ended; watching server again\n/);
+    expect(ended.log).toContain('wakeonlan -i 10.0.0.255 -p 9 a8:a1:59:00:00:05');
+    expect(runWake({ WOL_PAUSE_FILE: path.join(path.dirname(pause), 'absent') }, 1).out).toBe('server (10.0.0.5) answers on ping\n');
+  });
+
   it('refuses a malformed configuration with status 2', () => {
     expect(runWake({ WOL_MAC: 'a8:a1:59' }).out).toMatch(/WOL_MAC "a8:a1:59" is not a MAC address/);
     expect(runWake({ WOL_MAC: 'a8:a1:59' }).status).toBe(2);
@@ -248,5 +281,75 @@ describe('scripts/wake-on-lan.sh', () => {
     expect(runWake({ WOL_DELAYS: '10 soon' }).status).toBe(2);
     expect(runWake({ WOL_CHECK: 'http:80' }).status).toBe(2);
     expect(runWake({ WOL_ADDRESS: 'server' }).status).toBe(2);
+  });
+});
+
+describe('scripts/wake-on-lan-arm.sh', () => {
+  let script: string;
+  beforeAll(() => {
+    const { lab } = wakeLab();
+    script = path.join(materialize(renderNixFlake(lab)), 'scripts/wake-on-lan-arm.sh');
+  });
+
+  it('passes bash -n and shellcheck', () => {
+    execFileSync('bash', ['-n', script]);
+    const r = spawnSync('shellcheck', ['-s', 'bash', script], { encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+  });
+
+  /**
+   * Runs the script on a stand-in /sys/class/net (lo; enp3s0, the renamed NIC, whose permanent
+   * address is the target's; vmbr0, a bridge over it with the same current MAC but no device)
+   * and a stand-in ethtool answering as ethtool 6.1 does on an r8169 NIC
+   * (test/network/fixtures/ethtool-enp3s0.txt), whose Wake-on becomes `wakeOnAfterArming`.
+   */
+  function runArm(env: Record<string, string>, wakeOnAfterArming = 'g') {
+    const root = tempDir('fake-sysfs-');
+    const sysfs = path.join(root, 'net');
+    for (const [name, physical] of [['lo', false], ['enp3s0', true], ['vmbr0', false]] as const) {
+      fs.mkdirSync(path.join(sysfs, name), { recursive: true });
+      if (physical) fs.mkdirSync(path.join(sysfs, name, 'device'));
+    }
+    const state = path.join(root, 'wake-on');
+    const log = path.join(root, 'log');
+    fs.writeFileSync(state, 'd');
+    const fixture = path.join(__dirname, 'fixtures/ethtool-enp3s0.txt');
+    fs.writeFileSync(
+      path.join(root, 'ethtool'),
+      [
+        '#!/bin/sh',
+        `echo "ethtool $*" >> ${log}`,
+        'case "$1" in',
+        '  -P) [ "$2" = enp3s0 ] && echo "Permanent address: A8:A1:59:00:00:05" || echo "Permanent address: 00:00:00:00:00:00"; exit 0 ;;',
+        `  -s) [ "$2" = enp3s0 ] && [ "$3 $4" = "wol g" ] && echo "${wakeOnAfterArming}" > ${state}; exit 0 ;;`,
+        `  enp3s0) sed "s/^\tWake-on: .*/\tWake-on: $(cat ${state})/" ${fixture}; exit 0 ;;`,
+        'esac',
+        'exit 75',
+      ].join('\n') + '\n',
+      { mode: 0o755 },
+    );
+    fs.writeFileSync(path.join(root, 'sleep'), '#!/bin/sh\n', { mode: 0o755 });
+    const r = spawnSync('bash', [script], { encoding: 'utf8', env: { PATH: `${root}:${process.env.PATH}`, WOL_SYSFS_NET: sysfs, WOL_MAC: 'a8:a1:59:00:00:05', ...env } });
+    return { status: r.status, out: r.stdout + r.stderr, log: fs.readFileSync(log, 'utf8').trim().split('\n') };
+  }
+
+  it('arms the NIC with the permanent MAC, whatever its name, and checks that it reports Wake-on: g', () => {
+    const r = runArm({});
+    expect(r.status).toBe(0);
+    expect(r.log).toEqual(['ethtool -P enp3s0', 'ethtool -s enp3s0 wol g', 'ethtool enp3s0']);
+    expect(r.out).toBe('Wake-on-LAN armed on enp3s0 (a8:a1:59:00:00:05): Wake-on: g\n');
+  });
+
+  it('fails when the NIC still reports Wake-on: d after arming', () => {
+    const r = runArm({}, 'd');
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/enp3s0 \(a8:a1:59:00:00:05\) reports Wake-on: d after arming; a magic packet would not wake this host/);
+  });
+
+  it('fails when no NIC has the MAC, after waiting for it', () => {
+    const r = runArm({ WOL_MAC: 'a8:a1:59:00:00:99', WOL_NIC_WAIT: '2' });
+    expect(r.status).toBe(1);
+    expect(r.log.filter((l) => l === 'ethtool -P enp3s0')).toHaveLength(3);
+    expect(r.out).toMatch(/no network interface has the permanent MAC address a8:a1:59:00:00:99 after 2s/);
   });
 });

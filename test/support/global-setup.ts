@@ -8,6 +8,8 @@ const REQUIRED_TOOLS: Record<string, string> = {
   promtool: 'prometheus',
   rclone: 'rclone',
   busybox: 'busybox',
+  tcpdump: 'tcpdump',
+  wakeonlan: 'wakeonlan',
 };
 
 export default function setup(): void {
