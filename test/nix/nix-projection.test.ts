@@ -86,7 +86,10 @@ describe('the reference lab as a NixOS flake', () => {
         expect(config.networking.interfaces[host.addressInterfaceName!].ipv4.addresses).toEqual([{ address: host.ipAddress, prefixLength: 24 }]);
         expect(config.networking.defaultGateway).toBe('192.168.178.1');
       } else {
-        expect(config.networking.useDHCP).toBe(true);
+        // dhcpcd on the lab interface only, never on cni0, flannel.1 or the pods' veths
+        // (k3s-io/k3s#2599; allowinterfaces in nixos/modules/services/networking/dhcpcd.nix).
+        expect(config.networking.useDHCP).toBe(false);
+        expect(config.networking.interfaces).toEqual({ [host.interfaceName!]: { useDHCP: true } });
       }
     }
   });
@@ -232,5 +235,16 @@ describe('the Nix projection on small labs', () => {
     const a = renderNixFlake(buildReferenceLab().lab);
     const b = renderNixFlake(buildReferenceLab().lab);
     expect(a).toEqual(b);
+  });
+});
+
+describe('DHCP clients', () => {
+  it('deny the interfaces of containers when the lab interface of a DHCP host is not known', () => {
+    const { lab } = smallLab();
+    new Host(lab, 'box', { hardware: HardwareProfile.bareMetal({ cpuVendor: 'amd' }), ipAddress: '10.0.0.30', macAddress: 'a8:a1:59:00:00:30' });
+    const dir = materialize(renderNixFlake(lab));
+    const config = evalModule(path.join(dir, 'hosts/box/configuration.nix'));
+    expect(config.networking.useDHCP).toBe(true);
+    expect(config.networking.dhcpcd.denyInterfaces).toEqual(expect.arrayContaining(['cni*', 'flannel*', 'veth*']));
   });
 });

@@ -40,9 +40,21 @@ function identity(lab: Homelab, host: Host): NixAttrs {
   };
 }
 
+/** Interfaces that containers and VMs create, which no DHCP client should configure. */
+const VIRTUAL_INTERFACES = ['cni*', 'flannel*', 'veth*', 'cali*', 'vxlan*', 'docker*', 'br-*', 'kube-*'];
+
 function networking(lab: Homelab, host: Host): NixAttrs {
   if (host.addressing === Addressing.DHCP) {
-    return { networking: { useDHCP: true, search: [lab.domain] } };
+    const lan = host.addressInterfaceName;
+    // dhcpcd on the lab interface only: with the global useDHCP it would also configure every
+    // interface that appears later, k3s's cni0, flannel.1 and the pods' veths among them, and put
+    // the LAN address there (k3s-io/k3s#2599). NixOS's dhcpcd module writes `allowinterfaces`
+    // for the interfaces with useDHCP when the global switch is off
+    // (nixos/modules/services/networking/dhcpcd.nix). Without a known interface name, the
+    // global switch stays and those virtual interfaces are denied instead.
+    return lan
+      ? { networking: { useDHCP: false, interfaces: { [lan]: { useDHCP: true } }, search: [lab.domain] } }
+      : { networking: { useDHCP: true, dhcpcd: { denyInterfaces: [...VIRTUAL_INTERFACES] }, search: [lab.domain] } };
   }
   const network = lab.network;
   return {
