@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { isIpv4, isIpv4Cidr } from '../core/addressing';
 import { DnsUpstream, IDnsUpstream } from '../core/dns';
 import { Homelab } from '../core/homelab';
 import { isHostName } from '../core/names';
@@ -86,6 +87,23 @@ export interface AdGuardHomeProps {
    * @default - requests 50m CPU and 128 MiB, limits 500m CPU and 512 MiB (a Raspberry Pi's share)
    */
   readonly resources?: ResourceBudget;
+  /**
+   * Queries per second AdGuard Home answers one client (`dns.ratelimit`; 0: no limit). Its clients
+   * are the forwarders on its host (the Pi's dnsmasq), each one client for the whole LAN: with
+   * AdGuard's own default of 20 per client, a busy LAN is throttled and dnsmasq falls back to the
+   * next upstream, past the filter (AdguardTeam/AdGuardHome#6726). Rate limiting is left to the
+   * forwarder. Set a limit only if clients reach it directly.
+   * @default 0
+   */
+  readonly rateLimit?: number;
+  /**
+   * Further clients (IP addresses or CIDRs) allowed to query it, besides the cluster's pod
+   * network (`dns.allowed_clients`).
+   * @default - only the pod network: a forwarder on its host reaches the hostPort from
+   * 127.0.0.1, which k3s's portmap plugin masquerades to the node's cni0 address; a device of
+   * the LAN that asks the hostPort directly, past the forwarder, is refused
+   */
+  readonly allowedClients?: string[];
 }
 
 const ADGUARD_HOME = Symbol.for('homelab-cdk.AdGuardHome');
@@ -148,6 +166,10 @@ export class AdGuardHome extends Construct implements IDnsUpstream {
   /** The container port of the web UI. */
   public readonly webPort = ADGUARD_HOME_WEB_PORT;
 
+  /** Queries per second per client (`dns.ratelimit`; 0: no limit). */
+  public readonly rateLimit: number;
+  private readonly extraAllowedClients: readonly string[];
+
   public constructor(scope: K3sCluster, id: string, props: AdGuardHomeProps) {
     super(scope, id);
     Object.defineProperty(this, ADGUARD_HOME, { value: true });
@@ -162,6 +184,8 @@ export class AdGuardHome extends Construct implements IDnsUpstream {
     this.workStorage = props.workStorage ?? Size.gibibytes(1);
     this.storageClass = props.storageClass ?? 'local-path';
     this.resources = { ...DEFAULT_RESOURCES, ...definedOnly(props.resources ?? {}) };
+    this.rateLimit = props.rateLimit ?? 0;
+    this.extraAllowedClients = [...(props.allowedClients ?? [])];
 
     // The hostPort is held on the host so that another service there on the same port is an
     // error. The firewall stays closed: dnsmasq on the same host is the client, and traffic to a
@@ -170,6 +194,11 @@ export class AdGuardHome extends Construct implements IDnsUpstream {
       this.host.reservePort(this, { port: this.dnsPort, protocol, description: 'AdGuard Home DNS (pod hostPort)', openFirewall: false });
     }
     this.node.addValidation({ validate: () => this.validateAdGuardHome() });
+  }
+
+  /** Who may query it (`dns.allowed_clients`): the cluster's pod network, then the props' clients. */
+  public get allowedClients(): string[] {
+    return [this.cluster.clusterCidr, ...this.extraAllowedClients];
   }
 
   private validateAdGuardHome(): string[] {
@@ -191,6 +220,14 @@ export class AdGuardHome extends Construct implements IDnsUpstream {
     }
     if (!isPinnedImage(this.image)) {
       errors.push(problem(`image "${this.image}" is not pinned to a release`, `name a tag other than "latest" (and a digest if you can), e.g. "${ADGUARD_HOME_IMAGE}"`));
+    }
+    if (!Number.isInteger(this.rateLimit) || this.rateLimit < 0) {
+      errors.push(problem(`rateLimit ${this.rateLimit} is not a number of queries per second`, 'give a whole number, or 0 for no limit'));
+    }
+    for (const client of this.extraAllowedClients) {
+      if (!isIpv4(client) && !isIpv4Cidr(client)) {
+        errors.push(problem(`allowed client "${client}" is neither an IPv4 address nor a CIDR`, 'write it like "192.168.178.10" or "192.168.178.0/24"'));
+      }
     }
     if (this.upstreams.length === 0) {
       errors.push(problem('it has no upstream resolvers', 'give upstreams, e.g. [DnsUpstream.CLOUDFLARE, DnsUpstream.GOOGLE]'));

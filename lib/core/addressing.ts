@@ -32,6 +32,16 @@ export function parseIpv4Cidr(cidr: string): Ipv4Cidr {
   return { network, prefixLength };
 }
 
+/** Is this an IPv4 network in CIDR form (`a.b.c.d/n`)? */
+export function isIpv4Cidr(cidr: string): boolean {
+  try {
+    parseIpv4Cidr(cidr);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The address as an unsigned 32-bit integer, for ordering and ranges. */
 export function ipv4ToInt(address: string): number {
   const bytes = ipaddr.IPv4.parse(address).toByteArray();

@@ -27,6 +27,9 @@ export function adGuardHomeConfig(adguard: AdGuardHome): Record<string, unknown>
       bind_hosts: ['0.0.0.0'],
       port: ADGUARD_HOME_DNS_CONTAINER_PORT,
       upstream_dns: adguard.upstreams.map(adGuardUpstream),
+      // One client (the forwarder) speaks for the whole LAN: see AdGuardHomeProps.rateLimit.
+      ratelimit: adguard.rateLimit,
+      allowed_clients: adguard.allowedClients,
     },
     schema_version: ADGUARD_HOME_SCHEMA_VERSION,
   };

@@ -191,6 +191,17 @@ describe('cluster validation', () => {
     );
   });
 
+  it('refuses a negative rate limit and an allowed client that is no address', () => {
+    const { lab, cluster, server, pi } = clusterLab();
+    cluster.addServer(server);
+    cluster.addAgent(pi);
+    new AdGuardHome(cluster, 'adguard-home', { host: pi, rateLimit: -1, allowedClients: ['phones'] });
+    expect(errorsOf(lab)).toEqual([
+      'testlab/k3s/adguard-home: allowed client "phones" is neither an IPv4 address nor a CIDR. Fix: write it like "192.168.178.10" or "192.168.178.0/24".',
+      'testlab/k3s/adguard-home: rateLimit -1 is not a number of queries per second. Fix: give a whole number, or 0 for no limit.',
+    ]);
+  });
+
   it('refuses an AdGuard Home image that is not pinned, and volumes on a disabled local-path', () => {
     const { lab, cluster, server, pi } = clusterLab({ disable: [K3sComponent.LOCAL_STORAGE] });
     cluster.addServer(server);

@@ -87,6 +87,15 @@ describe("the reference lab's Kubernetes manifests", () => {
     expect(adguardPod(objects).dnsPolicy).toBe('None');
   });
 
+  it('does not rate-limit dnsmasq, the one client that speaks for the whole LAN, and answers only the pod network (AdguardTeam/AdGuardHome#6726)', () => {
+    const config = parse(only(objectsOf('adguard-home.k8s.yaml'), 'ConfigMap').data['AdGuardHome.yaml']);
+    // AdGuard's default is 20 queries/s per client; above it dnsmasq falls back past the filter.
+    expect(config.dns.ratelimit).toBe(0);
+    // dnsmasq asks 127.0.0.1:5353; the portmap plugin masquerades that to the node's cni0 address.
+    expect(config.dns.allowed_clients).toEqual([ref.k3s.cluster.clusterCidr]);
+    expect(ref.k3s.cluster.clusterCidr).toBe('10.42.0.0/16');
+  });
+
   it('recreates the pod (a hostPort cannot roll) and runs it as non-root with a read-only root file system', () => {
     const objects = objectsOf('adguard-home.k8s.yaml');
     const deployment = only(objects, 'Deployment');
@@ -204,6 +213,16 @@ describe('the AdGuard port is written once', () => {
     expect(parse(only(objects, 'ConfigMap').data['AdGuardHome.yaml']).dns.upstream_dns).toEqual(['9.9.9.9', '10.0.0.1:5300']);
     // Only port-53 resolvers can be the pod's nameservers.
     expect(adguardPod(objects).dnsConfig.nameservers).toEqual(['9.9.9.9']);
+  });
+
+  it('writes a rate limit and further allowed clients when the model gives them', () => {
+    const { lab, cluster, server, pi } = clusterLab();
+    cluster.addServer(server);
+    cluster.addAgent(pi);
+    new AdGuardHome(cluster, 'adguard-home', { host: pi, rateLimit: 100, allowedClients: ['10.0.0.0/24', '10.0.0.7'] });
+    const dns = parse(only(objectsOf('adguard-home.k8s.yaml', renderKubernetesManifests(lab)), 'ConfigMap').data['AdGuardHome.yaml']).dns;
+    expect(dns.ratelimit).toBe(100);
+    expect(dns.allowed_clients).toEqual(['10.42.0.0/16', '10.0.0.0/24', '10.0.0.7']);
   });
 });
 
