@@ -2,6 +2,7 @@
  * Each host's `configuration.nix`: identity, network, users, SSH, firewall, Nix settings and
  * packages. The view is built here; the template only lays it out.
  */
+import { RESOLVER_ATTEMPTS, RESOLVER_TIMEOUT_SECONDS } from '../../core/dns';
 import { Homelab } from '../../core/homelab';
 import { Protocol } from '../../core/ports';
 import { Addressing, Host } from '../../hosts/host';
@@ -44,6 +45,15 @@ function identity(lab: Homelab, host: Host): NixAttrs {
 const VIRTUAL_INTERFACES = ['cni*', 'flannel*', 'veth*', 'cali*', 'vxlan*', 'docker*', 'br-*', 'kube-*'];
 
 function networking(lab: Homelab, host: Host): NixAttrs {
+  return mergeAttrs(resolver(), addressing(lab, host));
+}
+
+/** resolv.conf's options: a short timeout, so that DNS's fallback costs ~1 s (core/dns.ts). */
+function resolver(): NixAttrs {
+  return { networking: { resolvconf: { extraOptions: [`timeout:${RESOLVER_TIMEOUT_SECONDS}`, `attempts:${RESOLVER_ATTEMPTS}`] } } };
+}
+
+function addressing(lab: Homelab, host: Host): NixAttrs {
   if (host.addressing === Addressing.DHCP) {
     const lan = host.addressInterfaceName;
     // dhcpcd on the lab interface only: with the global useDHCP it would also configure every
