@@ -2,7 +2,8 @@
 # Installs the Debian packages whose tools the tests run, when they are missing:
 #   nix-instantiate (nix-bin), shellcheck, dnsmasq (dnsmasq-base), promtool (prometheus), rclone,
 #   busybox (udhcpc and nslookup: the DHCP and DNS client of the network-namespace tests),
-#   tcpdump and wakeonlan (the magic packet, sent and captured on a veth).
+#   tcpdump and wakeonlan (the magic packet, sent and captured on a veth), iptables (a host's
+#   generated firewall, loaded into a network namespace).
 # Run by `npm test` (pretest) and by .ci/run. Needs root (or sudo) to install.
 set -euo pipefail
 
@@ -15,6 +16,7 @@ declare -A wanted=(
   [busybox]=busybox
   [tcpdump]=tcpdump
   [wakeonlan]=wakeonlan
+  [iptables]=iptables
 )
 
 missing=()

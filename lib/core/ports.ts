@@ -26,6 +26,13 @@ export interface PortReservation {
    * @default true
    */
   readonly openFirewall?: boolean;
+  /**
+   * Open it only to these sources (IPv4 addresses or CIDRs), for a service that must not be
+   * reachable from the whole LAN (an unauthenticated exporter or log store): the firewall then
+   * accepts the port from them alone, over IPv4.
+   * @default - every source (when openFirewall)
+   */
+  readonly allowedFrom?: readonly string[];
 }
 
 /** A reservation with the construct that made it. */

@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
-import { deriveHostId, deriveMac, isHostId, normalizeMac } from '../core/addressing';
+import { deriveHostId, deriveMac, isHostId, isIpv4, isIpv4Cidr, normalizeMac } from '../core/addressing';
 import { Homelab } from '../core/homelab';
 import { isCalendarExpression, isHostName, isLocaleName, isNixosRelease, isPackageName, isTimeZone } from '../core/names';
 import { Network } from '../core/network';
@@ -455,6 +455,11 @@ export class Host extends Construct implements INetworkEndpoint {
       if (!isPortNumber(held.port)) {
         errors.push(problem(`${displayPath(held.owner)} (${held.description}) reserves port ${held.port}, which is not a port number`, 'use a port from 1 to 65535'));
         continue;
+      }
+      for (const source of held.allowedFrom ?? []) {
+        if (!isIpv4(source) && !isIpv4Cidr(source)) {
+          errors.push(problem(`${displayPath(held.owner)} (${held.description}) opens port ${held.port} to "${source}", which is neither an IPv4 address nor a CIDR`, 'give addresses like "192.168.178.10" or networks like "192.168.178.0/24"'));
+        }
       }
       const key = `${held.port}/${held.protocol}`;
       const first = seen.get(key);

@@ -222,9 +222,12 @@ export class Monitoring extends Construct implements IPortHolder {
     };
     this.explicitHosts = props.hosts ? [...props.hosts] : undefined;
 
-    host.reservePort(this, { port: this.prometheusPort, protocol: Protocol.TCP, description: 'Prometheus' });
+    // Prometheus answers Grafana on the same host only (no authentication of its own); Grafana
+    // has its login and is the lab's window on the monitoring. Loki's port is held in portsOn:
+    // it is opened to the watched hosts' log shippers alone, which are known only once the tree
+    // is complete.
+    host.reservePort(this, { port: this.prometheusPort, protocol: Protocol.TCP, description: 'Prometheus (local)', openFirewall: false });
     host.reservePort(this, { port: this.grafanaPort, protocol: Protocol.TCP, description: 'Grafana' });
-    host.reservePort(this, { port: this.lokiPort, protocol: Protocol.TCP, description: 'Loki (log push and queries)' });
     host.reservePort(this, { port: this.lokiGrpcPort, protocol: Protocol.TCP, description: 'Loki gRPC (local)', openFirewall: false });
     this.node.addValidation({ validate: () => this.validateMonitoring() });
   }
@@ -255,20 +258,31 @@ export class Monitoring extends Construct implements IPortHolder {
     };
   }
 
-  /** The exporters' ports on a watched host (IPortHolder). */
+  /**
+   * The ports of the monitoring on a host (IPortHolder): on a watched host its exporters, open
+   * to Prometheus's host alone (they answer anyone who asks, without authentication); on its own
+   * host Loki, open to the hosts that ship their logs alone (anyone else could read every
+   * journal or push fake logs).
+   */
   public portsOn(scope: IConstruct): PortReservation[] {
     if (!Host.isHost(scope)) {
       return [];
     }
+    const ports: PortReservation[] = [];
+    if (scope === this.host) {
+      const shippers = [...new Set(this.exporters.filter((e) => e.logShipper !== undefined).map((e) => e.host.ipAddress))];
+      ports.push({ port: this.lokiPort, protocol: Protocol.TCP, description: 'Loki (log push from the watched hosts, queries from Grafana)', allowedFrom: shippers, openFirewall: shippers.length > 0 });
+    }
     const exporters = this.watched().get(scope);
     if (!exporters) {
-      return [];
+      return ports;
     }
-    const tcp = (port: number, description: string, openFirewall = true): PortReservation => ({ port, protocol: Protocol.TCP, description, openFirewall });
-    const ports = [tcp(exporters.node, 'Prometheus node exporter')];
+    const scraper = [this.host.ipAddress];
+    const tcp = (port: number, description: string): PortReservation => ({ port, protocol: Protocol.TCP, description, allowedFrom: scraper });
+    ports.push(tcp(exporters.node, 'Prometheus node exporter'));
     if (exporters.zfs !== undefined) ports.push(tcp(exporters.zfs, 'Prometheus ZFS exporter'));
     if (exporters.smartctl) ports.push(tcp(exporters.smartctl.port, 'Prometheus smartctl exporter'));
-    if (exporters.logShipper !== undefined) ports.push(tcp(exporters.logShipper, 'Grafana Alloy (local)', false));
+    if (exporters.logShipper !== undefined) ports.push({ port: exporters.logShipper, protocol: Protocol.TCP, description: 'Grafana Alloy (local)', openFirewall: false });
     return ports;
   }
 

@@ -50,20 +50,27 @@ describe("the reference lab's monitoring on maxdata", () => {
     expect(jobs.find((j) => j.job_name === 'smartctl')!.static_configs.map((c) => c.labels.host)).toEqual(['maxdata']);
   });
 
-  it('runs the exporters on every host, each port opened in that host\'s firewall', () => {
+  it("runs the exporters on every host, each port opened to Prometheus's host alone", () => {
+    const scraper = ref.operations.monitoring.host.ipAddress;
     for (const host of Host.all(ref.lab)) {
       const dir = path.join(nixDir, 'hosts', host.hostName);
       const configuration = evalModule(path.join(dir, 'configuration.nix'), host.packages);
       expect(configuration.imports).toContain('monitoring-exporters.nix');
       const exporters = evalModule(path.join(dir, 'monitoring-exporters.nix')).services.prometheus.exporters;
       expect(exporters.node).toMatchObject({ enable: true, port: 9100, enabledCollectors: ['systemd'] });
-      const open: number[] = configuration.networking.firewall.allowedTCPPorts;
-      expect(open).toContain(9100);
-      expect(open).not.toContain(12345); // Alloy's own server stays on 127.0.0.1
+      const firewall = configuration.networking.firewall;
+      // Not open to the LAN, where phones and guests get DHCP too: only from the scraper.
+      expect(firewall.allowedTCPPorts).not.toContain(9100);
+      expect(firewall.extraCommands.split('\n')).toContain(`iptables -w -A nixos-fw -s ${scraper} -p tcp --dport 9100 -j nixos-fw-accept`);
+      expect(firewall.allowedTCPPorts).not.toContain(12345); // Alloy's own server stays on 127.0.0.1
     }
-    const maxdata = evalModule(path.join(nixDir, 'hosts/maxdata/configuration.nix'), ref.maxdata.packages).networking.firewall.allowedTCPPorts;
-    expect(maxdata).toEqual(expect.arrayContaining([9091, 3000, 3100, 9134, 9633]));
-    expect(maxdata).not.toContain(9096); // Loki's gRPC is local
+    const maxdata = evalModule(path.join(nixDir, 'hosts/maxdata/configuration.nix'), ref.maxdata.packages).networking.firewall;
+    expect(maxdata.allowedTCPPorts).toContain(3000); // Grafana, with its login
+    for (const closed of [9091, 3100, 9134, 9633, 9096]) expect(maxdata.allowedTCPPorts).not.toContain(closed);
+    // Loki takes logs from the watched hosts alone; nobody else can push or read them.
+    const loki = (maxdata.extraCommands as string).split('\n').filter((l) => l.includes('--dport 3100'));
+    expect(loki).toEqual(Host.all(ref.lab).map((h) => `iptables -w -A nixos-fw -s ${h.ipAddress} -p tcp --dport 3100 -j nixos-fw-accept`));
+    expect(server.services.prometheus.listenAddress).toBe('127.0.0.1');
   });
 
   it('watches the disks of the pools by their by-id names', () => {

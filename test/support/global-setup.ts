@@ -10,6 +10,7 @@ const REQUIRED_TOOLS: Record<string, string> = {
   busybox: 'busybox',
   tcpdump: 'tcpdump',
   wakeonlan: 'wakeonlan',
+  iptables: 'iptables',
 };
 
 export default function setup(): void {

@@ -83,14 +83,25 @@ function addressing(lab: Homelab, host: Host): NixAttrs {
 }
 
 function firewall(host: Host): NixAttrs {
-  const open = (protocol: Protocol) =>
-    [...new Set(host.ports.filter((p) => p.openFirewall !== false && p.protocol === protocol).map((p) => p.port))];
+  const opened = host.ports.filter((p) => p.openFirewall !== false);
+  const open = (protocol: Protocol) => [...new Set(opened.filter((p) => !p.allowedFrom && p.protocol === protocol).map((p) => p.port))];
+  // Ports open to some sources only: accepted in NixOS's nixos-fw chain before its final refuse
+  // (extraCommands run inside firewall-start, which builds the chain anew each time:
+  // nixos/modules/services/networking/firewall-iptables.nix).
+  const rules = [
+    ...new Set(
+      opened
+        .filter((p) => p.allowedFrom)
+        .flatMap((p) => p.allowedFrom!.map((source) => `iptables -w -A nixos-fw -s ${source} -p ${p.protocol} --dport ${p.port} -j nixos-fw-accept`)),
+    ),
+  ];
   return {
     networking: {
       firewall: {
         enable: true,
         allowedTCPPorts: open(Protocol.TCP),
         allowedUDPPorts: open(Protocol.UDP),
+        extraCommands: rules.length > 0 ? rules.join('\n') + '\n' : undefined,
       },
     },
   };

@@ -54,7 +54,8 @@ export function monitoringServerSettings(monitoring: Monitoring): NixAttrs {
       prometheus: {
         enable: true,
         port: monitoring.prometheusPort,
-        listenAddress: '0.0.0.0',
+        // Grafana, on the same host, is its only client (see Monitoring's ports).
+        listenAddress: '127.0.0.1',
         retentionTime: monitoring.retention,
         globalConfig: { scrape_interval: monitoring.scrapeInterval, evaluation_interval: monitoring.scrapeInterval },
         scrapeConfigs: scrapeJobs(monitoring) as unknown as NixAttrs[],
