@@ -226,7 +226,7 @@ export class Monitoring extends Construct implements IPortHolder {
     // has its login and is the lab's window on the monitoring. Loki's port is held in portsOn:
     // it is opened to the watched hosts' log shippers alone, which are known only once the tree
     // is complete.
-    host.reservePort(this, { port: this.prometheusPort, protocol: Protocol.TCP, description: 'Prometheus (local)', openFirewall: false });
+    host.reservePort(this, { port: this.prometheusPort, protocol: Protocol.TCP, description: 'Prometheus', openFirewall: false });
     host.reservePort(this, { port: this.grafanaPort, protocol: Protocol.TCP, description: 'Grafana' });
     host.reservePort(this, { port: this.lokiGrpcPort, protocol: Protocol.TCP, description: 'Loki gRPC (local)', openFirewall: false });
     this.node.addValidation({ validate: () => this.validateMonitoring() });

@@ -66,7 +66,8 @@ describe('network', () => {
   it('boot order: the Pi wakes the Proxmox host, VMs start on boot, the control plane first', () => {
     const wake = read('nix/hosts/pi-network/wake-on-lan.nix');
     expect(wake).toContain(ref.maxdata.macAddress!);
-    expect(nix('hosts/maxdata/wake-on-lan-nic.nix').networking.interfaces.enp3s0.wakeOnLan.enable).toBe(true);
+    // Armed at every boot on the NIC whose permanent MAC the Pi's packets carry.
+    expect(nix('hosts/maxdata/wake-on-lan-nic.nix', ['ethtool']).systemd.services['wake-on-lan-arm'].environment.WOL_MAC).toBe(ref.maxdata.macAddress);
     expect(Object.values(vms).every((vm) => vm.on_boot === true && vm.started === true)).toBe(true);
     expect(vms['k3s-node1'].startup.order).toBeLessThan(vms['k3s-node2'].startup.order);
   });
