@@ -16,6 +16,7 @@ import type { ProxmoxHost } from './proxmox-host';
 import type { ProxmoxStack, TerraformOverride } from './proxmox-stack';
 import { ProxmoxStorage, StorageContent, StorageType } from './proxmox-storage';
 import { ImageKind } from './vm-image';
+import { claimId } from '../core/problems';
 
 /** The guest OS type, which tunes Proxmox's defaults for it (`operating_system.type`). */
 export enum OsType {
@@ -455,7 +456,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
   private readonly overrides: TerraformOverride[] = [];
 
   public constructor(scope: Construct, id: string, props: ProxmoxVmProps) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, PROXMOX_VM, { value: true });
     if (props.guest && props.ipAddress !== undefined) {
       throw new Error(`${this.node.path}: a NixOS VM has its Host's address (${props.guest.ipAddress}); leave ipAddress out`);

@@ -12,6 +12,7 @@ import {
 import { INetworkEndpoint, isNetworkEndpoint, markNetworkEndpoint } from './network-endpoint';
 import { displayPath, perValidationRun, problem } from './validation';
 import { compareText } from './order';
+import { claimId } from './problems';
 
 /** An inclusive range of IPv4 addresses. */
 export interface AddressRange {
@@ -108,7 +109,7 @@ export class Network extends Construct {
   private dnsServerProvider?: () => string[];
 
   public constructor(scope: Construct, id: string, props: NetworkProps) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, NETWORK, { value: true });
     const parsed = parseIpv4Cidr(props.cidr);
     this.cidr = `${parsed.network}/${parsed.prefixLength}`;

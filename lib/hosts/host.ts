@@ -11,6 +11,7 @@ import type { NixAttrs } from '../nix/nix-value';
 import { HardwareProfile, NixSystem } from './hardware-profile';
 import { User } from './user';
 import { byText } from '../core/order';
+import { claimId } from '../core/problems';
 
 /** How a host gets its address on the lab network. */
 export enum Addressing {
@@ -213,7 +214,7 @@ export class Host extends Construct implements INetworkEndpoint {
   private addressCarrier?: { readonly interfaceName: string; readonly owner: IConstruct };
 
   public constructor(scope: Homelab, id: string, props: HostProps) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, HOST, { value: true });
     const lab = Homelab.of(scope);
     this.hostName = props.hostName ?? id;

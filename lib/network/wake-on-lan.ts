@@ -4,6 +4,7 @@ import { Network } from '../core/network';
 import { displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { ReachabilityCheck } from './reachability-check';
+import { claimId } from '../core/problems';
 
 /** Props of {@link WakeOnLan}. */
 export interface WakeOnLanProps {
@@ -89,7 +90,7 @@ export class WakeOnLan extends Construct {
   public readonly watchInterval: string;
 
   public constructor(host: Host, id: string, props: WakeOnLanProps) {
-    super(host, id);
+    super(host, claimId(host, id));
     Object.defineProperty(this, WAKE_ON_LAN, { value: true });
     this.host = host;
     this.target = props.target;

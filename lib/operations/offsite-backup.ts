@@ -8,6 +8,7 @@ import { BackupRetention } from './backup-retention';
 import { BackupSource, BackupSourceKind } from './backup-source';
 import { isCalendarExpression, staleAfterHours } from './schedules';
 import { byText } from '../core/order';
+import { claimId } from '../core/problems';
 
 /** The scheduled restore test of an {@link OffsiteBackup}. */
 export interface RestoreTestProps {
@@ -118,7 +119,7 @@ export class OffsiteBackup extends Construct {
   private readonly sourceList: BackupSource[];
 
   public constructor(host: Host, id: string, props: OffsiteBackupProps) {
-    super(host, id);
+    super(host, claimId(host, id));
     Object.defineProperty(this, OFFSITE_BACKUP, { value: true });
     if (!BackupRemote.isBackupRemote(props.remote)) {
       throw new Error(`${this.node.path}: remote must be made with BackupRemote.sftp(), .webdav() or .s3()`);

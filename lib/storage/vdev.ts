@@ -6,6 +6,7 @@ import { Construct, IConstruct } from 'constructs';
 import { displayPath, perValidationRun, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
 import { DISK_BY_ID, Disk, diskOf, DiskPartition, PartitionType, StorageDevice } from './disk';
+import { claimId } from '../core/problems';
 
 /** How a vdev's devices are combined. */
 export enum VdevLayout {
@@ -76,7 +77,7 @@ export abstract class Vdev extends Construct {
   public abstract readonly layout: VdevLayout;
 
   protected constructor(pool: IVdevPool, id: string, devices: readonly StorageDevice[]) {
-    super(pool, id);
+    super(pool, claimId(pool, id));
     Object.defineProperty(this, VDEV, { value: true });
     this.pool = pool;
     this.devices = [...devices];

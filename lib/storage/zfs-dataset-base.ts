@@ -10,6 +10,7 @@ import { SnapshotPolicy } from './snapshot-policy';
 import { ReplicationOptions, ZfsReplication } from './zfs-replication';
 import { isMountedByNixos, ZfsDatasetOptions } from './zfs-properties';
 import { defaultStorageId, isStorageId, isZfsStorage, IZfsStorage, markZfsStorage } from './zfs-storage';
+import { claimId } from '../core/problems';
 
 /** Options of {@link ZfsDatasetBase.snapshot}. */
 export interface SnapshotOptions {
@@ -75,7 +76,7 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
   private readonly assignments: SnapshotAssignment[] = [];
 
   protected constructor(scope: Construct, id: string, props: ZfsDatasetBaseProps) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     markZfsStorage(this);
     const { storageId, ...options } = props;
     this.options = options;

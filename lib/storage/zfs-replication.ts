@@ -6,6 +6,7 @@ import { Host } from '../hosts/host';
 import { isDatasetSegment } from './zfs-properties';
 import { defaultStorageId, isZfsStorage, IZfsStorage } from './zfs-storage';
 import { byText } from '../core/order';
+import { claimId } from '../core/problems';
 
 /** How and when a replication runs. */
 export interface ReplicationOptions {
@@ -99,7 +100,7 @@ export class ZfsReplication extends Construct {
   public readonly commandName: string;
 
   public constructor(scope: Construct, id: string, props: ZfsReplicationProps) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, ZFS_REPLICATION, { value: true });
     if (!isZfsStorage(props.source)) {
       throw new Error(`${this.node.path}: source must be a ZfsPool or ZfsDataset`);
