@@ -5,7 +5,7 @@ import { Protocol } from '../core/ports';
 import { displayPath, perValidationRun, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
 import type { K3sCluster } from './k3s-cluster';
-import { claimId } from '../core/problems';
+import { claimId, recordError } from '../core/problems';
 import { quoted } from '../core/readable';
 
 /** What a node does in the cluster. */
@@ -141,7 +141,7 @@ export class K3sNode extends Construct {
     super(scope, claimId(scope, id));
     Object.defineProperty(this, K3S_NODE, { value: true });
     if (props.role === K3sRole.AGENT && props.clusterInit) {
-      throw new Error(`${this.node.path}: an agent cannot initialize the cluster (clusterInit); make it a server or drop clusterInit`);
+      recordError(this, problem('an agent cannot initialize the cluster (clusterInit)', 'make it a server, or drop clusterInit'));
     }
     // Only a server looks at the servers before it (agents are many; listing the cluster for
     // each would make building a large cluster quadratic).

@@ -12,7 +12,7 @@ import {
 import { INetworkEndpoint, isNetworkEndpoint, markNetworkEndpoint } from './network-endpoint';
 import { displayPath, perValidationRun, problem } from './validation';
 import { compareText } from './order';
-import { claimId } from './problems';
+import { claimId, recordError } from './problems';
 
 /** An inclusive range of IPv4 addresses. */
 export interface AddressRange {
@@ -111,7 +111,14 @@ export class Network extends Construct {
   public constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, claimId(scope, id));
     Object.defineProperty(this, NETWORK, { value: true });
-    const parsed = parseIpv4Cidr(props.cidr);
+    let parsed: { network: string; prefixLength: number };
+    try {
+      parsed = parseIpv4Cidr(props.cidr);
+    } catch (e) {
+      // Reported with the other findings; the checks of the endpoints go on against a stand-in.
+      recordError(this, (e as Error).message);
+      parsed = { network: '0.0.0.0', prefixLength: 0 };
+    }
     this.cidr = `${parsed.network}/${parsed.prefixLength}`;
     this.prefixLength = parsed.prefixLength;
     this.gateway = props.gateway ?? firstHostAddress(this.cidr);

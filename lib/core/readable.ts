@@ -56,12 +56,12 @@ export function quoted(value: unknown): string {
 
 /**
  * A whole message made readable: credentials masked, control characters escaped, every run of
- * more than {@link MAX_VALUE_LENGTH} characters without a space cut, and the message cut to a
+ * more than 120 characters without a space or quote cut (to {@link MAX_VALUE_LENGTH}), and the message cut to a
  * length a terminal can show.
  */
 export function readableMessage(message: string): string {
   const escaped = escapeControlCharacters(maskCredentials(message));
-  const words = escaped.replace(/\S{121,}/g, (word) => cut(word));
+  const words = escaped.replace(/[^\s"'`]{121,}/g, (word) => cut(word));
   return cut(words, MAX_MESSAGE_LENGTH);
 }
 

@@ -5,6 +5,7 @@ import { displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { ReachabilityCheck } from './reachability-check';
 import { claimId } from '../core/problems';
+import { recordError } from '../core/problems';
 
 /** Props of {@link WakeOnLan}. */
 export interface WakeOnLanProps {
@@ -101,7 +102,7 @@ export class WakeOnLan extends Construct {
     this.maxDelaySeconds = props.maxDelaySeconds ?? 300;
     this.watchInterval = props.watchInterval ?? '5min';
     if (this.initialDelaySeconds > this.maxDelaySeconds) {
-      throw new Error(`${this.node.path}: initialDelaySeconds (${this.initialDelaySeconds}) is above maxDelaySeconds (${this.maxDelaySeconds})`);
+      recordError(this, problem(`initialDelaySeconds (${this.initialDelaySeconds}) is above maxDelaySeconds (${this.maxDelaySeconds})`, 'make initialDelaySeconds the smaller one'));
     }
     this.node.addValidation({ validate: () => this.validateWakeOnLan() });
   }

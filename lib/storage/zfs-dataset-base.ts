@@ -11,6 +11,7 @@ import { ReplicationOptions, ZfsReplication } from './zfs-replication';
 import { isMountedByNixos, ZfsDatasetOptions } from './zfs-properties';
 import { defaultStorageId, isStorageId, isZfsStorage, IZfsStorage, markZfsStorage } from './zfs-storage';
 import { claimId } from '../core/problems';
+import { recordError } from '../core/problems';
 
 /** Options of {@link ZfsDatasetBase.snapshot}. */
 export interface SnapshotOptions {
@@ -111,7 +112,7 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
    */
   public snapshot(policy: SnapshotPolicy | string, options: SnapshotOptions = {}): void {
     if (options.processChildrenOnly && !options.recursive) {
-      throw new Error(`${this.node.path}: processChildrenOnly needs recursive (it snapshots only the children)`);
+      recordError(this, problem('processChildrenOnly needs recursive (it snapshots only the children)', 'add recursive: true, or drop processChildrenOnly'));
     }
     this.assignments.push({ policy, recursive: options.recursive ?? false, processChildrenOnly: options.processChildrenOnly ?? false });
   }
