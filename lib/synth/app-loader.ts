@@ -70,6 +70,8 @@ function appErrorMessage(e: unknown): string {
 }
 
 function requireTypeScript(file: string): Record<string, unknown> {
+  // Stack positions in the app's own lines (for a finding on the line that threw), not tsx's output.
+  process.setSourceMapsEnabled(true);
   // Loaded on demand: only TypeScript apps pay for the loader.
   const tsx = require('tsx/cjs/api') as { require: (id: string, from: string) => Record<string, unknown> };
   return tsx.require(file, __filename);
