@@ -8,6 +8,7 @@ import { Size } from '../core/size';
 import { displayPath, perValidationRun, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
 import { K3sCluster, K3sComponent } from './k3s-cluster';
+import { claimId } from '../core/problems';
 
 /** CPU and memory a container asks for (requests) and may use at most (limits). */
 export interface ResourceBudget {
@@ -171,7 +172,7 @@ export class AdGuardHome extends Construct implements IDnsUpstream {
   private readonly extraAllowedClients: readonly string[];
 
   public constructor(scope: K3sCluster, id: string, props: AdGuardHomeProps) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, ADGUARD_HOME, { value: true });
     this.cluster = scope;
     this.host = props.host;

@@ -5,6 +5,7 @@ import { Secret, SecretSource } from '../core/secret';
 import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
 import { K3sNode, K3sNodeOptions, K3sRole } from './k3s-node';
+import { claimId } from '../core/problems';
 
 /** A component that k3s deploys by itself and that `--disable` can switch off. */
 export enum K3sComponent {
@@ -113,7 +114,7 @@ export class K3sCluster extends Construct {
   public readonly kubeconfigPath = K3S_KUBECONFIG_PATH;
 
   public constructor(scope: Homelab, id: string, props: K3sClusterProps) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, K3S_CLUSTER, { value: true });
     this.token = props.token;
     this.version = props.version ?? DEFAULT_K3S_VERSION;

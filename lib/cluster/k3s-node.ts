@@ -5,6 +5,8 @@ import { Protocol } from '../core/ports';
 import { displayPath, perValidationRun, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
 import type { K3sCluster } from './k3s-cluster';
+import { claimId, recordError } from '../core/problems';
+import { quoted } from '../core/readable';
 
 /** What a node does in the cluster. */
 export enum K3sRole {
@@ -136,10 +138,10 @@ export class K3sNode extends Construct {
   private readonly explicitNodeIp?: string;
 
   public constructor(scope: K3sCluster, id: string, props: K3sNodeProps) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, K3S_NODE, { value: true });
     if (props.role === K3sRole.AGENT && props.clusterInit) {
-      throw new Error(`${this.node.path}: an agent cannot initialize the cluster (clusterInit); make it a server or drop clusterInit`);
+      recordError(this, problem('an agent cannot initialize the cluster (clusterInit)', 'make it a server, or drop clusterInit'));
     }
     // Only a server looks at the servers before it (agents are many; listing the cluster for
     // each would make building a large cluster quadratic).
@@ -287,7 +289,8 @@ export class K3sNode extends Construct {
   private validateFlags(): string[] {
     const errors: string[] = [];
     for (const flag of this.extraFlags) {
-      const name = flag.split('=')[0];
+      // The name only: a flag's value (`--agent-token s3cr3t`) may be the secret itself.
+      const name = flag.split(/[=\s]/)[0];
       if (TOKEN_FLAGS.includes(name)) {
         errors.push(
           problem(
@@ -298,7 +301,7 @@ export class K3sNode extends Construct {
       } else if (MODEL_FLAGS[name] !== undefined) {
         errors.push(problem(`extra flag ${name} is already set from ${MODEL_FLAGS[name]}`, `remove it from extraFlags and use ${MODEL_FLAGS[name]}`));
       } else if (!/^--[a-z0-9][a-z0-9-]*(=.*)?$/.test(flag)) {
-        errors.push(problem(`extra flag "${flag}" is not a long k3s flag`, 'write flags as --name or --name=value'));
+        errors.push(problem(`extra flag ${quoted(flag)} is not a long k3s flag`, 'write flags as --name or --name=value'));
       }
     }
     return errors;

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { problem } from '../core/validation';
 import type { ProxmoxHost } from './proxmox-host';
+import { claimId } from '../core/problems';
 
 /** Props of {@link Bridge}. */
 export interface BridgeProps {
@@ -50,7 +51,7 @@ export class Bridge extends Construct {
   public readonly proxmoxHost: ProxmoxHost;
 
   public constructor(scope: ProxmoxHost, id: string, props: BridgeProps = {}) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, BRIDGE, { value: true });
     this.proxmoxHost = scope;
     this.bridgeName = props.name ?? id;

@@ -10,6 +10,7 @@ import { Bridge, BridgeProps } from './bridge';
 import { ProxmoxStorage, ProxmoxStorageProps } from './proxmox-storage';
 import { ProxmoxVm } from './proxmox-vm';
 import { byText } from '../core/order';
+import { claimId } from '../core/problems';
 
 /** The port of the Proxmox VE web UI and API (pveproxy). */
 export const PROXMOX_API_PORT = 8006;
@@ -81,7 +82,7 @@ export class ProxmoxHost extends Construct {
   public readonly macPrefix?: string;
 
   public constructor(scope: Host, id: string, props: ProxmoxHostProps = {}) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, PROXMOX_HOST, { value: true });
     this.host = scope;
     this.macPrefix = props.macPrefix?.toLowerCase();

@@ -6,6 +6,7 @@ import { User } from '../hosts/user';
 import { ProxmoxHost } from './proxmox-host';
 import { ProxmoxVm } from './proxmox-vm';
 import { byText } from '../core/order';
+import { claimId } from '../core/problems';
 
 /** The environment variable the bpg/proxmox provider reads its API token from. */
 export const PROXMOX_API_TOKEN_VARIABLE = 'PROXMOX_VE_API_TOKEN';
@@ -150,7 +151,7 @@ export class ProxmoxStack extends Construct implements StackSettings {
   private readonly overrides: TerraformOverride[] = [];
 
   public constructor(scope: Homelab, id: string, props: ProxmoxStackProps = {}) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, PROXMOX_STACK, { value: true });
     this.stackName = id;
     this.insecure = props.insecure ?? true;

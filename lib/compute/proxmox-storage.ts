@@ -3,6 +3,7 @@ import { displayPath, problem } from '../core/validation';
 import type { IZfsStorage } from '../storage/zfs-storage';
 import type { ProxmoxHost } from './proxmox-host';
 import { VmImage, VmImageProps } from './vm-image';
+import { claimId } from '../core/problems';
 
 /** What a Proxmox storage may hold (its `content` setting). */
 export enum StorageContent {
@@ -154,7 +155,7 @@ export class ProxmoxStorage extends Construct {
   public readonly proxmoxHost: ProxmoxHost;
 
   public constructor(scope: ProxmoxHost, id: string, props: ProxmoxStorageProps) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, PROXMOX_STORAGE, { value: true });
     this.proxmoxHost = scope;
     this.backing = props.backing;

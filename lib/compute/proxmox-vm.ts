@@ -16,6 +16,8 @@ import type { ProxmoxHost } from './proxmox-host';
 import type { ProxmoxStack, TerraformOverride } from './proxmox-stack';
 import { ProxmoxStorage, StorageContent, StorageType } from './proxmox-storage';
 import { ImageKind } from './vm-image';
+import { claimId } from '../core/problems';
+import { recordError } from '../core/problems';
 
 /** The guest OS type, which tunes Proxmox's defaults for it (`operating_system.type`). */
 export enum OsType {
@@ -455,16 +457,16 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
   private readonly overrides: TerraformOverride[] = [];
 
   public constructor(scope: Construct, id: string, props: ProxmoxVmProps) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, PROXMOX_VM, { value: true });
     if (props.guest && props.ipAddress !== undefined) {
-      throw new Error(`${this.node.path}: a NixOS VM has its Host's address (${props.guest.ipAddress}); leave ipAddress out`);
+      recordError(this, problem(`a NixOS VM has its Host's address (${props.guest.ipAddress}), but ipAddress is given too`, "leave ipAddress out: the VM's address is its Host's"));
     }
     if (props.guest && props.nics?.[0]?.macAddress !== undefined && props.guest.macAddress !== undefined && normalizeMac(props.nics[0].macAddress) !== props.guest.macAddress) {
-      throw new Error(`${this.node.path}: the first NIC of a NixOS VM has its Host's MAC (${props.guest.macAddress}); set macAddress on the Host, not on the NIC`);
+      recordError(this, problem(`the first NIC of a NixOS VM has its Host's MAC (${props.guest.macAddress}), but the NIC gives another`, 'set macAddress on the Host, not on the NIC'));
     }
     if (props.cloudInit?.userData !== undefined && (props.cloudInit.user !== undefined || props.cloudInit.password !== undefined)) {
-      throw new Error(`${this.node.path}: cloudInit.userData replaces cloudInit.user and password (Proxmox uses one or the other); give the account in the user data`);
+      recordError(this, problem('cloudInit.userData replaces cloudInit.user and password (Proxmox uses one or the other)', 'give the account in the user data, and drop user and password'));
     }
     this.hypervisor = props.hypervisor;
     this.vmid = props.vmid;

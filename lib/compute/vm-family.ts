@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { ProxmoxVm, ProxmoxVmProps } from './proxmox-vm';
+import { claimId } from '../core/problems';
 
 /** What every member of a family shares: a VM's props without those that name one VM. */
 export type VmFamilyProps = Omit<ProxmoxVmProps, 'vmid' | 'name' | 'guest' | 'ipAddress' | 'importExisting'>;
@@ -32,7 +33,7 @@ export class VmFamily extends Construct {
   public readonly defaults: VmFamilyProps;
 
   public constructor(scope: Construct, id: string, props: VmFamilyProps) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, VM_FAMILY, { value: true });
     this.defaults = props;
   }

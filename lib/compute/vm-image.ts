@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { problem } from '../core/validation';
 import type { ProxmoxStorage } from './proxmox-storage';
 import { StorageContent } from './proxmox-storage';
+import { claimId } from '../core/problems';
 
 /** What kind of image. */
 export enum ImageKind {
@@ -71,7 +72,7 @@ export class VmImage extends Construct {
   public readonly decompression?: 'gz' | 'lzo' | 'zst' | 'bz2';
 
   public constructor(scope: ProxmoxStorage, id: string, props: VmImageProps) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, VM_IMAGE, { value: true });
     this.storage = scope;
     this.kind = props.kind;

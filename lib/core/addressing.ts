@@ -4,6 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import * as ipaddr from 'ipaddr.js';
+import { quoted } from './readable';
+import { problem } from './validation';
 
 /** A parsed IPv4 network. */
 export interface Ipv4Cidr {
@@ -20,13 +22,14 @@ export function isIpv4(address: string): boolean {
 
 /** Parses `a.b.c.d/n`. Throws with a readable message when it is not an IPv4 CIDR. */
 export function parseIpv4Cidr(cidr: string): Ipv4Cidr {
-  const slash = cidr.indexOf('/');
+  const slash = typeof cidr === 'string' ? cidr.indexOf('/') : -1;
   if (slash < 0 || !isIpv4(cidr.slice(0, slash)) || !/^\d{1,2}$/.test(cidr.slice(slash + 1))) {
-    throw new Error(`"${cidr}" is not an IPv4 network in CIDR form (e.g. 192.168.178.0/24)`);
+    throw new Error(problem(`${quoted(cidr)} is not an IPv4 network in CIDR form`, 'write it like 192.168.178.0/24'));
   }
-  const [, prefixLength] = ipaddr.IPv4.parseCIDR(cidr);
+  // Checked before ipaddr.js sees it, whose own message names neither the value nor the fix.
+  const prefixLength = Number(cidr.slice(slash + 1));
   if (prefixLength > 32) {
-    throw new Error(`"${cidr}" has a prefix length above 32`);
+    throw new Error(problem(`${quoted(cidr)} has a prefix length above 32`, 'give a prefix length from 0 to 32, such as /24'));
   }
   const network = ipaddr.IPv4.networkAddressFromCIDR(cidr).toString();
   return { network, prefixLength };

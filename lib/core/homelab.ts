@@ -2,6 +2,8 @@ import { Construct, IConstruct } from 'constructs';
 import { isDomainName, isLocaleName, isNixosRelease, isSafeName, isTimeZone } from './names';
 import { Network, NetworkProps } from './network';
 import { problem } from './validation';
+import { recordError } from './problems';
+import { quoted } from './readable';
 
 /** NixOS settings shared by every host of the lab. */
 export interface NixosSettings {
@@ -105,8 +107,8 @@ export class Homelab extends Construct {
     this.flakeInputUrls = { ...(props.nixos?.inputUrls ?? {}) };
     this.network = new Network(this, 'network', props.network);
 
-    if (!isSafeName(name)) {
-      throw new Error(`lab name "${name}" must be letters, digits, ".", "_" or "-", starting with a letter or digit`);
+    if (typeof name !== 'string' || !isSafeName(name)) {
+      recordError(this, problem(`lab name ${quoted(name)} is not a plain name`, 'use letters, digits, ".", "_" or "-", starting with a letter or digit (at most 128 characters)'));
     }
     this.node.addValidation({ validate: () => this.validateSettings() });
   }

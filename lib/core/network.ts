@@ -12,6 +12,7 @@ import {
 import { INetworkEndpoint, isNetworkEndpoint, markNetworkEndpoint } from './network-endpoint';
 import { displayPath, perValidationRun, problem } from './validation';
 import { compareText } from './order';
+import { claimId, recordError } from './problems';
 
 /** An inclusive range of IPv4 addresses. */
 export interface AddressRange {
@@ -108,9 +109,16 @@ export class Network extends Construct {
   private dnsServerProvider?: () => string[];
 
   public constructor(scope: Construct, id: string, props: NetworkProps) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, NETWORK, { value: true });
-    const parsed = parseIpv4Cidr(props.cidr);
+    let parsed: { network: string; prefixLength: number };
+    try {
+      parsed = parseIpv4Cidr(props.cidr);
+    } catch (e) {
+      // Reported with the other findings; the checks of the endpoints go on against a stand-in.
+      recordError(this, (e as Error).message);
+      parsed = { network: '0.0.0.0', prefixLength: 0 };
+    }
     this.cidr = `${parsed.network}/${parsed.prefixLength}`;
     this.prefixLength = parsed.prefixLength;
     this.gateway = props.gateway ?? firstHostAddress(this.cidr);

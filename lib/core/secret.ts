@@ -4,6 +4,8 @@
  * variable, a sensitive Terraform variable). No secret value ever reaches any output.
  */
 import { isSafeName } from './names';
+import { addValueProblem } from './problems';
+import { problem } from './validation';
 
 /** Where a secret's value lives. */
 export enum SecretSource {
@@ -60,23 +62,23 @@ export class Secret {
 
   /** A file that the user places on the host, read at run time (e.g. `/var/lib/secrets/k3s-token`). */
   public static fromFile(path: string): Secret {
-    if (!/^\/[A-Za-z0-9._/@+-]+$/.test(path) || path.split('/').some((s) => s === '..' || s === '.')) {
-      throw new Error(`secret file "${path}" must be an absolute path of plain segments (no "..", no spaces)`);
+    if (typeof path !== 'string' || !/^\/[A-Za-z0-9._/@+-]+$/.test(path) || path.split('/').some((s) => s === '..' || s === '.')) {
+      return Secret.invalid(SecretSource.FILE, 'Secret.fromFile was given something that is not an absolute path of plain segments', "give the file's path on the host, such as Secret.fromFile('/var/lib/secrets/k3s-token') (letters, digits, \".\", \"_\", \"-\"; no \"..\", no spaces)");
     }
     return new Secret(SecretSource.FILE, path);
   }
 
   /** A secret decrypted on the host by sops-nix. */
   public static fromSops(props: SopsSecretProps): Secret {
-    if (!isSafeName(props.name)) {
-      throw new Error(`sops secret name "${props.name}" must be a plain name (letters, digits, ".", "_", "-")`);
+    if (typeof props?.name !== 'string' || !isSafeName(props.name)) {
+      return Secret.invalid(SecretSource.SOPS, 'Secret.fromSops was given a name that is not a plain name', "give the secret's key in the sops file, such as Secret.fromSops({ name: 'k3s-token' }) (letters, digits, \".\", \"_\", \"-\")");
     }
     const sopsFile = props.sopsFile ?? 'secrets/secrets.yaml';
-    if (!/^[A-Za-z0-9._/-]+$/.test(sopsFile) || sopsFile.startsWith('/') || sopsFile.split('/').includes('..')) {
-      throw new Error(`sopsFile "${sopsFile}" must be a relative path inside the flake (no "..")`);
+    if (typeof sopsFile !== 'string' || !/^[A-Za-z0-9._/-]+$/.test(sopsFile) || sopsFile.startsWith('/') || sopsFile.split('/').includes('..')) {
+      return Secret.invalid(SecretSource.SOPS, `the sopsFile of sops secret ${props.name} is not a relative path inside the flake`, 'give a path relative to the flake, such as "secrets/secrets.yaml" (no "..", no leading "/")', props.owner);
     }
-    if (props.mode !== undefined && !/^0?[0-7]{3}$/.test(props.mode)) {
-      throw new Error(`sops secret mode "${props.mode}" must be an octal mode such as "0400"`);
+    if (props.mode !== undefined && (typeof props.mode !== 'string' || !/^0?[0-7]{3}$/.test(props.mode))) {
+      return Secret.invalid(SecretSource.SOPS, `the mode of sops secret ${props.name} is not an octal file mode`, 'give a mode such as "0400"', props.owner);
     }
     return new Secret(SecretSource.SOPS, props.name, {
       sopsFile,
@@ -87,18 +89,29 @@ export class Secret {
 
   /** An environment variable of the deploying process (e.g. `PROXMOX_VE_API_TOKEN`). */
   public static fromEnvironment(variable: string): Secret {
-    if (!/^[A-Z_][A-Z0-9_]*$/.test(variable)) {
-      throw new Error(`environment variable name "${variable}" must be upper case letters, digits and "_"`);
+    if (typeof variable !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(variable)) {
+      return Secret.invalid(SecretSource.ENVIRONMENT, 'Secret.fromEnvironment was given something that is not an environment variable name', "give the variable's name, not its value: upper-case letters, digits and \"_\", such as Secret.fromEnvironment('PROXMOX_VE_API_TOKEN')");
     }
     return new Secret(SecretSource.ENVIRONMENT, variable);
   }
 
   /** A sensitive Terraform input variable, set with `TF_VAR_<name>` or a `.tfvars` file. */
   public static fromTerraformVariable(name: string): Secret {
-    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) {
-      throw new Error(`Terraform variable name "${name}" must start with a letter or "_"`);
+    if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) {
+      return Secret.invalid(SecretSource.TERRAFORM_VARIABLE, 'Secret.fromTerraformVariable was given something that is not a Terraform variable name', "give the variable's name, not its value: a letter or \"_\", then letters, digits, \"_\" and \"-\", such as Secret.fromTerraformVariable('proxmox_api_token')");
     }
     return new Secret(SecretSource.TERRAFORM_VARIABLE, name);
+  }
+
+  /**
+   * A Secret that a factory could not make: it refers to nothing, and whichever construct holds
+   * it reports `what` and `fix` on its path. The message never repeats the value given: a
+   * mistaken call often holds the secret itself (a token where its variable's name belongs).
+   */
+  private static invalid(source: SecretSource, what: string, fix: string, owner?: string): Secret {
+    // sops details as a valid secret would have them, so that no other check trips over their absence.
+    const secret = new Secret(source, '<invalid>', source === SecretSource.SOPS ? { sopsFile: 'secrets/secrets.yaml', owner: owner ?? 'root', mode: '0400' } : undefined);
+    return addValueProblem(secret, (field) => problem(`${field}: ${what} (the value is not shown: it may be the secret itself)`, fix));
   }
 
   /**

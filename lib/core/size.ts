@@ -3,6 +3,9 @@
  * (a "4 TB" disk holds 4×10¹² bytes) while RAM and most tools count binary units (GiB), so a
  * Size is built with the unit that the fact was stated in and read in the unit a format needs.
  */
+import { addValueProblem } from './problems';
+import { quoted } from './readable';
+import { problem } from './validation';
 
 /**
  * A unit a Size can be read in: bytes (`B`), decimal units as disks are sold (`KB` = 10³ bytes,
@@ -75,20 +78,33 @@ export class Size {
    * are binary, as ZFS and Linux tools read them; `KB`, `MB`, `GB`, `TB` are decimal.
    */
   public static parse(text: string): Size {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(B|K|M|G|T|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?\s*$/.exec(text);
+    const m = typeof text === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(B|K|M|G|T|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?\s*$/.exec(text) : null;
     if (!m) {
-      throw new Error(`"${text}" is not a size (e.g. "32K", "16GiB", "4TB")`);
+      const invalid = new Size(NaN, false);
+      return addValueProblem(invalid, (field) => problem(`${field} is ${quoted(text)}, which is not a size`, 'write it like "32K", "16GiB" or "4TB"'));
     }
     const letter: Record<string, SizeUnit> = { K: 'KiB', M: 'MiB', G: 'GiB', T: 'TiB' };
     const unit = (m[2] ? (letter[m[2]] ?? m[2]) : 'B') as SizeUnit;
     return new Size(Number(m[1]) * UNITS[unit]);
   }
 
-  private constructor(private readonly byteCount: number) {
-    if (!Number.isFinite(byteCount) || byteCount < 0) {
-      throw new Error(`a size must be a finite, non-negative number of bytes (got ${byteCount})`);
-    }
+  /**
+   * A size of `byteCount` bytes. One that is not a finite, non-negative number (NaN, a negative
+   * or an infinite number) is made anyway, marked with its problem, so that the construct that
+   * holds it reports it with the lab's other errors (see core/problems).
+   * @param check mark an impossible byte count (off for sizes computed from other sizes, whose
+   *   own problem is reported already)
+   */
+  private constructor(
+    private readonly byteCount: number,
+    check = true,
+  ) {
     Object.defineProperty(this, SIZE, { value: true });
+    if (check && !(Number.isFinite(byteCount) && byteCount >= 0)) {
+      addValueProblem(this, (field) =>
+        problem(`${field} is ${byteCount} bytes, which is not a size`, 'give a finite number of zero or more bytes, such as Size.gibibytes(16)'),
+      );
+    }
   }
 
   /** The size in bytes, rounded to whole bytes. */
@@ -117,11 +133,15 @@ export class Size {
 
   /** The sum of this size and `other`. */
   public plus(other: Size): Size {
-    return new Size(this.byteCount + other.byteCount);
+    return new Size(this.byteCount + other.byteCount, false);
   }
   /** This size multiplied by a non-negative `factor` (`0.8` for 80 % of it). */
   public times(factor: number): Size {
-    return new Size(this.byteCount * factor);
+    return new Size(this.byteCount * factor, Number.isFinite(this.byteCount) && this.byteCount >= 0);
+  }
+  /** Is this a size at all: a finite number of zero or more bytes? (One that is not is reported by validation.) */
+  public isValid(): boolean {
+    return Number.isFinite(this.byteCount) && this.byteCount >= 0;
   }
   /** Negative when this size is smaller than `other`, 0 when equal, positive when larger (for `sort`). */
   public compareTo(other: Size): number {

@@ -4,6 +4,9 @@
  * all and returns every finding of the tree at once, sorted by construct path.
  */
 import { IConstruct } from 'constructs';
+import { compareText } from './order';
+import { heldValueProblems } from './problems';
+import { readableMessage, readablePath } from './readable';
 
 /** How serious a finding is. */
 export enum Severity {
@@ -118,10 +121,11 @@ export function validateLab(root: IConstruct, options: ValidateOptions = {}): Va
   const errors: Finding[] = [];
   const warnings: Finding[] = [];
   const constructs = root.node.findAll();
+  const seenValues = new Set<object>();
   withSharedIndexes(root, () => {
     for (const c of constructs) {
-      for (const message of c.node.validate()) {
-        errors.push({ path: displayPath(c), message, severity: Severity.ERROR });
+      for (const message of [...checksOf(c), ...heldValueProblems(c, seenValues)]) {
+        errors.push(finding(c, message, Severity.ERROR));
       }
     }
   });
@@ -131,14 +135,27 @@ export function validateLab(root: IConstruct, options: ValidateOptions = {}): Va
     for (const warning of annotations.stored()) {
       const message = warning.id ? `${warning.message} [${warning.id}]` : warning.message;
       if (warning.id && annotations.isAcknowledged(warning.id)) {
-        acknowledged.push({ path: displayPath(c), message, severity: Severity.WARNING });
+        acknowledged.push(finding(c, message, Severity.WARNING));
         continue;
       }
-      const finding = { path: displayPath(c), message, severity: options.strict ? Severity.ERROR : Severity.WARNING };
-      (options.strict ? errors : warnings).push(finding);
+      (options.strict ? errors : warnings).push(finding(c, message, options.strict ? Severity.ERROR : Severity.WARNING));
     }
   }
   return { errors: sortFindings(errors), warnings: sortFindings(warnings), acknowledged: sortFindings(acknowledged) };
+}
+
+/** The construct's own checks; one that throws is a finding too, so the run still reports the rest. */
+function checksOf(c: IConstruct): string[] {
+  try {
+    return c.node.validate();
+  } catch (e) {
+    return [problem(`a check of this construct failed: ${(e as Error)?.message ?? String(e)}`, 'correct the other errors first; if this one stays, report it as a bug of homelab-cdk')];
+  }
+}
+
+/** Every finding is made here: its path and message shown safely (see readable.ts). */
+function finding(c: IConstruct, message: string, severity: Severity): Finding {
+  return { path: readablePath(displayPath(c)), message: readableMessage(message), severity };
 }
 
 const RUN_CACHE = Symbol.for('homelab-cdk.validationRunCache');
@@ -204,5 +221,5 @@ export function displayPath(c: IConstruct): string {
 }
 
 function sortFindings(findings: Finding[]): Finding[] {
-  return [...findings].sort((a, b) => (a.path === b.path ? a.message.localeCompare(b.message) : a.path < b.path ? -1 : 1));
+  return [...findings].sort((a, b) => compareText(a.path, b.path) || compareText(a.message, b.message));
 }

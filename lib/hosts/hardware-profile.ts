@@ -5,6 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { addValueProblem } from '../core/problems';
+import { problem } from '../core/validation';
 
 /** The Nix system of a host. */
 export enum NixSystem {
@@ -172,25 +174,24 @@ export class HardwareProfile {
    */
   public static raspberryPi4(props: RaspberryPi4Props = {}): HardwareProfile {
     const nixosHardware = props.nixosHardware ?? true;
-    if (props.poePlusHat && !nixosHardware) {
-      throw new Error('raspberryPi4: poePlusHat needs nixosHardware (the PoE+ HAT overlay is nixos-hardware\'s)');
-    }
-    return new HardwareProfile(HardwareKind.RASPBERRY_PI_4, NixSystem.AARCH64_LINUX, false, props.interfaceName ?? 'end0', {
+    const profile = new HardwareProfile(HardwareKind.RASPBERRY_PI_4, NixSystem.AARCH64_LINUX, false, props.interfaceName ?? 'end0', {
       rootFileSystem: { device: '/dev/disk/by-label/NIXOS_SD', fsType: 'ext4', options: ['noatime'] },
       nixosHardwareModule: nixosHardware ? 'raspberry-pi-4' : undefined,
       kernelParams: props.memoryCgroup === false ? [] : ['cgroup_enable=cpuset', 'cgroup_enable=memory', 'cgroup_memory=1'],
       volatileJournal: props.volatileJournal ?? true,
       poePlusHat: props.poePlusHat ?? false,
     });
+    if (props.poePlusHat && !nixosHardware) {
+      addValueProblem(profile, (field) => problem(`${field}: raspberryPi4's poePlusHat needs nixosHardware (the PoE+ HAT overlay is nixos-hardware's)`, 'drop nixosHardware: false, or drop poePlusHat'));
+    }
+    return profile;
   }
 
   /** A physical x86_64 machine. */
   public static bareMetal(props: BareMetalProps): HardwareProfile {
     const bootLoader = props.bootLoader ?? 'systemd-boot';
-    if (bootLoader === 'grub' && !props.grubDevice) {
-      throw new Error('a bare-metal profile with bootLoader "grub" needs grubDevice (a /dev/disk/by-id/ path)');
-    }
-    return new HardwareProfile(HardwareKind.BARE_METAL, NixSystem.X86_64_LINUX, false, props.interfaceName, {
+    const missingGrubDevice = bootLoader === 'grub' && !props.grubDevice;
+    const profile = new HardwareProfile(HardwareKind.BARE_METAL, NixSystem.X86_64_LINUX, false, props.interfaceName, {
       cpuVendor: props.cpuVendor,
       bootLoader,
       grubDevice: props.grubDevice,
@@ -201,6 +202,10 @@ export class HardwareProfile {
           ? undefined
           : (props.bootFileSystem ?? { device: '/dev/disk/by-label/boot', fsType: 'vfat' }),
     });
+    if (missingGrubDevice) {
+      addValueProblem(profile, (field) => problem(`${field}: a bare-metal profile with bootLoader "grub" has no grubDevice`, "give grubDevice: the disk GRUB is installed on, as a /dev/disk/by-id/ path"));
+    }
+    return profile;
   }
 
   private constructor(

@@ -11,6 +11,9 @@ import type { NixAttrs } from '../nix/nix-value';
 import { HardwareProfile, NixSystem } from './hardware-profile';
 import { User } from './user';
 import { byText } from '../core/order';
+import { claimId } from '../core/problems';
+import { recordError } from '../core/problems';
+import { quoted } from '../core/readable';
 
 /** How a host gets its address on the lab network. */
 export enum Addressing {
@@ -213,7 +216,7 @@ export class Host extends Construct implements INetworkEndpoint {
   private addressCarrier?: { readonly interfaceName: string; readonly owner: IConstruct };
 
   public constructor(scope: Homelab, id: string, props: HostProps) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, HOST, { value: true });
     const lab = Homelab.of(scope);
     this.hostName = props.hostName ?? id;
@@ -281,9 +284,14 @@ export class Host extends Construct implements INetworkEndpoint {
    */
   public carryAddressOn(owner: IConstruct, interfaceName: string): void {
     if (this.addressCarrier && this.addressCarrier.owner !== owner) {
-      throw new Error(
-        `${owner.node.path}: the address of ${this.hostName} is already carried by ${this.addressCarrier.owner.node.path} (${this.addressCarrier.interfaceName}); only one interface can hold it`,
+      recordError(
+        owner,
+        problem(
+          `the address of ${this.hostName} is already carried by ${this.addressCarrier.owner.node.path} (${this.addressCarrier.interfaceName}); only one interface can hold it`,
+          'let only one bridge carry the host address (carriesHostAddress)',
+        ),
       );
+      return;
     }
     this.addressCarrier = { interfaceName, owner };
   }
@@ -344,11 +352,13 @@ export class Host extends Construct implements INetworkEndpoint {
    * when Nix evaluates the host (`nixos-rebuild build`).
    */
   public addRawNixModule(name: string, code: string): void {
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {
-      throw new Error(`${this.node.path}: raw module name "${name}" must be lower-case letters, digits and "-"`);
+    if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9-]{0,99}$/.test(name)) {
+      recordError(this, problem(`raw module name ${quoted(name)} is not a file name of lower-case letters, digits and "-"`, 'name it like "extra-tools" (at most 100 characters)'));
+      return;
     }
     if (this.rawModules.some((m) => m.name === name)) {
-      throw new Error(`${this.node.path}: a raw module named "${name}" was already added`);
+      recordError(this, problem(`a raw module named "${name}" was already added`, 'give each raw module its own name, or put the code into one'));
+      return;
     }
     this.rawModules.push({ name, code });
   }

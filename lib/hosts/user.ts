@@ -4,6 +4,7 @@ import { isPackageName, isUserName } from '../core/names';
 import { Secret } from '../core/secret';
 import { Annotations, perValidationRun, problem } from '../core/validation';
 import { parseSshPublicKey } from './ssh-public-key';
+import { claimId } from '../core/problems';
 
 /** A user's login shell. */
 export enum LoginShell {
@@ -130,7 +131,7 @@ export class User extends Construct {
   public readonly home?: HomeProfileProps;
 
   public constructor(scope: Homelab, id: string, props: UserProps = {}) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, USER, { value: true });
     this.userName = props.userName ?? id;
     this.description = props.description;

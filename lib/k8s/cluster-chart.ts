@@ -5,6 +5,7 @@ import type { Homelab } from '../core/homelab';
 import { isHostName } from '../core/names';
 import { displayPath, perValidationRun, problem } from '../core/validation';
 import { chartOwners, dryRunClusterCharts } from './kubernetes-app';
+import { claimId } from '../core/problems';
 
 /** What a {@link ClusterChart}'s build function gets besides its chart. */
 export interface ClusterChartContext {
@@ -76,7 +77,7 @@ export class ClusterChart extends Construct {
   public readonly build: ClusterChartProps['build'];
 
   public constructor(scope: K3sCluster, id: string, props: ClusterChartProps) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, CLUSTER_CHART, { value: true });
     this.cluster = scope;
     this.chartName = props.chartName ?? id;

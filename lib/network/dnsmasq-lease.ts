@@ -4,6 +4,7 @@ import { isHostName } from '../core/names';
 import { Network } from '../core/network';
 import { INetworkEndpoint, macAddressProblems } from '../core/network-endpoint';
 import { problem } from '../core/validation';
+import { claimId } from '../core/problems';
 
 /** Props of {@link DnsmasqLease}. */
 export interface DnsmasqLeaseProps {
@@ -45,7 +46,7 @@ export class DnsmasqLease extends Construct implements INetworkEndpoint {
   private readonly givenMac: string;
 
   public constructor(scope: Construct, id: string, props: DnsmasqLeaseProps) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     Object.defineProperty(this, DNSMASQ_LEASE, { value: true });
     this.hostName = props.hostName ?? id;
     this.ipAddress = props.ipAddress;

@@ -9,6 +9,7 @@ import { Annotations, displayPath, perValidationRun, problem } from '../core/val
 import { Addressing, Host } from '../hosts/host';
 import { DnsmasqLease, DnsmasqLeaseProps } from './dnsmasq-lease';
 import { byText } from '../core/order';
+import { claimId } from '../core/problems';
 
 /** Props of {@link Dnsmasq}. */
 export interface DnsmasqProps {
@@ -117,7 +118,7 @@ export class Dnsmasq extends Construct {
   private readonly explicitInterfaceName?: string;
 
   public constructor(host: Host, id: string, props: DnsmasqProps = {}) {
-    super(host, id);
+    super(host, claimId(host, id));
     Object.defineProperty(this, DNSMASQ, { value: true });
     this.host = host;
     this.upstreams = [...(props.upstreams ?? [DnsUpstream.CLOUDFLARE, DnsUpstream.GOOGLE])];

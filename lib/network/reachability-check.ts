@@ -1,4 +1,7 @@
 import { isPortNumber } from '../core/ports';
+import { addValueProblem } from '../core/problems';
+import { quoted } from '../core/readable';
+import { problem } from '../core/validation';
 
 /** How a check reaches a host. */
 export enum ReachabilityKind {
@@ -28,10 +31,11 @@ export class ReachabilityCheck {
 
   /** The host accepts a TCP connection on `port`. */
   public static tcpPort(port: number): ReachabilityCheck {
+    const check = new ReachabilityCheck(ReachabilityKind.TCP, port);
     if (!isPortNumber(port)) {
-      throw new Error(`ReachabilityCheck.tcpPort(${port}): use a port from 1 to 65535`);
+      addValueProblem(check, (field) => problem(`${field}: ReachabilityCheck.tcpPort was given ${quoted(port)}, which is not a TCP port`, 'use a port from 1 to 65535'));
     }
-    return new ReachabilityCheck(ReachabilityKind.TCP, port);
+    return check;
   }
 
   private constructor(

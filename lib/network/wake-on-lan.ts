@@ -4,6 +4,8 @@ import { Network } from '../core/network';
 import { displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { ReachabilityCheck } from './reachability-check';
+import { claimId } from '../core/problems';
+import { recordError } from '../core/problems';
 
 /** Props of {@link WakeOnLan}. */
 export interface WakeOnLanProps {
@@ -91,7 +93,7 @@ export class WakeOnLan extends Construct {
   public readonly watchInterval: string;
 
   public constructor(host: Host, id: string, props: WakeOnLanProps) {
-    super(host, id);
+    super(host, claimId(host, id));
     Object.defineProperty(this, WAKE_ON_LAN, { value: true });
     this.host = host;
     this.target = props.target;
@@ -102,7 +104,7 @@ export class WakeOnLan extends Construct {
     this.maxDelaySeconds = props.maxDelaySeconds ?? 300;
     this.watchInterval = props.watchInterval ?? '5min';
     if (this.initialDelaySeconds > this.maxDelaySeconds) {
-      throw new Error(`${this.node.path}: initialDelaySeconds (${this.initialDelaySeconds}) is above maxDelaySeconds (${this.maxDelaySeconds})`);
+      recordError(this, problem(`initialDelaySeconds (${this.initialDelaySeconds}) is above maxDelaySeconds (${this.maxDelaySeconds})`, 'make initialDelaySeconds the smaller one'));
     }
     this.node.addValidation({ validate: () => this.validateWakeOnLan() });
   }

@@ -8,6 +8,8 @@ import { isIpv4 } from '../core/addressing';
 import { isPortNumber } from '../core/ports';
 import { Secret, SecretSource } from '../core/secret';
 import { problem } from '../core/validation';
+import { addValueProblem } from '../core/problems';
+import { maskCredentials, quoted } from '../core/readable';
 
 /** The kinds of remote. */
 export enum BackupRemoteKind {
@@ -125,11 +127,8 @@ export class BackupRemote {
 
   /** An SFTP server, with a private key or a password. */
   public static sftp(props: SftpRemoteProps): BackupRemote {
-    if (props.privateKey && props.password) {
-      throw new Error(`SFTP remote ${props.host}: give privateKey or password, not both`);
-    }
     const secret = props.privateKey ?? props.password;
-    return new BackupRemote({
+    const remote = new BackupRemote({
       kind: BackupRemoteKind.SFTP,
       host: props.host,
       port: props.port ?? 22,
@@ -138,6 +137,10 @@ export class BackupRemote {
       hostKey: props.hostKey,
       credentials: secret && { kind: props.privateKey ? BackupCredentialKind.PRIVATE_KEY : BackupCredentialKind.PASSWORD, secret },
     });
+    if (props.privateKey && props.password) {
+      addValueProblem(remote, (field) => problem(`${field}: the SFTP remote ${quoted(props.host)} has both a privateKey and a password`, 'give privateKey or password, not both'));
+    }
+    return remote;
   }
 
   /** A WebDAV server, with a password. */
@@ -201,9 +204,9 @@ export class BackupRemote {
       case BackupRemoteKind.SFTP:
         return `sftp://${this.user}@${this.host}:${this.port}/${this.path}`;
       case BackupRemoteKind.WEBDAV:
-        return this.url!;
+        return maskCredentials(this.url ?? '');
       default:
-        return `s3 ${this.url}/${this.bucket}${this.path ? `/${this.path}` : ''}`;
+        return `s3 ${maskCredentials(this.url ?? '')}/${this.bucket}${this.path ? `/${this.path}` : ''}`;
     }
   }
 
@@ -241,8 +244,16 @@ export class BackupRemote {
       if (this.hostKey !== undefined && !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+$/.test(this.hostKey)) {
         errors.push(problem(`SFTP host key "${this.hostKey}" is not a public key line`, 'give the key as `ssh-keyscan -p PORT HOST` prints it, without the host name (e.g. "ssh-ed25519 AAAA…")'));
       }
+    } else if (typeof this.url === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(this.url)) {
+      // The user info may hold a password: shown masked, and refused (it would reach the Nix store).
+      errors.push(
+        problem(
+          `${this.kind === BackupRemoteKind.S3 ? 'S3 endpoint' : 'WebDAV URL'} ${quoted(this.url)} carries credentials, which would be copied into the world-readable Nix store`,
+          this.kind === BackupRemoteKind.S3 ? 'give the endpoint without user info, and the keys as credentials (a Secret)' : 'give the URL without user info, the user in user, and the password as a Secret (password: Secret.fromSops({ name }))',
+        ),
+      );
     } else if (!this.url || !/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/-]*)?$/.test(this.url)) {
-      errors.push(problem(`${this.kind === BackupRemoteKind.S3 ? 'S3 endpoint' : 'WebDAV URL'} "${this.url}" is not an http(s) URL`, 'give it like "https://dav.example.org/backups"'));
+      errors.push(problem(`${this.kind === BackupRemoteKind.S3 ? 'S3 endpoint' : 'WebDAV URL'} ${quoted(this.url)} is not an http(s) URL`, 'give it like "https://dav.example.org/backups"'));
     }
     if (this.kind === BackupRemoteKind.S3 && (!this.bucket || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(this.bucket))) {
       errors.push(problem(`S3 bucket "${this.bucket}" is not a bucket name`, 'use 3–63 lower-case letters, digits, "." and "-"'));
@@ -269,7 +280,7 @@ export class BackupRemote {
 
 /** A relative path of plain segments (`backups/homelab`). */
 export function isRemotePath(path: string): boolean {
-  return path.split('/').every((s) => /^[A-Za-z0-9._-]+$/.test(s) && s !== '.' && s !== '..');
+  return typeof path === 'string' && path.split('/').every((s) => /^[A-Za-z0-9._-]+$/.test(s) && s !== '.' && s !== '..');
 }
 
 /** What a secret that no host can read is, for messages: "an environment variable (X)". */

@@ -5,6 +5,7 @@
 import { isSafeName } from '../core/names';
 import { problem } from '../core/validation';
 import { isZfsStorage, IZfsStorage } from '../storage/zfs-storage';
+import { addValueProblem } from '../core/problems';
 
 /** The kinds of source. */
 export enum BackupSourceKind {
@@ -40,7 +41,9 @@ export class BackupSource {
    */
   public static dataset(dataset: IZfsStorage, options: BackupSourceOptions = {}): BackupSource {
     if (!isZfsStorage(dataset)) {
-      throw new Error('BackupSource.dataset needs a ZfsPool or ZfsDataset of the model');
+      // No dataset to follow: this problem is the source's one finding.
+      const invalid = new BackupSource(BackupSourceKind.DATASET, options.name ?? 'invalid', undefined, '/');
+      return addValueProblem(invalid, (field) => problem(`${field}: BackupSource.dataset was given something that is not a ZfsPool or ZfsDataset of the model`, 'give the pool or dataset construct, such as BackupSource.dataset(pool)'));
     }
     return new BackupSource(BackupSourceKind.DATASET, options.name ?? dataset.datasetName.replace(/\//g, '-'), dataset);
   }

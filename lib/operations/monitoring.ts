@@ -8,6 +8,7 @@ import { ZfsPool } from '../storage/zfs-pool';
 import { describeUnreadable } from './backup-remote';
 import { physicalDisks, runsZfsHealthCheck } from './monitored-units';
 import { byText } from '../core/order';
+import { claimId } from '../core/problems';
 
 /** The Grafana of a {@link Monitoring}. */
 export interface GrafanaProps {
@@ -198,7 +199,7 @@ export class Monitoring extends Construct implements IPortHolder {
   private readonly explicitHosts?: Host[];
 
   public constructor(host: Host, id: string, props: MonitoringProps) {
-    super(host, id);
+    super(host, claimId(host, id));
     Object.defineProperty(this, MONITORING, { value: true });
     markPortHolder(this);
     this.host = host;

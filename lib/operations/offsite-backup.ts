@@ -8,6 +8,8 @@ import { BackupRetention } from './backup-retention';
 import { BackupSource, BackupSourceKind } from './backup-source';
 import { isCalendarExpression, staleAfterHours } from './schedules';
 import { byText } from '../core/order';
+import { claimId } from '../core/problems';
+import { recordError } from '../core/problems';
 
 /** The scheduled restore test of an {@link OffsiteBackup}. */
 export interface RestoreTestProps {
@@ -118,10 +120,13 @@ export class OffsiteBackup extends Construct {
   private readonly sourceList: BackupSource[];
 
   public constructor(host: Host, id: string, props: OffsiteBackupProps) {
-    super(host, id);
-    Object.defineProperty(this, OFFSITE_BACKUP, { value: true });
-    if (!BackupRemote.isBackupRemote(props.remote)) {
-      throw new Error(`${this.node.path}: remote must be made with BackupRemote.sftp(), .webdav() or .s3()`);
+    super(host, claimId(host, id));
+    // A backup without a real remote is not marked as one (nothing else reads it) and has this one finding.
+    const valid = BackupRemote.isBackupRemote(props.remote);
+    if (valid) {
+      Object.defineProperty(this, OFFSITE_BACKUP, { value: true });
+    } else {
+      recordError(this, problem('the remote of the backup is not a BackupRemote', 'make it with BackupRemote.sftp(...), .webdav(...) or .s3(...)'));
     }
     this.host = host;
     this.remote = props.remote;
@@ -133,7 +138,9 @@ export class OffsiteBackup extends Construct {
     if (props.restoreTest !== false) {
       this.restoreTest = { schedule: props.restoreTest?.schedule ?? 'weekly', sampleSize: props.restoreTest?.sampleSize ?? 20 };
     }
-    this.node.addValidation({ validate: () => this.validateBackup() });
+    if (valid) {
+      this.node.addValidation({ validate: () => this.validateBackup() });
+    }
   }
 
   /** Adds a dataset or directory to copy. */

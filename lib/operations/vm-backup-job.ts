@@ -6,6 +6,7 @@ import { isCalendarExpression } from '../core/names';
 import { displayPath, problem } from '../core/validation';
 import { BackupRetention } from './backup-retention';
 import { byText } from '../core/order';
+import { claimId } from '../core/problems';
 
 /** How vzdump gets a consistent copy of a running VM. */
 export enum VzdumpMode {
@@ -87,7 +88,7 @@ export class VmBackupJob extends Construct {
   private readonly explicitVms?: ProxmoxVm[];
 
   public constructor(proxmox: ProxmoxHost, id: string, props: VmBackupJobProps) {
-    super(proxmox, id);
+    super(proxmox, claimId(proxmox, id));
     Object.defineProperty(this, VM_BACKUP_JOB, { value: true });
     this.proxmox = proxmox;
     this.storage = props.storage;

@@ -1,5 +1,8 @@
 import { StorageDevice } from './disk';
 import { IVdevPool, Vdev, VdevLayout, VdevRole } from './vdev';
+import { recordError } from '../core/problems';
+import { quoted } from '../core/readable';
+import { problem } from '../core/validation';
 
 /** Props of {@link DataVdev}. */
 export interface DataVdevProps {
@@ -28,7 +31,7 @@ export class DataVdev extends Vdev {
     super(pool, id, props.devices);
     Object.defineProperty(this, DATA_VDEV, { value: true });
     if (!Object.values(VdevLayout).includes(props.layout)) {
-      throw new Error(`${this.node.path}: layout "${props.layout}" is not a vdev layout (${Object.values(VdevLayout).join(', ')})`);
+      recordError(this, problem(`layout ${quoted(props.layout)} is not a vdev layout`, `use one of VdevLayout's: ${Object.values(VdevLayout).join(', ')}`));
     }
     this.layout = props.layout;
   }

@@ -4,7 +4,10 @@
  * construct, and the vdevs that use it (or its partitions) are checked per host for devices used
  * twice. The reference lab partitions its two SSDs into a special, a log and a cache partition.
  */
+import { addValueProblem } from '../core/problems';
+import { quoted } from '../core/readable';
 import { Size } from '../core/size';
+import { problem } from '../core/validation';
 
 /** The directory every disk path should be under: names that survive a reboot and a re-cabling. */
 export const DISK_BY_ID = '/dev/disk/by-id/';
@@ -75,12 +78,14 @@ export class Disk {
 
   private constructor(path: string, props: DiskProps) {
     Object.defineProperty(this, DISK, { value: true });
-    if (!Size.isSize(props.size)) {
-      throw new Error(`disk ${path}: size must be a Size (Size.terabytes(4))`);
-    }
     this.path = path;
-    this.size = props.size;
-    this.description = props.description;
+    this.size = Size.isSize(props?.size) ? props.size : Size.bytes(0);
+    this.description = props?.description;
+    if (!Size.isSize(props?.size)) {
+      addValueProblem(this, (field) => problem(`${field}: the size of disk ${quoted(path)} is not a Size`, 'give its capacity as sold, such as size: Size.terabytes(4)'));
+    } else if (props.size.isValid() && props.size.isZero()) {
+      addValueProblem(this, (field) => problem(`${field}: disk ${quoted(path)} has a size of 0 bytes`, 'give its capacity as sold, such as size: Size.terabytes(4)'));
+    }
   }
 
   /** The last segment of the path (`ata-WDC_WD40EFZX-…`), a name for the disk in generated files. */
@@ -99,14 +104,26 @@ export class Disk {
    */
   public addPartition(props: DiskPartitionProps = {}): DiskPartition {
     const last = this.parts[this.parts.length - 1];
+    const number = this.parts.length + 1;
+    const disk = quoted(this.path);
     if (last && last.declaredSize === undefined) {
-      throw new Error(`disk ${this.path}: partition ${last.number} takes the rest of the disk, so no partition can follow it; give it a size`);
+      addValueProblem(this, (field) =>
+        problem(`${field}: partition ${last.number} of disk ${disk} takes the rest of the disk, so partition ${number} cannot follow it`, `give partition ${last.number} a size, or make partition ${number} the last one`),
+      );
     }
     const type = props.type ?? PartitionType.ZFS;
     if (props.mountpoint !== undefined && type !== PartitionType.EFI_SYSTEM) {
-      throw new Error(`disk ${this.path}: only an EFI system partition has a mountpoint (ZFS partitions are mounted through their datasets)`);
+      addValueProblem(this, (field) =>
+        problem(`${field}: partition ${number} of disk ${disk} has a mountpoint, but only an EFI system partition has one (ZFS partitions are mounted through their datasets)`, 'drop mountpoint, or give the partition type: PartitionType.EFI_SYSTEM'),
+      );
     }
-    const partition = new DiskPartition(this, this.parts.length + 1, props.size, type, type === PartitionType.EFI_SYSTEM ? (props.mountpoint ?? '/boot') : undefined);
+    if (props.size !== undefined && (!Size.isSize(props.size) || (props.size.isValid() && props.size.isZero()))) {
+      addValueProblem(this, (field) =>
+        problem(`${field}: partition ${number} of disk ${disk} has ${Size.isSize(props.size) ? 'a size of 0 bytes' : 'a size that is not a Size'}`, 'give it a size such as Size.gibibytes(32), or leave size out to take the rest of the disk'),
+      );
+    }
+    const declared = props.size === undefined || Size.isSize(props.size) ? props.size : Size.bytes(0);
+    const partition = new DiskPartition(this, number, declared, type, type === PartitionType.EFI_SYSTEM ? (props.mountpoint ?? '/boot') : undefined);
     this.parts.push(partition);
     return partition;
   }

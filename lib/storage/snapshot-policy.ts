@@ -3,6 +3,7 @@ import type { Host } from '../hosts/host';
 import { isSafeName } from '../core/names';
 import { problem } from '../core/validation';
 import { byText } from '../core/order';
+import { claimId } from '../core/problems';
 
 /** Props of {@link SnapshotPolicy}. */
 export interface SnapshotPolicyProps {
@@ -96,7 +97,7 @@ export class SnapshotPolicy extends Construct {
   public readonly autoprune: boolean;
 
   public constructor(host: Host, id: string, props: SnapshotPolicyProps = {}) {
-    super(host, id);
+    super(host, claimId(host, id));
     Object.defineProperty(this, SNAPSHOT_POLICY, { value: true });
     this.host = host;
     this.templateName = props.templateName ?? id;

@@ -6,6 +6,9 @@ import { Construct, IConstruct } from 'constructs';
 import { displayPath, perValidationRun, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
 import { DISK_BY_ID, Disk, diskOf, DiskPartition, PartitionType, StorageDevice } from './disk';
+import { claimId } from '../core/problems';
+import { recordError } from '../core/problems';
+import { quoted } from '../core/readable';
 
 /** How a vdev's devices are combined. */
 export enum VdevLayout {
@@ -76,15 +79,17 @@ export abstract class Vdev extends Construct {
   public abstract readonly layout: VdevLayout;
 
   protected constructor(pool: IVdevPool, id: string, devices: readonly StorageDevice[]) {
-    super(pool, id);
+    super(pool, claimId(pool, id));
     Object.defineProperty(this, VDEV, { value: true });
     this.pool = pool;
-    this.devices = [...devices];
-    for (const d of this.devices) {
+    const given: readonly unknown[] = Array.isArray(devices) ? devices : [];
+    this.devices = given.filter((d): d is StorageDevice => Disk.isDisk(d) || DiskPartition.isDiskPartition(d));
+    given.forEach((d, i) => {
       if (!Disk.isDisk(d) && !DiskPartition.isDiskPartition(d)) {
-        throw new Error(`${this.node.path}: devices must be Disks or DiskPartitions (Disk.byId(...), disk.addPartition(...)), got ${typeof d === 'string' ? `the string "${d}"` : typeof d}`);
+        const got = typeof d === 'string' ? `the string ${quoted(d)}` : d === null ? 'null' : `a ${typeof d}`;
+        recordError(this, problem(`device ${i + 1} is ${got}, not a Disk or DiskPartition`, "make devices with Disk.byId('/dev/disk/by-id/…', { size }) or disk.addPartition(...)"));
       }
-    }
+    });
     this.node.addValidation({ validate: () => this.validateDevices() });
   }
 

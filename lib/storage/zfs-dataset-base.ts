@@ -10,6 +10,8 @@ import { SnapshotPolicy } from './snapshot-policy';
 import { ReplicationOptions, ZfsReplication } from './zfs-replication';
 import { isMountedByNixos, ZfsDatasetOptions } from './zfs-properties';
 import { defaultStorageId, isStorageId, isZfsStorage, IZfsStorage, markZfsStorage } from './zfs-storage';
+import { claimId } from '../core/problems';
+import { recordError } from '../core/problems';
 
 /** Options of {@link ZfsDatasetBase.snapshot}. */
 export interface SnapshotOptions {
@@ -75,7 +77,7 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
   private readonly assignments: SnapshotAssignment[] = [];
 
   protected constructor(scope: Construct, id: string, props: ZfsDatasetBaseProps) {
-    super(scope, id);
+    super(scope, claimId(scope, id));
     markZfsStorage(this);
     const { storageId, ...options } = props;
     this.options = options;
@@ -110,7 +112,7 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
    */
   public snapshot(policy: SnapshotPolicy | string, options: SnapshotOptions = {}): void {
     if (options.processChildrenOnly && !options.recursive) {
-      throw new Error(`${this.node.path}: processChildrenOnly needs recursive (it snapshots only the children)`);
+      recordError(this, problem('processChildrenOnly needs recursive (it snapshots only the children)', 'add recursive: true, or drop processChildrenOnly'));
     }
     this.assignments.push({ policy, recursive: options.recursive ?? false, processChildrenOnly: options.processChildrenOnly ?? false });
   }

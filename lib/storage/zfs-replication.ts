@@ -6,6 +6,8 @@ import { Host } from '../hosts/host';
 import { isDatasetSegment } from './zfs-properties';
 import { defaultStorageId, isZfsStorage, IZfsStorage } from './zfs-storage';
 import { byText } from '../core/order';
+import { claimId } from '../core/problems';
+import { recordError } from '../core/problems';
 
 /** How and when a replication runs. */
 export interface ReplicationOptions {
@@ -99,20 +101,25 @@ export class ZfsReplication extends Construct {
   public readonly commandName: string;
 
   public constructor(scope: Construct, id: string, props: ZfsReplicationProps) {
-    super(scope, id);
-    Object.defineProperty(this, ZFS_REPLICATION, { value: true });
-    if (!isZfsStorage(props.source)) {
-      throw new Error(`${this.node.path}: source must be a ZfsPool or ZfsDataset`);
+    super(scope, claimId(scope, id));
+    // A replication without a real source is not marked as one (nothing else reads it) and has this one finding.
+    const valid = isZfsStorage(props.source);
+    if (valid) {
+      Object.defineProperty(this, ZFS_REPLICATION, { value: true });
+    } else {
+      recordError(this, problem('the source of the replication is not a ZfsPool or ZfsDataset of the model', 'give the pool or dataset construct, such as source: pool or source: pool.addDataset(...)'));
     }
     this.source = props.source;
     this.target = props.target;
-    this.targetHost = props.targetHost ?? props.source.host;
+    this.targetHost = props.targetHost ?? props.source?.host;
     this.schedule = props.schedule ?? 'hourly';
     this.recursive = props.recursive ?? true;
     this.sshUser = props.sshUser ?? 'syncoid';
     this.sshKey = props.sshKey;
-    this.commandName = props.commandName ?? `${defaultStorageId(props.source.datasetName)}-to-${defaultStorageId(props.target)}`;
-    this.node.addValidation({ validate: () => this.validateReplication() });
+    this.commandName = props.commandName ?? (valid ? `${defaultStorageId(props.source.datasetName)}-to-${defaultStorageId(props.target)}` : id);
+    if (valid) {
+      this.node.addValidation({ validate: () => this.validateReplication() });
+    }
   }
 
   /** Is the target on another host than the source (reached over SSH)? */

@@ -4,6 +4,7 @@ import { isCalendarExpression } from '../core/names';
 import { Size } from '../core/size';
 import { displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
+import { claimId } from '../core/problems';
 
 /** L2ARC write tuning (module parameters of the `zfs` kernel module). */
 export interface L2arcTuning {
@@ -136,7 +137,7 @@ export class ZfsSettings extends Construct implements IMemoryReservation {
   public readonly settings: ResolvedZfsSettings;
 
   public constructor(host: Host, id: string, props: ZfsSettingsProps = {}) {
-    super(host, id);
+    super(host, claimId(host, id));
     Object.defineProperty(this, ZFS_SETTINGS, { value: true });
     this.host = host;
     this.settings = resolveSettings(props);

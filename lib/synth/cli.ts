@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { describeRecovery, recoverOutput } from '../core/output-writer';
-import { formatFinding, ValidationError, ValidationReport } from '../core/validation';
+import { readableMessage } from '../core/readable';
+import { formatFinding, problem, ValidationError, ValidationReport } from '../core/validation';
 import { loadLab } from './app-loader';
 import { labDiagram } from './diagram';
 import { diffLab } from './diff';
@@ -161,8 +162,20 @@ function handleError(e: unknown, io: CliIo, json: boolean): number {
     }
     printWarnings(report, io);
     io.err(`${report.errors.length} error(s); nothing was written.`);
+    printDebugStack((e as Error).cause, io);
     return 1;
   }
-  io.err(`homelab: ${(e as Error)?.message ?? String(e)}`);
+  // Anything else (the output folder refused, a bug): one line in the house format, no stack.
+  const message = typeof (e as Error)?.message === 'string' ? (e as Error).message : String(e);
+  const fixed = / Fix: /.test(message) ? message : problem(message, 'if the message does not say what to change, run again with HOMELAB_DEBUG=1 and report the stack as a bug of homelab-cdk');
+  io.err(`error homelab: ${readableMessage(fixed)}`);
+  printDebugStack(e, io);
   return 1;
+}
+
+/** With HOMELAB_DEBUG=1, the stack of the error behind a message. */
+function printDebugStack(e: unknown, io: CliIo): void {
+  if (process.env.HOMELAB_DEBUG === '1' && typeof (e as Error)?.stack === 'string') {
+    io.err((e as Error).stack!);
+  }
 }

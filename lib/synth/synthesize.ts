@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
 import { OutputOptions, OutputPlan, planOutput, writeOutput } from '../core/output-writer';
-import { validateLab, ValidationError, ValidationReport, withSharedIndexes } from '../core/validation';
+import { readableMessage } from '../core/readable';
+import { displayPath, problem, Severity, validateLab, ValidationError, ValidationReport, withSharedIndexes } from '../core/validation';
 import { Projection, PROJECTIONS } from './projections';
 
 /** Options of {@link synthesize} and {@link renderLab}. */
@@ -63,7 +64,7 @@ export function renderLab(lab: Homelab, options: SynthOptions = {}): RenderedLab
     }
     const files: OutputFile[] = [];
     for (const projection of projections) {
-      for (const file of projection.render(lab)) {
+      for (const file of renderProjection(projection, lab)) {
         files.push({ ...file, path: `${projection.name}/${file.path}` });
       }
     }
@@ -86,6 +87,27 @@ function renderAndApply(lab: Homelab, options: SynthOptions, apply: (outdir: str
   const outdir = path.resolve(options.outdir ?? 'dist');
   const plan = apply(outdir, rendered.files, { roots: rendered.projections.map((p) => p.name), adopt: options.adopt });
   return { ...rendered, outdir, plan };
+}
+
+/**
+ * One projection's files. What the validation let through must render; when it does not, the
+ * failure is a finding on the lab (a gap of the validation), not a bare exception.
+ */
+function renderProjection(projection: Projection, lab: Homelab): readonly OutputFile[] {
+  try {
+    return projection.render(lab);
+  } catch (e) {
+    if (e instanceof ValidationError) {
+      throw e;
+    }
+    const message = problem(
+      `the ${projection.name} projection could not render the lab: ${(e as Error)?.message ?? String(e)}`,
+      'the validation should have caught this: correct the value the message names, and report it as a bug of homelab-cdk (HOMELAB_DEBUG=1 prints the stack)',
+    );
+    const error = new ValidationError({ errors: [{ path: displayPath(lab), message: readableMessage(message), severity: Severity.ERROR }], warnings: [] });
+    Object.defineProperty(error, 'cause', { value: e });
+    throw error;
+  }
 }
 
 function selectProjections(only: readonly string[] | undefined): Projection[] {

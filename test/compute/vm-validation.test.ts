@@ -212,10 +212,11 @@ describe('NixOS VMs', () => {
     expect(only(errorsOf(t.lab), /memory/)).toMatch(/^testlab\/node1-vm: the VM has 2 GiB of memory but its guest node1 says 4 GiB\. Fix: state the memory once/);
   });
 
-  it('throws when a NixOS VM is given its own address', () => {
+  it('refuses a NixOS VM given its own address', () => {
     const t = proxmoxLab();
     const node = vmHost(t.lab, 'node1', '10.0.0.21');
-    expect(() => new ProxmoxVm(t.lab, 'node1-vm', { hypervisor: t.proxmox, vmid: 201, guest: node, ipAddress: '10.0.0.22' })).toThrow(/a NixOS VM has its Host's address/);
+    new ProxmoxVm(t.lab, 'node1-vm', { hypervisor: t.proxmox, vmid: 201, guest: node, ipAddress: '10.0.0.22' });
+    expect(only(errorsOf(t.lab), /ipAddress/)).toBe("testlab/node1-vm: a NixOS VM has its Host's address (10.0.0.21), but ipAddress is given too. Fix: leave ipAddress out: the VM's address is its Host's.");
   });
 });
 
@@ -305,9 +306,10 @@ describe('the Proxmox host', () => {
     expect(only(errorsOf(t.lab), /port/)).toMatch(/^testlab\/pve: port 22\/tcp is used by both testlab\/pve \(SSH\) and testlab\/pve\/proxmox \(Cockpit\)\. Fix:/);
   });
 
-  it('throws when a second bridge claims the host\'s address', () => {
+  it('refuses a second bridge that claims the host\'s address', () => {
     const t = proxmoxLab();
-    expect(() => t.proxmox.addBridge('vmbr1', { ports: ['eno2'], carriesHostAddress: true })).toThrow(/already carried by testlab\/pve\/proxmox\/vmbr0/);
+    t.proxmox.addBridge('vmbr1', { ports: ['eno2'], carriesHostAddress: true });
+    expect(only(errorsOf(t.lab), /already carried/)).toMatch(/^testlab\/pve\/proxmox\/vmbr1: the address of pve is already carried by testlab\/pve\/proxmox\/vmbr0 \(vmbr0\); only one interface can hold it\. Fix: /);
   });
 
   it('refuses a bridge carrying the address without the host\'s interface', () => {

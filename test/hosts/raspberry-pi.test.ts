@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Addressing, HardwareProfile, Host, RaspberryPi4Props, renderNixFlake } from '../../lib';
+import { Addressing, HardwareProfile, Host, RaspberryPi4Props, renderNixFlake, validateLab } from '../../lib';
 import { materialize, smallLab, vmHost } from '../support/labs';
 import { evalModule, evalNixJson, nixFilesUnder, parseNixFiles } from '../support/nix';
 
@@ -67,6 +67,10 @@ describe('the Raspberry Pi 4 profile', () => {
   });
 
   it('refuses a PoE+ HAT without nixos-hardware, whose overlay it is', () => {
-    expect(() => HardwareProfile.raspberryPi4({ poePlusHat: true, nixosHardware: false })).toThrow(/poePlusHat needs nixosHardware/);
+    const { lab } = smallLab();
+    new Host(lab, 'pi', { hardware: HardwareProfile.raspberryPi4({ poePlusHat: true, nixosHardware: false }), ipAddress: '10.0.0.2' });
+    expect(validateLab(lab).errors.map((f) => `${f.path}: ${f.message}`)).toContain(
+      "testlab/pi: hardware: raspberryPi4's poePlusHat needs nixosHardware (the PoE+ HAT overlay is nixos-hardware's). Fix: drop nixosHardware: false, or drop poePlusHat.",
+    );
   });
 });

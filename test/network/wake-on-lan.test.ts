@@ -34,8 +34,10 @@ describe('backoff', () => {
     expect(backoffDelays(10, 300, 1)).toEqual([10]);
   });
 
-  it('refuses a first wait longer than the longest, at once', () => {
-    expect(() => wakeLab({ initialDelaySeconds: 600, maxDelaySeconds: 300 })).toThrow(/initialDelaySeconds \(600\) is above maxDelaySeconds \(300\)/);
+  it('refuses a first wait longer than the longest', () => {
+    expect(errorsOf(wakeLab({ initialDelaySeconds: 600, maxDelaySeconds: 300 }).lab)).toContain(
+      'testlab/pi/wake-server: initialDelaySeconds (600) is above maxDelaySeconds (300). Fix: make initialDelaySeconds the smaller one.',
+    );
   });
 });
 

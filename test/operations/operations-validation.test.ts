@@ -166,8 +166,10 @@ describe('off-site backup validation', () => {
     ]);
   });
 
-  it('refuses a remote given both a key and a password, at once', () => {
-    expect(() => sftpRemote({ password: Secret.fromFile('/var/lib/secrets/pw') })).toThrow(/give privateKey or password, not both/);
+  it('refuses a remote given both a key and a password', () => {
+    const { lab, nas } = opsLab();
+    new OffsiteBackup(nas, 'offsite', { remote: sftpRemote({ password: Secret.fromFile('/var/lib/secrets/pw') }), sources: [BackupSource.directory('/srv')] });
+    expect(errorsOf(lab)).toContain('testlab/nas/offsite: remote: the SFTP remote "backup.example.org" has both a privateKey and a password. Fix: give privateKey or password, not both.');
   });
 });
 

@@ -152,6 +152,6 @@ describe('loadLab', () => {
     };
     expect(loadLab(write('a.ts', `module.exports = { lab: new Homelab({ name: 'a', network: { cidr: '10.0.0.0/24' } }) };`)).name).toBe('a');
     expect(loadLab(write('b.ts', `exports.default = () => new Homelab({ name: 'b', network: { cidr: '10.0.0.0/24' } });`)).name).toBe('b');
-    expect(() => loadLab(write('c.ts', `module.exports = { something: 1 };`))).toThrow(/must export a Homelab/);
+    expect(() => loadLab(write('c.ts', `module.exports = { something: 1 };`))).toThrow(/does not export a Homelab\. Fix: export it as default/);
   });
 });
