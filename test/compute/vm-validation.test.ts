@@ -290,6 +290,40 @@ describe('Terraform stacks', () => {
     new ProxmoxStack(t.lab, 'dev', { backend: StateBackend.local('../../../lab.tfstate') });
     expect(only(errorsOf(t.lab), /state/)).toBe('testlab/dev: the stack keeps its state where testlab/prod does. Fix: give each stack its own state path (or leave backend out).');
   });
+
+  it('refuses credentials in a custom backend, naming the setting but not its value', () => {
+    const t = proxmoxLab();
+    new ProxmoxStack(t.lab, 'prod', {
+      backend: StateBackend.custom('s3', { bucket: 'tfstate', key: 'lab/prod.tfstate', region: 'eu-central-1', access_key: 'AKIAEXAMPLE', secret_key: 'hunter2', skip_credentials_validation: true }),
+    });
+    const errors = errorsOf(t.lab);
+    expect(errors).toEqual([
+      expect.stringMatching(/^testlab\/prod: the s3 backend's access_key is a credential, which would be written into the stack's Terraform JSON\. Fix: leave it out of StateBackend\.custom .*AWS_SECRET_ACCESS_KEY.*-backend-config/),
+      expect.stringMatching(/^testlab\/prod: the s3 backend's secret_key is a credential/),
+    ]);
+    expect(errors.join('\n')).not.toMatch(/hunter2|AKIAEXAMPLE/);
+  });
+
+  it('refuses a backend password and token, and a connection string with a password', () => {
+    const t = proxmoxLab();
+    new ProxmoxStack(t.lab, 'prod', { backend: StateBackend.custom('http', { address: 'https://state.lab.example/prod', username: 'tf', password: 'hunter2' }) });
+    new ProxmoxStack(t.lab, 'dev', { backend: StateBackend.custom('pg', { conn_str: 'postgres://tf:hunter2@db.lab.example/terraform' }) });
+    new ProxmoxStack(t.lab, 'ci', { backend: StateBackend.custom('remote', { hostname: 'app.terraform.io', token: 'hunter2' }) });
+    const errors = errorsOf(t.lab).filter((e) => e.includes('backend'));
+    expect(errors).toEqual([
+      expect.stringMatching(/^testlab\/ci: the remote backend's token is a credential/),
+      expect.stringMatching(/^testlab\/dev: the pg backend's conn_str carries a URL with a password.*PG_CONN_STR/),
+      expect.stringMatching(/^testlab\/prod: the http backend's password is a credential.*TF_HTTP_PASSWORD/),
+    ]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+
+  it('accepts a custom backend that takes its credentials from the environment', () => {
+    const t = proxmoxLab();
+    new ProxmoxStack(t.lab, 'prod', { backend: StateBackend.custom('s3', { bucket: 'tfstate', key: 'lab/prod.tfstate', region: 'eu-central-1', shared_credentials_file: '~/.aws/credentials', kms_key_id: 'alias/tf' }) });
+    plainVm(t, 'web', 110);
+    expect(errorsOf(t.lab)).toEqual([]);
+  });
 });
 
 describe('the Proxmox host', () => {
