@@ -11,6 +11,7 @@ import { HardwareKind } from '../hosts/hardware-profile';
 import type { Host } from '../hosts/host';
 import type { User } from '../hosts/user';
 import { BootKind, BootSource } from './boot-source';
+import { userDataCredentials } from './cloud-init-user-data';
 import type { Bridge } from './bridge';
 import type { ProxmoxHost } from './proxmox-host';
 import type { ProxmoxStack, TerraformOverride } from './proxmox-stack';
@@ -210,8 +211,9 @@ export interface CloudInitProps {
   readonly password?: Secret;
   /**
    * Raw cloud-config user data (YAML starting with `#cloud-config`), uploaded as a snippet. It
-   * replaces the user settings above (Proxmox uses one or the other). Do not put secrets in it:
-   * it lands in the synthesized JSON.
+   * replaces the user settings above (Proxmox uses one or the other). It lands in the
+   * synthesized JSON, so credentials in it (passwords, `chpasswd`, private keys, URLs with a
+   * password) are refused.
    * @default - none
    */
   readonly userData?: string;
@@ -854,6 +856,16 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
       }
       if (!ci.userData.startsWith('#cloud-config')) {
         errors.push(problem('the user data does not start with "#cloud-config", so cloud-init ignores it', 'begin it with the line "#cloud-config"'));
+      }
+      const credentials = userDataCredentials(ci.userData);
+      if (credentials.length > 0) {
+        // Name the places, never the values.
+        errors.push(
+          problem(
+            `the cloud-init user data holds credentials (${credentials.join(', ')}), which would be written into the stack's Terraform JSON and onto the snippet storage`,
+            "remove them: log in with ssh_authorized_keys, or give the account with cloudInit.user and cloudInit.password: Secret.fromTerraformVariable('…') (a sensitive variable) instead of userData",
+          ),
+        );
       }
     }
     return errors;

@@ -261,6 +261,49 @@ describe('boot sources and cloud-init', () => {
   });
 });
 
+describe('cloud-init user data', () => {
+  const userDataErrors = (userData: string) => {
+    const t = proxmoxLab();
+    plainVm(t, 'web', 110, { cloudInit: { userData } });
+    return errorsOf(t.lab);
+  };
+
+  it('refuses chpasswd with a password list, naming the place but not the password', () => {
+    const errors = userDataErrors('#cloud-config\nchpasswd:\n  expire: false\n  list: |\n    root:hunter2\n');
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^testlab\/web: the cloud-init user data holds credentials \(chpasswd\.list\), which would be written into the stack's Terraform JSON and onto the snippet storage\. Fix: remove them: log in with ssh_authorized_keys, or give the account with cloudInit\.user and cloudInit\.password: Secret\.fromTerraformVariable/,
+      ),
+    ]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+
+  it('refuses chpasswd users with passwords and a user password hash', () => {
+    const errors = userDataErrors(
+      '#cloud-config\nchpasswd:\n  users:\n    - name: root\n      password: hunter2\n      type: text\nusers:\n  - name: max\n    lock_passwd: false\n    passwd: "$6$salt$hash"\n',
+    );
+    expect(errors).toEqual([expect.stringContaining('holds credentials (chpasswd.users[0].password, users[0].passwd)')]);
+    expect(errors.join('\n')).not.toMatch(/hunter2|\$6\$/);
+  });
+
+  it('refuses a private host key and a URL with a password in the user data', () => {
+    const errors = userDataErrors(
+      '#cloud-config\nssh_keys:\n  ed25519_private: |\n    -----BEGIN OPENSSH PRIVATE KEY-----\n    abc\n    -----END OPENSSH PRIVATE KEY-----\nruncmd:\n  - curl -fsS https://max:hunter2@files.lab.example/setup.sh\n',
+    );
+    expect(errors).toEqual([expect.stringContaining('holds credentials (ssh_keys.ed25519_private, runcmd[0])')]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+
+  it('refuses a password in user data that is not YAML, by line', () => {
+    const errors = userDataErrors('#cloud-config\npassword: hunter2\n  bad: [indent\n');
+    expect(errors).toEqual([expect.stringContaining('holds credentials (line 2)')]);
+  });
+
+  it('accepts user data with keys only', () => {
+    expect(userDataErrors(`#cloud-config\nssh_pwauth: false\nchpasswd:\n  expire: false\nusers:\n  - name: max\n    lock_passwd: true\n    ssh_authorized_keys: ['${'ssh-ed25519 AAAA test'}']\n`)).toEqual([]);
+  });
+});
+
 describe('Terraform stacks', () => {
   it('refuses a VM that names no stack when the lab has several', () => {
     const t = proxmoxLab();
