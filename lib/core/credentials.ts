@@ -68,3 +68,12 @@ export function maskUrlPasswords(text: string): string {
     return `${match.slice(0, colon)}:***@`;
   });
 }
+
+/**
+ * What credential a URL carries, for messages about a URL prop ("a password" for
+ * `user:password@`), or undefined when it carries none that can be recognized.
+ */
+export function urlCredential(url: string): string | undefined {
+  const kind = credentialInText(url);
+  return kind === 'a URL with a password' ? 'a password (user:password@)' : kind;
+}

@@ -1,5 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import { isDomainName, isLocaleName, isNixosRelease, isSafeName, isTimeZone } from './names';
+import { urlCredential } from './credentials';
 import { Network, NetworkProps } from './network';
 import { problem } from './validation';
 
@@ -129,7 +130,15 @@ export class Homelab extends Construct {
       if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(input)) {
         errors.push(problem(`flake input name "${input}" is not a plain name`, 'use letters, digits, "-" and "_"'));
       }
-      if (!/^(github|gitlab|sourcehut|git\+https|git\+ssh|https|path|tarball\+https|file\+https):\S+$/.test(url)) {
+      if (urlCredential(url) !== undefined) {
+        // Never echo the URL: it carries the secret.
+        errors.push(
+          problem(
+            `flake input URL for ${input} carries ${urlCredential(url)}, which would be written into flake.nix and flake.lock`,
+            'remove it from the URL and give Nix the credential where it reads it: access-tokens in nix.conf (access-tokens = github.com=…) or a netrc file (netrc-file)',
+          ),
+        );
+      } else if (!/^(github|gitlab|sourcehut|git\+https|git\+ssh|https|path|tarball\+https|file\+https):\S+$/.test(url)) {
         errors.push(problem(`flake input URL "${url}" for ${input} is not a flake reference`, 'use a reference such as "github:NixOS/nixpkgs/nixos-26.05" or "path:/src/nixpkgs"'));
       }
     }

@@ -233,6 +233,16 @@ describe('boot sources and cloud-init', () => {
     expect(only(errorsOf(t.lab), /extension|\.qcow2/)).toMatch(/^testlab\/pve\/proxmox\/local\/ubuntu: disk image "noble-server-cloudimg-amd64\.img" does not end in \.qcow2, \.raw or \.vmdk.*Fix: set fileName/);
   });
 
+  it('refuses an image download URL carrying a password, never echoing it', () => {
+    const t = proxmoxLab();
+    t.local.addImage('debian', { kind: ImageKind.ISO, url: 'https://max:hunter2@files.lab.example/debian-12.iso' });
+    const errors = errorsOf(t.lab);
+    expect(errors).toEqual([
+      "testlab/pve/proxmox/local/debian: the download url carries a password (user:password@), which would be written into the stack's Terraform JSON. Fix: download from a URL that needs no credentials (a signed, expiring link is still a credential), or upload the file to the storage yourself and give only fileName.",
+    ]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+
   it('refuses an image with neither a URL nor a file name', () => {
     const t = proxmoxLab();
     t.local.addImage('mystery', { kind: ImageKind.ISO });

@@ -163,6 +163,18 @@ describe('host settings', () => {
   });
 });
 
+describe('lab settings', () => {
+  it('refuses a flake input URL carrying a token, never echoing it', () => {
+    const { lab } = smallLab({ nixos: { inputUrls: { nixpkgs: 'git+https://max:ghp_hunter2@github.com/max/nixpkgs?ref=mine' } } });
+    vmHost(lab, 'web', '10.0.0.10');
+    const errors = errorsOf(lab);
+    expect(errors).toEqual([
+      'testlab: flake input URL for nixpkgs carries a password (user:password@), which would be written into flake.nix and flake.lock. Fix: remove it from the URL and give Nix the credential where it reads it: access-tokens in nix.conf (access-tokens = github.com=…) or a netrc file (netrc-file).',
+    ]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+});
+
 describe('users', () => {
   it('refuses malformed SSH keys, invalid names and root', () => {
     const { lab } = smallLab();
