@@ -175,6 +175,30 @@ describe('lab settings', () => {
   });
 });
 
+describe('the Nix escape hatch', () => {
+  it('refuses an integer beyond Nix\'s 64-bit range in addNixSettings, naming the option', () => {
+    const { lab } = smallLab();
+    vmHost(lab, 'web', '10.0.0.10').addNixSettings({ boot: { kernel: { sysctl: { 'kernel.shmmax': 1e19 } } } });
+    expect(errorsOf(lab)).toEqual([
+      'testlab/web: the value of boot.kernel.sysctl."kernel.shmmax" in addNixSettings: 10000000000000000000 is beyond Nix\'s 64-bit integers (at most 9223372036854775807 in magnitude), which Nix refuses as an invalid integer. Fix: give a whole number of at most 2^53 in magnitude, or a string if the option takes one.',
+    ]);
+  });
+
+  it('refuses a huge whole-number float in addNixSettings', () => {
+    const { lab } = smallLab();
+    vmHost(lab, 'web', '10.0.0.10').addNixSettings({ nix: { settings: { 'max-free': 1e21 } } });
+    expect(errorsOf(lab)).toEqual([expect.stringMatching(/^testlab\/web: the value of nix\.settings\.max-free in addNixSettings: 1e\+21 is beyond Nix's 64-bit integers/)]);
+  });
+
+  it('refuses a substituter URL with a password in addNixSettings, never echoing it', () => {
+    const { lab } = smallLab();
+    vmHost(lab, 'web', '10.0.0.10').addNixSettings({ nix: { settings: { substituters: ['https://cache.nixos.org', 'https://max:hunter2@cache.lab.example'] } } });
+    const errors = errorsOf(lab);
+    expect(errors).toEqual([expect.stringMatching(/^testlab\/web: the value of nix\.settings\.substituters\[1\] in addNixSettings carries a URL with a password, which would be copied into the world-readable Nix store\. Fix:/)]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+});
+
 describe('users', () => {
   it('refuses malformed SSH keys, invalid names and root', () => {
     const { lab } = smallLab();
