@@ -187,6 +187,15 @@ describe('cluster validation', () => {
     expect(errorsOf(lab)).toEqual([]);
   });
 
+  it('refuses pod and service networks with host bits set, naming the network addresses', () => {
+    const { lab, cluster, server } = clusterLab({ clusterCidr: '10.42.0.1/16', serviceCidr: '10.43.7.0/16' });
+    cluster.addServer(server);
+    expect(errorsOf(lab)).toEqual([
+      'testlab/k3s: the cluster (pod) network 10.42.0.1/16 has host bits set: its network address is 10.42.0.0. Fix: write the network address, 10.42.0.0/16.',
+      'testlab/k3s: the service network 10.43.7.0/16 has host bits set: its network address is 10.43.0.0. Fix: write the network address, 10.43.0.0/16.',
+    ]);
+  });
+
   it('refuses pod and service networks that overlap the LAN or each other', () => {
     const { lab, cluster, server } = clusterLab({ clusterCidr: '10.0.0.0/16', serviceCidr: '10.0.128.0/17' });
     cluster.addServer(server);

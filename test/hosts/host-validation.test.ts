@@ -94,6 +94,20 @@ describe('addresses', () => {
   });
 });
 
+describe('the network', () => {
+  it('refuses a CIDR with host bits set, naming the network address in the fix', () => {
+    const { lab } = smallLab({ network: { cidr: '10.0.0.5/24', gateway: '10.0.0.1' } });
+    vmHost(lab, 'web', '10.0.0.10');
+    expect(errorsOf(lab)).toEqual(['testlab/network: the network 10.0.0.5/24 has host bits set: its network address is 10.0.0.0. Fix: write the network address, 10.0.0.0/24.']);
+  });
+
+  it('refuses a prefix written with a leading zero', () => {
+    const { lab } = smallLab({ network: { cidr: '10.0.0.0/08', gateway: '10.0.0.1' } });
+    vmHost(lab, 'web', '10.0.0.10');
+    expect(errorsOf(lab)).toEqual(['testlab/network: the network 10.0.0.0/08 is not written as 10.0.0.0/8. Fix: write 10.0.0.0/8.']);
+  });
+});
+
 describe('host settings', () => {
   it('refuses host names that are not host names (which also keeps them safe as paths)', () => {
     const { lab } = smallLab();
