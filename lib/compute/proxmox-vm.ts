@@ -677,10 +677,14 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
       errors.push(problem(`cores is ${this.cores}`, 'give a whole number of cores, at least 1'));
     } else {
       const threads = this.hypervisor.host.cpuThreads;
+      // qemu-server refuses to start a VM with more vCPUs than the node has logical CPUs:
+      // "MAX <n> vcpus allowed per VM on this node" (PVE::QemuServer::config_to_command).
       if (threads !== undefined && this.cores > threads) {
-        Annotations.of(this).addWarning(
-          problem(`the VM has ${this.cores} cores but ${this.hypervisor.host.hostName} has ${threads} CPU threads`, `give it at most ${threads} cores`),
-          'homelab-cdk:cpu-overcommit',
+        errors.push(
+          problem(
+            `the VM has ${this.cores} cores but ${this.hypervisor.host.hostName} has ${threads} CPU threads; Proxmox refuses to start it ("MAX ${threads} vcpus allowed per VM on this node")`,
+            `give it at most ${threads} cores, or correct cpuThreads on ${this.hypervisor.host.hostName} if it has more`,
+          ),
         );
       }
     }

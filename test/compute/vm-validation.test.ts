@@ -188,10 +188,21 @@ describe('the host\'s memory and CPU', () => {
     expect(warningsOf(t.lab)).toEqual([]);
   });
 
-  it('warns about a VM with more cores than the host has threads', () => {
+  // qemu-server's config_to_command dies with "MAX <threads> vcpus allowed per VM on this node"
+  // when sockets × cores exceed the node's logical CPUs: the VM would never start.
+  it('refuses a VM with more cores than the host has threads, which Proxmox refuses to start', () => {
     const t = proxmoxLab();
     plainVm(t, 'big', 110, { cores: 12 });
-    expect(warningsOf(t.lab)).toEqual(['testlab/big: the VM has 12 cores but pve has 8 CPU threads. Fix: give it at most 8 cores. [homelab-cdk:cpu-overcommit]']);
+    expect(errorsOf(t.lab)).toEqual([
+      'testlab/big: the VM has 12 cores but pve has 8 CPU threads; Proxmox refuses to start it ("MAX 8 vcpus allowed per VM on this node"). Fix: give it at most 8 cores, or correct cpuThreads on pve if it has more.',
+    ]);
+    expect(warningsOf(t.lab)).toEqual([]);
+  });
+
+  it('accepts a VM with as many cores as the host has threads', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'big', 110, { cores: 8 });
+    expect(errorsOf(t.lab)).toEqual([]);
   });
 });
 
