@@ -475,6 +475,17 @@ export class Host extends Construct implements INetworkEndpoint {
         errors.push(problem(`user ${user.userName} is listed twice`, 'list each user once'));
       }
       names.add(user.userName);
+      // A user with neither keys nor password is warned about by the User itself.
+      const admin = user.sudo || user.groups.includes('wheel');
+      if (admin && user.sshKeys.length === 0 && user.hashedPasswordFile !== undefined && !this.ssh.passwordAuthentication) {
+        Annotations.of(this).addWarning(
+          problem(
+            `${user.userName} may use sudo but has no SSH key, and ${this.hostName} takes SSH keys only: ${user.userName} can log in to it only at its console`,
+            `add a public key to ${user.userName}'s sshKeys, or allow password logins on ${this.hostName} (ssh.passwordAuthentication: true)`,
+          ),
+          'homelab-cdk:sudo-user-without-ssh-key',
+        );
+      }
     }
     return errors;
   }

@@ -236,6 +236,24 @@ describe('users', () => {
     expect(errorsOf(lab).join('\n')).toMatch(/hashedPasswordFile is a literal string, not a secret reference/);
   });
 
+  it('warns about a sudo user without SSH keys on a host that takes keys only', () => {
+    const { lab } = smallLab();
+    new User(lab, 'ops', { sudo: true, hashedPasswordFile: Secret.fromFile('/var/lib/secrets/ops.hash') });
+    vmHost(lab, 'web', '10.0.0.10');
+    vmHost(lab, 'legacy', '10.0.0.11', { ssh: { passwordAuthentication: true } });
+    expect(warningsOf(lab).filter((w) => !w.includes('password logins are enabled'))).toEqual([
+      "testlab/web: ops may use sudo but has no SSH key, and web takes SSH keys only: ops can log in to it only at its console. Fix: add a public key to ops's sshKeys, or allow password logins on web (ssh.passwordAuthentication: true). [homelab-cdk:sudo-user-without-ssh-key]",
+    ]);
+  });
+
+  it('warns about a wheel member without SSH keys too, but not about one with a key', () => {
+    const { lab } = smallLab();
+    new User(lab, 'wheely', { groups: ['wheel'], hashedPasswordFile: Secret.fromFile('/var/lib/secrets/wheely.hash') });
+    new User(lab, 'keyed', { sudo: true, sshKeys: [TEST_KEY], hashedPasswordFile: Secret.fromFile('/var/lib/secrets/keyed.hash') });
+    vmHost(lab, 'web', '10.0.0.10');
+    expect(warningsOf(lab)).toEqual([expect.stringMatching(/^testlab\/web: wheely may use sudo but has no SSH key.*\[homelab-cdk:sudo-user-without-ssh-key\]$/)]);
+  });
+
   it('warns about a user who cannot log in', () => {
     const { lab } = smallLab();
     new User(lab, 'nobody2');
