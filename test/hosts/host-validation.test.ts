@@ -94,6 +94,28 @@ describe('addresses', () => {
   });
 });
 
+describe('a lab without hosts', () => {
+  it('warns about an empty lab, whose outputs would all be empty', () => {
+    const lab = new Homelab({ name: 'empty', network: { cidr: '10.0.0.0/24' } });
+    expect(errorsOf(lab)).toEqual([]);
+    expect(warningsOf(lab)).toEqual([
+      "empty: the lab is empty: it declares nothing but its network, so every output would be empty. Fix: declare the lab's machines with new Host(lab, '<name>', { hardware, ipAddress }). [homelab-cdk:lab-without-hosts]",
+    ]);
+  });
+
+  it('warns about a lab with users but no hosts, whose flake configures no machine', () => {
+    const { lab } = smallLab();
+    expect(warningsOf(lab)).toEqual([
+      "testlab: the lab has no hosts, so the synthesized flake configures no machine. Fix: declare the lab's machines with new Host(lab, '<name>', { hardware, ipAddress }). [homelab-cdk:lab-without-hosts]",
+    ]);
+  });
+
+  it('is fatal in strict mode', () => {
+    const { lab } = smallLab();
+    expect(validateLab(lab, { strict: true }).errors.map((f) => f.message)).toEqual([expect.stringContaining('[homelab-cdk:lab-without-hosts]')]);
+  });
+});
+
 describe('the network', () => {
   it('refuses a CIDR with host bits set, naming the network address in the fix', () => {
     const { lab } = smallLab({ network: { cidr: '10.0.0.5/24', gateway: '10.0.0.1' } });
@@ -274,6 +296,7 @@ describe('the report', () => {
 
   it('turns warnings into errors in strict mode', () => {
     const { lab } = smallLab();
+    vmHost(lab, 'web', '10.0.0.10');
     new User(lab, 'nobody2');
     expect(validateLab(lab, { strict: true }).errors.map((e) => e.path)).toEqual(['testlab/nobody2']);
   });
@@ -282,6 +305,7 @@ describe('the report', () => {
 describe('acknowledged warnings', () => {
   it('are reported with their id, and once acknowledged on a scope, neither reported nor fatal in strict mode', () => {
     const { lab } = smallLab();
+    vmHost(lab, 'web', '10.0.0.10');
     new User(lab, 'nobody2');
     expect(warningsOf(lab)).toEqual([
       'testlab/nobody2: nobody2 has neither SSH keys nor a password and cannot log in. Fix: add sshKeys (or a hashedPasswordFile for console logins). [homelab-cdk:user-cannot-log-in]',
@@ -295,6 +319,7 @@ describe('acknowledged warnings', () => {
 
   it('only on the scope that acknowledged them', () => {
     const { lab } = smallLab();
+    vmHost(lab, 'web', '10.0.0.10');
     const a = new User(lab, 'a1');
     new User(lab, 'b1');
     Annotations.of(a).acknowledgeWarning('homelab-cdk:user-cannot-log-in', 'a1 is a service account');
