@@ -845,6 +845,12 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
     if (ci.user && Homelab.of(ci.user) !== Homelab.of(this)) {
       errors.push(problem(`cloud-init user ${ci.user.userName} belongs to another lab`, 'use a user of this lab'));
     }
+    if (ci.password !== undefined && ci.user === undefined && ci.userData === undefined) {
+      errors.push(problem('cloudInit.password is given without cloudInit.user, so it would be ignored: the password belongs to the account that user sets up', 'give cloudInit.user (a lab user), or remove password'));
+    }
+    if (ci.snippetStorage !== undefined && ci.userData === undefined) {
+      errors.push(problem('cloudInit.snippetStorage is given without cloudInit.userData, so it would be ignored: only user data goes there', 'remove snippetStorage, or give userData'));
+    }
     if (ci.password !== undefined) {
       const nonSecret = Secret.describeNonSecret(ci.password);
       if (nonSecret || ci.password.source !== SecretSource.TERRAFORM_VARIABLE) {

@@ -325,6 +325,24 @@ describe('cloud-init user data', () => {
   });
 });
 
+describe('cloud-init props ignored without the one they belong to', () => {
+  it('refuses a password without a user, which would be ignored', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'web', 110, { cloudInit: { password: Secret.fromTerraformVariable('web_password') } });
+    expect(errorsOf(t.lab)).toEqual([
+      'testlab/web: cloudInit.password is given without cloudInit.user, so it would be ignored: the password belongs to the account that user sets up. Fix: give cloudInit.user (a lab user), or remove password.',
+    ]);
+  });
+
+  it('refuses a snippet storage without user data, which would be ignored', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'web', 110, { cloudInit: { user: t.admin, snippetStorage: t.local } });
+    expect(errorsOf(t.lab)).toEqual([
+      'testlab/web: cloudInit.snippetStorage is given without cloudInit.userData, so it would be ignored: only user data goes there. Fix: remove snippetStorage, or give userData.',
+    ]);
+  });
+});
+
 describe('Terraform stacks', () => {
   it('refuses a VM that names no stack when the lab has several', () => {
     const t = proxmoxLab();
