@@ -64,7 +64,9 @@ export interface K3sNodeOptions {
   readonly nodeIp?: string;
   /**
    * More `k3s server`/`k3s agent` flags, as they are (`--kubelet-arg=max-pods=50`). Flags the
-   * model owns (token, server, node IP, labels, taints, CIDRs, disable) are refused.
+   * model owns (token, server, node IP, labels, taints, CIDRs, disable) are refused, and so are
+   * credentials (etcd S3 keys, `--vpn-auth`, a datastore endpoint with a password), which k3s
+   * reads from its environment file instead.
    * @default []
    */
   readonly extraFlags?: string[];

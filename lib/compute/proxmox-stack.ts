@@ -296,7 +296,7 @@ export function apiTokenProblems(token: unknown): string[] {
  * Credentials in a backend's settings: they would be written into the stack's JSON. Terraform
  * takes them from the backend's environment variables or from `terraform init -backend-config`.
  */
-export function backendCredentialProblems(backend: StateBackend): string[] {
+function backendCredentialProblems(backend: StateBackend): string[] {
   const errors: string[] = [];
   const fix = `leave it out of StateBackend.custom and give it to Terraform at init time: the ${backend.type} backend's environment variable (for s3 AWS_SECRET_ACCESS_KEY and AWS_ACCESS_KEY_ID, for http TF_HTTP_PASSWORD, for pg PG_CONN_STR) or terraform init -backend-config=<file kept outside the output>`;
   for (const key of Object.keys(backend.config).sort()) {

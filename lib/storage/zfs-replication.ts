@@ -244,7 +244,7 @@ function copiesWhatItWrites(r: ZfsReplication, next: ZfsReplication): boolean {
  * The replications that copy back into their own source through others, each with the
  * replications after it on the shortest way around.
  */
-export function replicationCycles(replications: readonly ZfsReplication[]): Map<ZfsReplication, ZfsReplication[]> {
+function replicationCycles(replications: readonly ZfsReplication[]): Map<ZfsReplication, ZfsReplication[]> {
   // A replication into its own source is refused as an overlap already.
   const next = new Map(replications.map((r) => [r, replications.filter((n) => n !== r && copiesWhatItWrites(r, n))]));
   const cycles = new Map<ZfsReplication, ZfsReplication[]>();
