@@ -1,6 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
-import { cidrContains, parseIpv4Cidr } from '../core/addressing';
+import { cidrContains, isIpv4Cidr, parseIpv4Cidr } from '../core/addressing';
 import { Homelab } from '../core/homelab';
+import { cidrSpellingProblems } from '../core/network';
 import { Secret, SecretSource } from '../core/secret';
 import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
@@ -217,10 +218,10 @@ export class K3sCluster extends Construct {
     const errors: string[] = [];
     const parsed: Array<[string, string]> = [];
     for (const [label, cidr] of [['cluster (pod) network', this.clusterCidr], ['service network', this.serviceCidr]] as const) {
-      try {
-        parseIpv4Cidr(cidr);
+      if (isIpv4Cidr(cidr)) {
+        errors.push(...cidrSpellingProblems(label, cidr));
         parsed.push([label, cidr]);
-      } catch {
+      } else {
         errors.push(problem(`${label} "${cidr}" is not an IPv4 network in CIDR form`, 'write it like "10.42.0.0/16"'));
       }
     }

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { isIpv4 } from '../core/addressing';
 import { Homelab } from '../core/homelab';
+import { credentialInText } from '../core/credentials';
 import { Protocol } from '../core/ports';
 import { displayPath, perValidationRun, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
@@ -65,7 +66,9 @@ export interface K3sNodeOptions {
   readonly nodeIp?: string;
   /**
    * More `k3s server`/`k3s agent` flags, as they are (`--kubelet-arg=max-pods=50`). Flags the
-   * model owns (token, server, node IP, labels, taints, CIDRs, disable) are refused.
+   * model owns (token, server, node IP, labels, taints, CIDRs, disable) are refused, and so are
+   * credentials (etcd S3 keys, `--vpn-auth`, a datastore endpoint with a password), which k3s
+   * reads from its environment file instead.
    * @default []
    */
   readonly extraFlags?: string[];
@@ -100,6 +103,22 @@ const MODEL_FLAGS: Record<string, string> = {
   '--service-cidr': 'K3sCluster serviceCidr',
 };
 const TOKEN_FLAGS = ['--token', '-t', '--token-file', '--agent-token', '--agent-token-file'];
+
+/**
+ * Flags whose value is a credential, with the environment variable k3s reads it from instead
+ * (k3s's own `--help` names them): on the command line it would be copied into the Nix store.
+ */
+const CREDENTIAL_FLAGS: Record<string, string> = {
+  '--etcd-s3-access-key': 'AWS_ACCESS_KEY_ID',
+  '--etcd-s3-secret-key': 'AWS_SECRET_ACCESS_KEY',
+  '--etcd-s3-session-token': 'AWS_SESSION_TOKEN',
+  '--vpn-auth': 'K3S_VPN_AUTH',
+};
+
+/** Flags whose value is a URL that may carry a password, with k3s's environment variable for it. */
+const ENDPOINT_FLAGS: Record<string, string> = {
+  '--datastore-endpoint': 'K3S_DATASTORE_ENDPOINT',
+};
 
 /** A label key: an optional DNS-subdomain prefix and `/`, then a name of up to 63 characters. */
 const LABEL_KEY = /^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -288,9 +307,17 @@ export class K3sNode extends Construct {
 
   private validateFlags(): string[] {
     const errors: string[] = [];
-    for (const flag of this.extraFlags) {
+    this.extraFlags.forEach((flag, i) => {
       // The name only: a flag's value (`--agent-token s3cr3t`) may be the secret itself.
       const name = flag.split(/[=\s]/)[0];
+      const previous = i > 0 ? this.extraFlags[i - 1] : undefined;
+      // A value given as its own element ("--datastore-endpoint", "<url>") belongs to the flag
+      // before it: never echo it when that flag takes a credential.
+      const valueOf = previous !== undefined && previous.startsWith('-') && !previous.includes('=') && !flag.startsWith('-') ? previous : undefined;
+      const credential = credentialInText(flag);
+      if (valueOf !== undefined && (TOKEN_FLAGS.includes(valueOf) || CREDENTIAL_FLAGS[valueOf] !== undefined)) {
+        return; // reported on the flag itself
+      }
       if (TOKEN_FLAGS.includes(name)) {
         errors.push(
           problem(
@@ -298,12 +325,26 @@ export class K3sNode extends Construct {
             "remove it: the token comes from the cluster's token (a Secret)",
           ),
         );
+      } else if (CREDENTIAL_FLAGS[name] !== undefined) {
+        errors.push(problem(`extra flag ${name} carries a credential, which would be copied into the world-readable Nix store`, credentialFlagFix(CREDENTIAL_FLAGS[name], name === '--vpn-auth' ? 'or use --vpn-auth-file with a file on the node' : undefined)));
+      } else if (credential !== undefined) {
+        const flagName = valueOf ?? name;
+        const variable = ENDPOINT_FLAGS[flagName];
+        const label = /^--?[a-z0-9][a-z0-9-]*$/.test(flagName) ? `extra flag ${flagName}` : `extra flag ${i + 1}`;
+        errors.push(
+          problem(
+            `${label} carries ${credential}, which would be copied into the world-readable Nix store`,
+            variable !== undefined
+              ? credentialFlagFix(variable, 'or log in to the datastore with a client certificate (--datastore-cafile, --datastore-certfile, --datastore-keyfile)')
+              : 'remove the credential from the flag and give k3s the file or environment variable it reads it from',
+          ),
+        );
       } else if (MODEL_FLAGS[name] !== undefined) {
         errors.push(problem(`extra flag ${name} is already set from ${MODEL_FLAGS[name]}`, `remove it from extraFlags and use ${MODEL_FLAGS[name]}`));
       } else if (!/^--[a-z0-9][a-z0-9-]*(=.*)?$/.test(flag)) {
         errors.push(problem(`extra flag ${quoted(flag)} is not a long k3s flag`, 'write flags as --name or --name=value'));
       }
-    }
+    });
     return errors;
   }
 
@@ -316,6 +357,14 @@ export class K3sNode extends Construct {
       return index;
     });
   }
+}
+
+/** The fix for a credential on k3s's command line: the environment file k3s reads it from. */
+function credentialFlagFix(variable: string, alternative?: string): string {
+  return (
+    `remove the flag and set ${variable}=… in a root-only environment file on the node (a sops-nix secret or a file you place), ` +
+    `then point k3s at it with host.addNixSettings({ services: { k3s: { environmentFile: '/run/secrets/k3s-env' } } })${alternative ? `, ${alternative}` : ''}`
+  );
 }
 
 function reserveEtcdPorts(server: K3sNode): void {

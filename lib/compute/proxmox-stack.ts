@@ -1,4 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
+import { credentialInText, isCredentialName } from '../core/credentials';
 import { Homelab } from '../core/homelab';
 import { Secret, SecretSource } from '../core/secret';
 import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
@@ -23,7 +24,8 @@ export class StateBackend {
 
   /**
    * Any Terraform backend by type and settings (`s3`, `http`, `pg`, …), written as they are.
-   * Credentials belong in the backend's environment variables, never here.
+   * Credentials belong in the backend's environment variables, never here: settings named like
+   * one (`secret_key`, `access_key`, `password`, `token`) and URLs with a password are refused.
    */
   public static custom(type: string, config: Record<string, string | number | boolean>): StateBackend {
     return new StateBackend(type, { ...config });
@@ -210,6 +212,7 @@ export class ProxmoxStack extends Construct implements StackSettings {
     if (!/^[a-z][a-z0-9_]*$/.test(backend.type)) {
       errors.push(problem(`backend type "${backend.type}" is not a Terraform backend name`, 'use a type such as "local", "s3" or "http"'));
     }
+    errors.push(...backendCredentialProblems(backend));
     const statePath = backend.type === 'local' ? backend.config.path : undefined;
     if (typeof statePath === 'string' && statePath.startsWith('/')) {
       Annotations.of(this).addWarning(
@@ -288,6 +291,28 @@ export function apiTokenProblems(token: unknown): string[] {
     return [problem(`an API token from a ${secret.source} secret cannot reach Terraform`, `use Secret.fromEnvironment('${PROXMOX_API_TOKEN_VARIABLE}') or Secret.fromTerraformVariable('proxmox_api_token')`)];
   }
   return [];
+}
+
+/**
+ * Credentials in a backend's settings: they would be written into the stack's JSON. Terraform
+ * takes them from the backend's environment variables or from `terraform init -backend-config`.
+ */
+function backendCredentialProblems(backend: StateBackend): string[] {
+  const errors: string[] = [];
+  const fix = `leave it out of StateBackend.custom and give it to Terraform at init time: the ${backend.type} backend's environment variable (for s3 AWS_SECRET_ACCESS_KEY and AWS_ACCESS_KEY_ID, for http TF_HTTP_PASSWORD, for pg PG_CONN_STR) or terraform init -backend-config=<file kept outside the output>`;
+  for (const key of Object.keys(backend.config).sort()) {
+    const value = backend.config[key];
+    if (typeof value === 'boolean') {
+      continue;
+    }
+    const name = /^[A-Za-z0-9_-]{1,64}$/.test(key) ? key : 'a setting';
+    if (isCredentialName(key) && String(value) !== '') {
+      errors.push(problem(`the ${backend.type} backend's ${name} is a credential, which would be written into the stack's Terraform JSON`, fix));
+    } else if (typeof value === 'string' && credentialInText(value) !== undefined) {
+      errors.push(problem(`the ${backend.type} backend's ${name} carries ${credentialInText(value)}, which would be written into the stack's Terraform JSON`, fix));
+    }
+  }
+  return errors;
 }
 
 function stateKey(stack: ProxmoxStack): string {

@@ -11,6 +11,7 @@ import { HardwareKind } from '../hosts/hardware-profile';
 import type { Host } from '../hosts/host';
 import type { User } from '../hosts/user';
 import { BootKind, BootSource } from './boot-source';
+import { userDataCredentials } from './cloud-init-user-data';
 import type { Bridge } from './bridge';
 import type { ProxmoxHost } from './proxmox-host';
 import type { ProxmoxStack, TerraformOverride } from './proxmox-stack';
@@ -212,8 +213,9 @@ export interface CloudInitProps {
   readonly password?: Secret;
   /**
    * Raw cloud-config user data (YAML starting with `#cloud-config`), uploaded as a snippet. It
-   * replaces the user settings above (Proxmox uses one or the other). Do not put secrets in it:
-   * it lands in the synthesized JSON.
+   * replaces the user settings above (Proxmox uses one or the other). It lands in the
+   * synthesized JSON, so credentials in it (passwords, `chpasswd`, private keys, URLs with a
+   * password) are refused.
    * @default - none
    */
   readonly userData?: string;
@@ -677,10 +679,14 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
       errors.push(problem(`cores is ${this.cores}`, 'give a whole number of cores, at least 1'));
     } else {
       const threads = this.hypervisor.host.cpuThreads;
+      // qemu-server refuses to start a VM with more vCPUs than the node has logical CPUs:
+      // "MAX <n> vcpus allowed per VM on this node" (PVE::QemuServer::config_to_command).
       if (threads !== undefined && this.cores > threads) {
-        Annotations.of(this).addWarning(
-          problem(`the VM has ${this.cores} cores but ${this.hypervisor.host.hostName} has ${threads} CPU threads`, `give it at most ${threads} cores`),
-          'homelab-cdk:cpu-overcommit',
+        errors.push(
+          problem(
+            `the VM has ${this.cores} cores but ${this.hypervisor.host.hostName} has ${threads} CPU threads; Proxmox refuses to start it ("MAX ${threads} vcpus allowed per VM on this node")`,
+            `give it at most ${threads} cores, or correct cpuThreads on ${this.hypervisor.host.hostName} if it has more`,
+          ),
         );
       }
     }
@@ -841,6 +847,12 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
     if (ci.user && Homelab.of(ci.user) !== Homelab.of(this)) {
       errors.push(problem(`cloud-init user ${ci.user.userName} belongs to another lab`, 'use a user of this lab'));
     }
+    if (ci.password !== undefined && ci.user === undefined && ci.userData === undefined) {
+      errors.push(problem('cloudInit.password is given without cloudInit.user, so it would be ignored: the password belongs to the account that user sets up', 'give cloudInit.user (a lab user), or remove password'));
+    }
+    if (ci.snippetStorage !== undefined && ci.userData === undefined) {
+      errors.push(problem('cloudInit.snippetStorage is given without cloudInit.userData, so it would be ignored: only user data goes there', 'remove snippetStorage, or give userData'));
+    }
     if (ci.password !== undefined) {
       const nonSecret = Secret.describeNonSecret(ci.password);
       if (nonSecret || ci.password.source !== SecretSource.TERRAFORM_VARIABLE) {
@@ -856,6 +868,16 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
       }
       if (!ci.userData.startsWith('#cloud-config')) {
         errors.push(problem('the user data does not start with "#cloud-config", so cloud-init ignores it', 'begin it with the line "#cloud-config"'));
+      }
+      const credentials = userDataCredentials(ci.userData);
+      if (credentials.length > 0) {
+        // Name the places, never the values.
+        errors.push(
+          problem(
+            `the cloud-init user data holds credentials (${credentials.join(', ')}), which would be written into the stack's Terraform JSON and onto the snippet storage`,
+            "remove them: log in with ssh_authorized_keys, or give the account with cloudInit.user and cloudInit.password: Secret.fromTerraformVariable('…') (a sensitive variable) instead of userData",
+          ),
+        );
       }
     }
     return errors;

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { urlCredential } from '../core/credentials';
 import { problem } from '../core/validation';
 import type { ProxmoxStorage } from './proxmox-storage';
 import { StorageContent } from './proxmox-storage';
@@ -99,7 +100,15 @@ export class VmImage extends Construct {
       errors.push(problem('the image has neither a url nor a fileName', 'give the url Terraform downloads it from, or the fileName of a file already on the storage'));
       return errors;
     }
-    if (this.url !== undefined && !/^https?:\/\/[^\s"'\\]+$/.test(this.url)) {
+    if (this.url !== undefined && urlCredential(this.url) !== undefined) {
+      // Never echo the URL: it carries the secret.
+      errors.push(
+        problem(
+          `the download url carries ${urlCredential(this.url)}, which would be written into the stack's Terraform JSON`,
+          'download from a URL that needs no credentials (a signed, expiring link is still a credential), or upload the file to the storage yourself and give only fileName',
+        ),
+      );
+    } else if (this.url !== undefined && !/^https?:\/\/[^\s"'\\]+$/.test(this.url)) {
       errors.push(problem(`url "${this.url}" is not an http(s) URL`, 'give a URL such as "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2"'));
     }
     if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(this.fileName)) {

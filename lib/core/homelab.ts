@@ -1,7 +1,8 @@
 import { Construct, IConstruct } from 'constructs';
 import { isDomainName, isLocaleName, isNixosRelease, isSafeName, isTimeZone } from './names';
+import { urlCredential } from './credentials';
 import { Network, NetworkProps } from './network';
-import { problem } from './validation';
+import { Annotations, problem } from './validation';
 import { recordError } from './problems';
 import { quoted } from './readable';
 
@@ -53,6 +54,9 @@ export interface HomelabProps {
 }
 
 const HOMELAB = Symbol.for('homelab-cdk.Homelab');
+
+/** The marker of `hosts/host.ts`'s Host (the core does not import the hosts). */
+const HOST_MARKER = Symbol.for('homelab-cdk.Host');
 
 /** The default NixOS release of a lab. */
 export const DEFAULT_NIXOS_RELEASE = '26.05';
@@ -113,6 +117,22 @@ export class Homelab extends Construct {
     this.node.addValidation({ validate: () => this.validateSettings() });
   }
 
+  /** A lab without hosts synthesizes a flake that configures no machine: a warning, not an error, so a lab can be built up step by step. */
+  private warnWithoutHosts(): void {
+    const constructs = this.node.findAll();
+    if (constructs.some((c) => HOST_MARKER in c)) {
+      return;
+    }
+    const empty = this.node.children.every((c) => c === this.network);
+    Annotations.of(this).addWarning(
+      problem(
+        empty ? 'the lab is empty: it declares nothing but its network, so every output would be empty' : 'the lab has no hosts, so the synthesized flake configures no machine',
+        "declare the lab's machines with new Host(lab, '<name>', { hardware, ipAddress })",
+      ),
+      'homelab-cdk:lab-without-hosts',
+    );
+  }
+
   private validateSettings(): string[] {
     const errors: string[] = [];
     if (!isDomainName(this.domain)) {
@@ -127,11 +147,20 @@ export class Homelab extends Construct {
     if (!isNixosRelease(this.nixosRelease)) {
       errors.push(problem(`NixOS release "${this.nixosRelease}" is not a release number`, 'use a release such as "26.05"'));
     }
+    this.warnWithoutHosts();
     for (const [input, url] of Object.entries(this.flakeInputUrls)) {
       if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(input)) {
         errors.push(problem(`flake input name "${input}" is not a plain name`, 'use letters, digits, "-" and "_"'));
       }
-      if (!/^(github|gitlab|sourcehut|git\+https|git\+ssh|https|path|tarball\+https|file\+https):\S+$/.test(url)) {
+      if (urlCredential(url) !== undefined) {
+        // Never echo the URL: it carries the secret.
+        errors.push(
+          problem(
+            `flake input URL for ${input} carries ${urlCredential(url)}, which would be written into flake.nix and flake.lock`,
+            'remove it from the URL and give Nix the credential where it reads it: access-tokens in nix.conf (access-tokens = github.com=…) or a netrc file (netrc-file)',
+          ),
+        );
+      } else if (!/^(github|gitlab|sourcehut|git\+https|git\+ssh|https|path|tarball\+https|file\+https):\S+$/.test(url)) {
         errors.push(problem(`flake input URL "${url}" for ${input} is not a flake reference`, 'use a reference such as "github:NixOS/nixpkgs/nixos-26.05" or "path:/src/nixpkgs"'));
       }
     }

@@ -1,6 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import {
   cidrContains,
+  isIpv4Cidr,
   compareIpv4,
   ipInRange,
   ipv4ToInt,
@@ -24,7 +25,10 @@ export interface AddressRange {
 
 /** Props of {@link Network}. */
 export interface NetworkProps {
-  /** The network in CIDR form, e.g. `192.168.178.0/24`. */
+  /**
+   * The network in CIDR form, as its network address and prefix, e.g. `192.168.178.0/24`
+   * (`192.168.178.5/24`, with host bits set, is refused).
+   */
   readonly cidr: string;
   /**
    * The router's address: the default route of every host and the DHCP router option.
@@ -107,6 +111,7 @@ export class Network extends Construct {
 
   private readonly explicitDnsServers?: string[];
   private dnsServerProvider?: () => string[];
+  private readonly givenCidr: string;
 
   public constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, claimId(scope, id));
@@ -120,6 +125,7 @@ export class Network extends Construct {
       parsed = { network: '0.0.0.0', prefixLength: 0 };
     }
     this.cidr = `${parsed.network}/${parsed.prefixLength}`;
+    this.givenCidr = props.cidr;
     this.prefixLength = parsed.prefixLength;
     this.gateway = props.gateway ?? firstHostAddress(this.cidr);
     this.dhcpRange = props.dhcpRange;
@@ -168,6 +174,7 @@ export class Network extends Construct {
 
   private validateOwnSettings(): string[] {
     const errors: string[] = [];
+    errors.push(...cidrSpellingProblems('network', this.givenCidr));
     if (!isUsableHostAddress(this.cidr, this.gateway)) {
       errors.push(problem(`gateway ${this.gateway} is not a usable address of ${this.cidr}`, `set gateway to the router's address inside ${this.cidr}`));
     }
@@ -198,6 +205,24 @@ export class Network extends Construct {
     const all = perValidationRun(this, `${this.node.path}:endpoints`, () => checkEndpoints(this, this.endpoints));
     return all.get(endpoint) ?? [];
   }
+}
+
+/**
+ * Problems of a network written otherwise than as its network address and prefix: host bits set
+ * (`10.0.0.5/24`, which means 10.0.0.0/24 and is likely a typo), or a prefix such as `/08`.
+ */
+export function cidrSpellingProblems(label: string, cidr: string): string[] {
+  if (!isIpv4Cidr(cidr)) {
+    return []; // not a CIDR at all: reported where it is parsed
+  }
+  const { network, prefixLength } = parseIpv4Cidr(cidr);
+  const canonical = `${network}/${prefixLength}`;
+  if (cidr === canonical) {
+    return [];
+  }
+  return cidr.slice(0, cidr.indexOf('/')) !== network
+    ? [problem(`the ${label} ${cidr} has host bits set: its network address is ${network}`, `write the network address, ${canonical}`)]
+    : [problem(`the ${label} ${cidr} is not written as ${canonical}`, `write ${canonical}`)];
 }
 
 /**

@@ -3,6 +3,7 @@
  * masked, control and direction-changing characters escaped, long values cut. Every finding goes
  * through {@link readableMessage}; code that quotes a value the user gave uses {@link quoted}.
  */
+import { maskUrlPasswords } from './credentials';
 
 /** Values longer than this are cut in messages. */
 export const MAX_VALUE_LENGTH = 80;
@@ -14,8 +15,7 @@ const MAX_MESSAGE_LENGTH = 2000;
  * `"--agent-token x"` (a flag quoted with its value) → `"--agent-token ***"`. The only secrets a message could otherwise carry from a prop.
  */
 export function maskCredentials(text: string): string {
-  return text
-    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*):([^\s/?#@]*)@/gi, (_m, scheme: string, user: string) => `${scheme}${user}:***@`)
+  return maskUrlPasswords(text)
     .replace(/(^|[\s"'[(,])(--(?:agent-)?token=)(?!\*\*\*)("[^"]*"|'[^']*'|[^\s"',)\]]+)/g, (_m, lead: string, flag: string) => `${lead}${flag}***`)
     .replace(/(["'[])(--(?:agent-)?token\s+)(?!\*\*\*)([^\s"',)\]]+)/g, (_m, lead: string, flag: string) => `${lead}${flag}***`);
 }

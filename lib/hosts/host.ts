@@ -7,7 +7,8 @@ import { Size } from '../core/size';
 import { INetworkEndpoint, macAddressProblems } from '../core/network-endpoint';
 import { HeldPort, isPortHolder, isPortNumber, PortReservation, Protocol } from '../core/ports';
 import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
-import type { NixAttrs } from '../nix/nix-value';
+import { NixAttrs, nixNumberProblem } from '../nix/nix-value';
+import { credentialInText } from '../core/credentials';
 import { HardwareProfile, NixSystem } from './hardware-profile';
 import { User } from './user';
 import { byText } from '../core/order';
@@ -433,12 +434,42 @@ export class Host extends Construct implements INetworkEndpoint {
     if (this.memory !== undefined && this.memory.isZero()) {
       errors.push(problem('memory is 0', 'give the host\'s RAM, e.g. Size.gibibytes(32)'));
     }
+    errors.push(...this.validateNixSettings());
     if (this.ssh.passwordAuthentication) {
       Annotations.of(this).addWarning(
         problem('SSH password logins are enabled', 'use keys only unless you must (ssh.passwordAuthentication: false)'),
         'homelab-cdk:ssh-password-logins',
       );
     }
+    return errors;
+  }
+
+  /** Values of addNixSettings that Nix cannot read, or that put a credential into the Nix store. */
+  private validateNixSettings(): string[] {
+    const errors: string[] = [];
+    const visit = (value: unknown, path: string): void => {
+      const where = path === '' ? 'a setting' : path;
+      if (typeof value === 'number') {
+        const unwritable = nixNumberProblem(value);
+        if (unwritable !== undefined) {
+          errors.push(problem(`the value of ${where} in addNixSettings: ${unwritable}`, 'give a whole number of at most 2^53 in magnitude, or a string if the option takes one'));
+        }
+      } else if (typeof value === 'string') {
+        const credential = credentialInText(value);
+        if (credential !== undefined) {
+          // Never echo the value: it carries the secret.
+          errors.push(problem(`the value of ${where} in addNixSettings carries ${credential}, which would be copied into the world-readable Nix store`, "give the option a file that holds the secret instead (most NixOS options have a …File variant), with a Secret.fromSops(...) path"));
+        }
+      } else if (Array.isArray(value)) {
+        value.forEach((item, i) => visit(item, `${path}[${i}]`));
+      } else if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+        for (const [key, member] of Object.entries(value)) {
+          const name = /^[A-Za-z_][A-Za-z0-9_'-]{0,63}$/.test(key) ? key : /^[\x21-\x7e]{1,64}$/.test(key) && !/["\\$]/.test(key) ? `"${key}"` : '"…"';
+          visit(member, path === '' ? name : `${path}.${name}`);
+        }
+      }
+    };
+    this.settings.forEach((settings) => visit(settings, ''));
     return errors;
   }
 
@@ -454,6 +485,17 @@ export class Host extends Construct implements INetworkEndpoint {
         errors.push(problem(`user ${user.userName} is listed twice`, 'list each user once'));
       }
       names.add(user.userName);
+      // A user with neither keys nor password is warned about by the User itself.
+      const admin = user.sudo || user.groups.includes('wheel');
+      if (admin && user.sshKeys.length === 0 && user.hashedPasswordFile !== undefined && !this.ssh.passwordAuthentication) {
+        Annotations.of(this).addWarning(
+          problem(
+            `${user.userName} may use sudo but has no SSH key, and ${this.hostName} takes SSH keys only: ${user.userName} can log in to it only at its console`,
+            `add a public key to ${user.userName}'s sshKeys, or allow password logins on ${this.hostName} (ssh.passwordAuthentication: true)`,
+          ),
+          'homelab-cdk:sudo-user-without-ssh-key',
+        );
+      }
     }
     return errors;
   }

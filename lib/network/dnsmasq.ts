@@ -27,7 +27,8 @@ export interface DnsmasqProps {
    */
   readonly leaseTime?: string;
   /**
-   * Where dnsmasq keeps its leases.
+   * Where dnsmasq keeps its leases: a file in a folder of its own (the host's module creates the
+   * folder, setting its mode), not in a shared one such as `/tmp`, `/var` or `/var/lib`.
    * @default "/var/lib/misc/dnsmasq.leases"
    */
   readonly leasesFile?: string;
@@ -187,6 +188,15 @@ export class Dnsmasq extends Construct {
     }
     if (!/^\/[A-Za-z0-9._@+-]+(\/[A-Za-z0-9._@+-]+)*$/.test(this.leasesFile) || this.leasesFile.split('/').some((s) => s === '..' || s === '.')) {
       errors.push(problem(`leases file "${this.leasesFile}" is not an absolute path of plain segments`, 'give a path such as "/var/lib/misc/dnsmasq.leases"'));
+    } else if (isSharedFolder(leasesFolder(this.leasesFile))) {
+      // The host's module creates the folder with a systemd-tmpfiles `d` rule, which also sets
+      // the mode and owner of a folder that exists: on /tmp it would take away the sticky bit.
+      errors.push(
+        problem(
+          `the leases file ${this.leasesFile} is in ${leasesFolder(this.leasesFile)}, a folder the system shares; the rule that creates the leases folder would set its mode to 0755 root:root at every boot`,
+          'put the leases file in a folder of its own, such as "/var/lib/dnsmasq/dnsmasq.leases" (NixOS\'s dnsmasq module creates that folder itself)',
+        ),
+      );
     }
     errors.push(...this.validateUpstreams());
     const servers = perValidationRun(this, 'dnsmasq-servers', () => Dnsmasq.all(this.node.root));
@@ -261,6 +271,27 @@ export function dnsRecords(network: Network, domain: string): DnsRecord[] {
 /** An upstream as dnsmasq's `server=` takes it: the address, then `#port` unless it is 53. */
 export function dnsmasqServer(upstream: IDnsUpstream): string {
   return upstream.dnsPort === 53 ? upstream.dnsAddress : `${upstream.dnsAddress}#${upstream.dnsPort}`;
+}
+
+/** The folder of a leases file (`/var/lib/misc` for `/var/lib/misc/dnsmasq.leases`). */
+function leasesFolder(leasesFile: string): string {
+  const folder = leasesFile.slice(0, leasesFile.lastIndexOf('/'));
+  return folder === '' ? '/' : folder;
+}
+
+/** Folders where nothing of ours may set the mode: the root, each top-level folder, and these. */
+const SHARED_FOLDERS = new Set(['/var/lib', '/var/cache', '/var/log', '/var/spool', '/var/run', '/var/lock', '/var/db', '/var/empty', '/var/mail', '/run/lock', '/srv/http', '/usr/local']);
+
+/** Trees that belong to the system, to users or to everyone (world-writable): no leases folder there. */
+const SHARED_TREES = ['/tmp', '/var/tmp', '/dev', '/proc', '/sys', '/nix', '/usr', '/etc', '/boot', '/home', '/root', '/run/user', '/run/wrappers', '/run/secrets', '/run/current-system', '/run/booted-system', '/bin', '/sbin', '/lib', '/lib64'];
+
+/**
+ * Is this a folder the system shares (`/`, `/tmp`, `/var`, `/var/lib`, anything under `/etc` or
+ * `/home`), where a tmpfiles rule for the leases folder would change the mode of others' files?
+ */
+function isSharedFolder(folder: string): boolean {
+  const depth = folder.split('/').filter((s) => s !== '').length;
+  return depth < 2 || SHARED_FOLDERS.has(folder) || SHARED_TREES.some((tree) => folder === tree || folder.startsWith(`${tree}/`));
 }
 
 /** A dnsmasq lease time in seconds (`infinite` as Infinity), or undefined when malformed. */

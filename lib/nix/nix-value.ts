@@ -176,13 +176,31 @@ function serializeNested(value: unknown, indent: number, path: readonly string[]
   }
 }
 
+/**
+ * Why a number cannot be written as Nix, or undefined when it can: NaN and infinities have no
+ * literal; whole numbers beyond 2^53 are not exact in JavaScript, and beyond 2^63 − 1 Nix refuses
+ * them ("invalid integer"), so a whole number that large is refused rather than written as a
+ * float Nix would read differently. For the validations of escape hatches that take numbers.
+ */
+export function nixNumberProblem(value: number): string | undefined {
+  if (!Number.isFinite(value)) {
+    return `${value} has no Nix literal`;
+  }
+  if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    return Math.abs(value) >= 2 ** 63
+      ? `${value} is beyond Nix's 64-bit integers (at most 9223372036854775807 in magnitude), which Nix refuses as an invalid integer`
+      : `${value} is outside the integers Nix and JavaScript share exactly (at most 2^53 in magnitude)`;
+  }
+  return undefined;
+}
+
 function nixNumber(value: number, where: string, asElement: boolean): string {
   if (!Number.isFinite(value)) {
     throw new Error(`cannot write ${value} as Nix${where}`);
   }
-  const beyondNixIntegers = Math.abs(value) >= 2 ** 63;
-  if (Number.isInteger(value) && !Number.isSafeInteger(value) && !beyondNixIntegers) {
-    throw new Error(`${value} is outside the integers Nix and JavaScript share exactly${where}`);
+  const unwritable = nixNumberProblem(value);
+  if (unwritable !== undefined) {
+    throw new Error(`${unwritable}${where}`);
   }
   const text = Number.isSafeInteger(value) ? String(value) : nixFloat(value, where);
   return value < 0 && asElement ? `(${text})` : text;

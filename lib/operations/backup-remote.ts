@@ -3,6 +3,7 @@
  * S3-compatible bucket. The remote's address is part of the model; its credentials are a
  * {@link Secret} reference that the backup reads on the host at run time, never a value.
  */
+import { urlCredential } from '../core/credentials';
 import { isDomainName } from '../core/names';
 import { isIpv4 } from '../core/addressing';
 import { isPortNumber } from '../core/ports';
@@ -232,7 +233,10 @@ export class BackupRemote {
       }
     }
     if (this.kind === BackupRemoteKind.SFTP) {
-      if (!this.host || !(isDomainName(this.host) || isIpv4(this.host))) {
+      if (this.host && /:[^@]*@/.test(this.host)) {
+        // user:password@host: never echo it.
+        errors.push(problem('the SFTP host carries a user and password, which would be copied into the world-readable Nix store', 'give only the server\'s name as host, the login as user and the password as password: Secret.fromSops({ name: … })'));
+      } else if (!this.host || !(isDomainName(this.host) || isIpv4(this.host))) {
         errors.push(problem(`SFTP host "${this.host}" is not a host name or IPv4 address`, 'give the server\'s name, such as "u123456.your-storagebox.de"'));
       }
       if (!isPortNumber(this.port ?? NaN)) {
@@ -244,14 +248,14 @@ export class BackupRemote {
       if (this.hostKey !== undefined && !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+$/.test(this.hostKey)) {
         errors.push(problem(`SFTP host key "${this.hostKey}" is not a public key line`, 'give the key as `ssh-keyscan -p PORT HOST` prints it, without the host name (e.g. "ssh-ed25519 AAAA…")'));
       }
-    } else if (typeof this.url === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(this.url)) {
-      // The user info may hold a password: shown masked, and refused (it would reach the Nix store).
-      errors.push(
-        problem(
-          `${this.kind === BackupRemoteKind.S3 ? 'S3 endpoint' : 'WebDAV URL'} ${quoted(this.url)} carries credentials, which would be copied into the world-readable Nix store`,
-          this.kind === BackupRemoteKind.S3 ? 'give the endpoint without user info, and the keys as credentials (a Secret)' : 'give the URL without user info, the user in user, and the password as a Secret (password: Secret.fromSops({ name }))',
-        ),
-      );
+    } else if (this.url && urlCredential(this.url) !== undefined) {
+      // Never echo the URL: it carries the secret.
+      const what = this.kind === BackupRemoteKind.S3 ? 'S3 endpoint' : 'WebDAV URL';
+      const fix =
+        this.kind === BackupRemoteKind.S3
+          ? 'remove the credentials from the endpoint and put AWS_ACCESS_KEY_ID=… and AWS_SECRET_ACCESS_KEY=… in the environment file given as credentials (a Secret)'
+          : 'remove the user and password from the URL: give the user as user and the password as password: Secret.fromSops({ name: … }) or Secret.fromFile(…)';
+      errors.push(problem(`the ${what} carries ${urlCredential(this.url)}, which would be copied into the world-readable Nix store`, fix));
     } else if (!this.url || !/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._~%/-]*)?$/.test(this.url)) {
       errors.push(problem(`${this.kind === BackupRemoteKind.S3 ? 'S3 endpoint' : 'WebDAV URL'} ${quoted(this.url)} is not an http(s) URL`, 'give it like "https://dav.example.org/backups"'));
     }

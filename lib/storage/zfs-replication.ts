@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { isCalendarExpression, isUserName } from '../core/names';
-import { Secret } from '../core/secret';
+import { Secret, SecretSource } from '../core/secret';
 import { displayPath, perValidationRun, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { isDatasetSegment } from './zfs-properties';
@@ -23,13 +23,15 @@ export interface ReplicationOptions {
   readonly recursive?: boolean;
   /**
    * The user syncoid logs in as on the target host, for a replication to another host. That user
-   * needs `zfs allow` rights to receive there.
+   * needs `zfs allow` rights to receive there. A local replication logs in nowhere: giving it one
+   * is an error.
    * @default "syncoid"
    */
   readonly sshUser?: string;
   /**
    * The SSH private key syncoid uses for a replication to another host: a file or sops secret
-   * on the source host. Required for a remote target.
+   * on the source host. Required for a remote target; a local replication uses none, and giving
+   * it one is an error.
    * @default - none (a local replication needs none)
    */
   readonly sshKey?: Secret;
@@ -100,6 +102,8 @@ export class ZfsReplication extends Construct {
   /** The syncoid command name. */
   public readonly commandName: string;
 
+  private readonly explicitSshUser?: string;
+
   public constructor(scope: Construct, id: string, props: ZfsReplicationProps) {
     super(scope, claimId(scope, id));
     // A replication without a real source is not marked as one (nothing else reads it) and has this one finding.
@@ -114,6 +118,7 @@ export class ZfsReplication extends Construct {
     this.targetHost = props.targetHost ?? props.source?.host;
     this.schedule = props.schedule ?? 'hourly';
     this.recursive = props.recursive ?? true;
+    this.explicitSshUser = props.sshUser;
     this.sshUser = props.sshUser ?? 'syncoid';
     this.sshKey = props.sshKey;
     this.commandName = props.commandName ?? (valid ? `${defaultStorageId(props.source.datasetName)}-to-${defaultStorageId(props.target)}` : id);
@@ -164,20 +169,47 @@ export class ZfsReplication extends Construct {
         ),
       );
     }
+    const nonSecretKey = this.sshKey !== undefined ? Secret.describeNonSecret(this.sshKey) : undefined;
+    if (nonSecretKey !== undefined) {
+      // Never echo the value: it may be the private key itself.
+      errors.push(
+        problem(
+          `the sshKey of the replication is ${nonSecretKey}, not a secret reference; a private key given as a value would be copied into the world-readable Nix store`,
+          "give the key's place on the source host: Secret.fromFile('/var/lib/syncoid/.ssh/id_ed25519') or Secret.fromSops({ name: 'syncoid-key' })",
+        ),
+      );
+    }
     if (!this.isRemote) {
       const source = this.source.datasetName;
       if (this.target === source || this.target.startsWith(`${source}/`) || source.startsWith(`${this.target}/`)) {
         errors.push(problem(`replication target ${this.target} overlaps its source ${source}`, 'replicate into another pool or a dataset outside the source'));
       }
+      if (this.sshKey !== undefined && nonSecretKey === undefined) {
+        errors.push(problem(`the replication stays on ${this.targetHost.hostName}, so syncoid logs in nowhere and would ignore sshKey`, 'remove sshKey, or give targetHost to replicate to another host over SSH'));
+      }
+      if (this.explicitSshUser !== undefined) {
+        errors.push(problem(`the replication stays on ${this.targetHost.hostName}, so syncoid logs in nowhere and would ignore sshUser`, 'remove sshUser, or give targetHost to replicate to another host over SSH'));
+      }
     } else {
       if (!this.sshKey) {
         errors.push(problem(`replication to ${this.targetHost.hostName} goes over SSH but has no sshKey`, "give sshKey: Secret.fromFile('/var/lib/syncoid/.ssh/id_ed25519') (a key the target's sshUser accepts)"));
+      } else if (nonSecretKey !== undefined) {
+        // reported above
       } else if (this.sshKey.hostPath === undefined) {
-        errors.push(problem(`the sshKey of the replication is ${this.sshKey.source} secret, which syncoid cannot read on the host`, 'use Secret.fromFile or Secret.fromSops'));
+        errors.push(problem(`the sshKey of the replication is ${this.sshKey.source === SecretSource.ENVIRONMENT ? 'an environment variable' : 'a Terraform variable'} (${this.sshKey}), which syncoid cannot read on the host`, 'use Secret.fromFile or Secret.fromSops'));
       }
       if (!isUserName(this.sshUser)) {
         errors.push(problem(`sshUser "${this.sshUser}" is not a user name`, 'use a Linux user name such as "syncoid"'));
       }
+    }
+    const cycle = perValidationRun(this, 'zfs-replication-cycles', () => replicationCycles(this.node.root.node.findAll().filter(ZfsReplication.isZfsReplication))).get(this);
+    if (cycle) {
+      errors.push(
+        problem(
+          `the replication copies into itself through ${cycle.length === 1 ? 'another replication' : 'other replications'}: ${[this, ...cycle].map(describeReplication).join(', then ')}; every run copies the copies again, without end`,
+          'break the cycle: give one of them recursive: false, or replicate into a dataset outside the other one\'s source',
+        ),
+      );
     }
     if (!isCalendarExpression(this.schedule)) {
       errors.push(problem(`replication schedule "${this.schedule}" is not a systemd calendar expression`, 'use e.g. "hourly", "daily" or "*-*-* 02:00:00"'));
@@ -202,4 +234,53 @@ export class ZfsReplication extends Construct {
       return index;
     });
   }
+}
+
+/** `nas:tank → backup:vault/tank (recursive)`, for messages. */
+function describeReplication(r: ZfsReplication): string {
+  return `${displayPath(r)} (${r.source.host.hostName}:${r.source.datasetName} → ${r.targetHost.hostName}:${r.target}${r.recursive ? ', recursive' : ''})`;
+}
+
+/** Does `next` copy what `r` writes (its target, or a dataset under it when `next` is recursive)? */
+function copiesWhatItWrites(r: ZfsReplication, next: ZfsReplication): boolean {
+  const source = next.source.datasetName;
+  return r.targetHost === next.source.host && (r.target === source || (next.recursive && r.target.startsWith(`${source}/`)));
+}
+
+/**
+ * The replications that copy back into their own source through others, each with the
+ * replications after it on the shortest way around.
+ */
+function replicationCycles(replications: readonly ZfsReplication[]): Map<ZfsReplication, ZfsReplication[]> {
+  // A replication into its own source is refused as an overlap already.
+  const next = new Map(replications.map((r) => [r, replications.filter((n) => n !== r && copiesWhatItWrites(r, n))]));
+  const cycles = new Map<ZfsReplication, ZfsReplication[]>();
+  for (const start of replications) {
+    // Breadth first from start's successors, until start comes round again.
+    const cameFrom = new Map<ZfsReplication, ZfsReplication | undefined>();
+    let frontier = next.get(start)!.map((n) => {
+      cameFrom.set(n, undefined);
+      return n;
+    });
+    while (frontier.length > 0 && !cameFrom.has(start)) {
+      const following: ZfsReplication[] = [];
+      for (const r of frontier) {
+        for (const n of next.get(r)!) {
+          if (!cameFrom.has(n)) {
+            cameFrom.set(n, r);
+            following.push(n);
+          }
+        }
+      }
+      frontier = following;
+    }
+    if (cameFrom.has(start)) {
+      const way: ZfsReplication[] = [];
+      for (let r = cameFrom.get(start); r !== undefined; r = cameFrom.get(r)) {
+        way.unshift(r);
+      }
+      cycles.set(start, way);
+    }
+  }
+  return cycles;
 }

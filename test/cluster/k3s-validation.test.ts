@@ -150,6 +150,52 @@ describe('cluster validation', () => {
     expect(errors).toContain('testlab/k3s/server: extra flag --node-ip is already set from K3sNode nodeIp. Fix: remove it from extraFlags and use K3sNode nodeIp.');
   });
 
+  it('refuses a --datastore-endpoint whose URL carries a password, without repeating it', () => {
+    const { lab, cluster, server } = clusterLab();
+    cluster.addServer(server, { extraFlags: ['--datastore-endpoint=postgres://k3s:hunter2@db.lab.example:5432/k3s'] });
+    const errors = errorsOf(lab);
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^testlab\/k3s\/server: extra flag --datastore-endpoint carries a URL with a password, which would be copied into the world-readable Nix store\. Fix: remove the flag and set K3S_DATASTORE_ENDPOINT=… in a root-only environment file .*environmentFile.*client certificate/,
+      ),
+    ]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+
+  it('refuses a datastore endpoint with a password given as its own element, without repeating it', () => {
+    const { lab, cluster, server } = clusterLab();
+    cluster.addServer(server, { extraFlags: ['--datastore-endpoint', 'mysql://k3s:hunter2@tcp(db:3306)/k3s'] });
+    const errors = errorsOf(lab);
+    expect(errors).toEqual([expect.stringMatching(/^testlab\/k3s\/server: extra flag --datastore-endpoint carries a URL with a password.* Fix: .*K3S_DATASTORE_ENDPOINT/)]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+
+  it('refuses etcd S3 keys in extraFlags, pointing at the environment variables k3s reads', () => {
+    const { lab, cluster, server } = clusterLab();
+    cluster.addServer(server, { extraFlags: ['--etcd-s3-secret-key=hunter2', '--etcd-s3-access-key', 'AKIAEXAMPLE'] });
+    const errors = errorsOf(lab);
+    expect(errors).toEqual([
+      expect.stringMatching(/^testlab\/k3s\/server: extra flag --etcd-s3-access-key carries a credential.* Fix: .*AWS_ACCESS_KEY_ID=…/),
+      expect.stringMatching(/^testlab\/k3s\/server: extra flag --etcd-s3-secret-key carries a credential.* Fix: .*AWS_SECRET_ACCESS_KEY=…/),
+    ]);
+    expect(errors.join('\n')).not.toMatch(/hunter2|AKIAEXAMPLE/);
+  });
+
+  it('accepts a datastore endpoint without a password', () => {
+    const { lab, cluster, server } = clusterLab();
+    cluster.addServer(server, { extraFlags: ['--datastore-endpoint=postgres://db.lab.example:5432/k3s?sslmode=verify-full', '--datastore-certfile=/var/lib/k3s/db.crt'] });
+    expect(errorsOf(lab)).toEqual([]);
+  });
+
+  it('refuses pod and service networks with host bits set, naming the network addresses', () => {
+    const { lab, cluster, server } = clusterLab({ clusterCidr: '10.42.0.1/16', serviceCidr: '10.43.7.0/16' });
+    cluster.addServer(server);
+    expect(errorsOf(lab)).toEqual([
+      'testlab/k3s: the cluster (pod) network 10.42.0.1/16 has host bits set: its network address is 10.42.0.0. Fix: write the network address, 10.42.0.0/16.',
+      'testlab/k3s: the service network 10.43.7.0/16 has host bits set: its network address is 10.43.0.0. Fix: write the network address, 10.43.0.0/16.',
+    ]);
+  });
+
   it('refuses pod and service networks that overlap the LAN or each other', () => {
     const { lab, cluster, server } = clusterLab({ clusterCidr: '10.0.0.0/16', serviceCidr: '10.0.128.0/17' });
     cluster.addServer(server);

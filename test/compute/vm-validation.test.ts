@@ -188,10 +188,21 @@ describe('the host\'s memory and CPU', () => {
     expect(warningsOf(t.lab)).toEqual([]);
   });
 
-  it('warns about a VM with more cores than the host has threads', () => {
+  // qemu-server's config_to_command dies with "MAX <threads> vcpus allowed per VM on this node"
+  // when sockets × cores exceed the node's logical CPUs: the VM would never start.
+  it('refuses a VM with more cores than the host has threads, which Proxmox refuses to start', () => {
     const t = proxmoxLab();
     plainVm(t, 'big', 110, { cores: 12 });
-    expect(warningsOf(t.lab)).toEqual(['testlab/big: the VM has 12 cores but pve has 8 CPU threads. Fix: give it at most 8 cores. [homelab-cdk:cpu-overcommit]']);
+    expect(errorsOf(t.lab)).toEqual([
+      'testlab/big: the VM has 12 cores but pve has 8 CPU threads; Proxmox refuses to start it ("MAX 8 vcpus allowed per VM on this node"). Fix: give it at most 8 cores, or correct cpuThreads on pve if it has more.',
+    ]);
+    expect(warningsOf(t.lab)).toEqual([]);
+  });
+
+  it('accepts a VM with as many cores as the host has threads', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'big', 110, { cores: 8 });
+    expect(errorsOf(t.lab)).toEqual([]);
   });
 });
 
@@ -234,6 +245,16 @@ describe('boot sources and cloud-init', () => {
     expect(only(errorsOf(t.lab), /extension|\.qcow2/)).toMatch(/^testlab\/pve\/proxmox\/local\/ubuntu: disk image "noble-server-cloudimg-amd64\.img" does not end in \.qcow2, \.raw or \.vmdk.*Fix: set fileName/);
   });
 
+  it('refuses an image download URL carrying a password, never echoing it', () => {
+    const t = proxmoxLab();
+    t.local.addImage('debian', { kind: ImageKind.ISO, url: 'https://max:hunter2@files.lab.example/debian-12.iso' });
+    const errors = errorsOf(t.lab);
+    expect(errors).toEqual([
+      "testlab/pve/proxmox/local/debian: the download url carries a password (user:password@), which would be written into the stack's Terraform JSON. Fix: download from a URL that needs no credentials (a signed, expiring link is still a credential), or upload the file to the storage yourself and give only fileName.",
+    ]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+
   it('refuses an image with neither a URL nor a file name', () => {
     const t = proxmoxLab();
     t.local.addImage('mystery', { kind: ImageKind.ISO });
@@ -259,6 +280,67 @@ describe('boot sources and cloud-init', () => {
     const t = proxmoxLab();
     plainVm(t, 'web', 110, { cloudInit: { user: t.admin, password: Secret.fromFile('/run/secrets/pw') } });
     expect(only(errorsOf(t.lab), /password/)).toMatch(/^testlab\/web: the cloud-init password is a file secret, which cannot reach Terraform safely\. Fix: use Secret\.fromTerraformVariable/);
+  });
+});
+
+describe('cloud-init user data', () => {
+  const userDataErrors = (userData: string) => {
+    const t = proxmoxLab();
+    plainVm(t, 'web', 110, { cloudInit: { userData } });
+    return errorsOf(t.lab);
+  };
+
+  it('refuses chpasswd with a password list, naming the place but not the password', () => {
+    const errors = userDataErrors('#cloud-config\nchpasswd:\n  expire: false\n  list: |\n    root:hunter2\n');
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^testlab\/web: the cloud-init user data holds credentials \(chpasswd\.list\), which would be written into the stack's Terraform JSON and onto the snippet storage\. Fix: remove them: log in with ssh_authorized_keys, or give the account with cloudInit\.user and cloudInit\.password: Secret\.fromTerraformVariable/,
+      ),
+    ]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+
+  it('refuses chpasswd users with passwords and a user password hash', () => {
+    const errors = userDataErrors(
+      '#cloud-config\nchpasswd:\n  users:\n    - name: root\n      password: hunter2\n      type: text\nusers:\n  - name: max\n    lock_passwd: false\n    passwd: "$6$salt$hash"\n',
+    );
+    expect(errors).toEqual([expect.stringContaining('holds credentials (chpasswd.users[0].password, users[0].passwd)')]);
+    expect(errors.join('\n')).not.toMatch(/hunter2|\$6\$/);
+  });
+
+  it('refuses a private host key and a URL with a password in the user data', () => {
+    const errors = userDataErrors(
+      '#cloud-config\nssh_keys:\n  ed25519_private: |\n    -----BEGIN OPENSSH PRIVATE KEY-----\n    abc\n    -----END OPENSSH PRIVATE KEY-----\nruncmd:\n  - curl -fsS https://max:hunter2@files.lab.example/setup.sh\n',
+    );
+    expect(errors).toEqual([expect.stringContaining('holds credentials (ssh_keys.ed25519_private, runcmd[0])')]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+
+  it('refuses a password in user data that is not YAML, by line', () => {
+    const errors = userDataErrors('#cloud-config\npassword: hunter2\n  bad: [indent\n');
+    expect(errors).toEqual([expect.stringContaining('holds credentials (line 2)')]);
+  });
+
+  it('accepts user data with keys only', () => {
+    expect(userDataErrors(`#cloud-config\nssh_pwauth: false\nchpasswd:\n  expire: false\nusers:\n  - name: max\n    lock_passwd: true\n    ssh_authorized_keys: ['${'ssh-ed25519 AAAA test'}']\n`)).toEqual([]);
+  });
+});
+
+describe('cloud-init props ignored without the one they belong to', () => {
+  it('refuses a password without a user, which would be ignored', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'web', 110, { cloudInit: { password: Secret.fromTerraformVariable('web_password') } });
+    expect(errorsOf(t.lab)).toEqual([
+      'testlab/web: cloudInit.password is given without cloudInit.user, so it would be ignored: the password belongs to the account that user sets up. Fix: give cloudInit.user (a lab user), or remove password.',
+    ]);
+  });
+
+  it('refuses a snippet storage without user data, which would be ignored', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'web', 110, { cloudInit: { user: t.admin, snippetStorage: t.local } });
+    expect(errorsOf(t.lab)).toEqual([
+      'testlab/web: cloudInit.snippetStorage is given without cloudInit.userData, so it would be ignored: only user data goes there. Fix: remove snippetStorage, or give userData.',
+    ]);
   });
 });
 
@@ -290,6 +372,40 @@ describe('Terraform stacks', () => {
     new ProxmoxStack(t.lab, 'prod', { backend: StateBackend.local('../../../lab.tfstate') });
     new ProxmoxStack(t.lab, 'dev', { backend: StateBackend.local('../../../lab.tfstate') });
     expect(only(errorsOf(t.lab), /state/)).toBe('testlab/dev: the stack keeps its state where testlab/prod does. Fix: give each stack its own state path (or leave backend out).');
+  });
+
+  it('refuses credentials in a custom backend, naming the setting but not its value', () => {
+    const t = proxmoxLab();
+    new ProxmoxStack(t.lab, 'prod', {
+      backend: StateBackend.custom('s3', { bucket: 'tfstate', key: 'lab/prod.tfstate', region: 'eu-central-1', access_key: 'AKIAEXAMPLE', secret_key: 'hunter2', skip_credentials_validation: true }),
+    });
+    const errors = errorsOf(t.lab);
+    expect(errors).toEqual([
+      expect.stringMatching(/^testlab\/prod: the s3 backend's access_key is a credential, which would be written into the stack's Terraform JSON\. Fix: leave it out of StateBackend\.custom .*AWS_SECRET_ACCESS_KEY.*-backend-config/),
+      expect.stringMatching(/^testlab\/prod: the s3 backend's secret_key is a credential/),
+    ]);
+    expect(errors.join('\n')).not.toMatch(/hunter2|AKIAEXAMPLE/);
+  });
+
+  it('refuses a backend password and token, and a connection string with a password', () => {
+    const t = proxmoxLab();
+    new ProxmoxStack(t.lab, 'prod', { backend: StateBackend.custom('http', { address: 'https://state.lab.example/prod', username: 'tf', password: 'hunter2' }) });
+    new ProxmoxStack(t.lab, 'dev', { backend: StateBackend.custom('pg', { conn_str: 'postgres://tf:hunter2@db.lab.example/terraform' }) });
+    new ProxmoxStack(t.lab, 'ci', { backend: StateBackend.custom('remote', { hostname: 'app.terraform.io', token: 'hunter2' }) });
+    const errors = errorsOf(t.lab).filter((e) => e.includes('backend'));
+    expect(errors).toEqual([
+      expect.stringMatching(/^testlab\/ci: the remote backend's token is a credential/),
+      expect.stringMatching(/^testlab\/dev: the pg backend's conn_str carries a URL with a password.*PG_CONN_STR/),
+      expect.stringMatching(/^testlab\/prod: the http backend's password is a credential.*TF_HTTP_PASSWORD/),
+    ]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+
+  it('accepts a custom backend that takes its credentials from the environment', () => {
+    const t = proxmoxLab();
+    new ProxmoxStack(t.lab, 'prod', { backend: StateBackend.custom('s3', { bucket: 'tfstate', key: 'lab/prod.tfstate', region: 'eu-central-1', shared_credentials_file: '~/.aws/credentials', kms_key_id: 'alias/tf' }) });
+    plainVm(t, 'web', 110);
+    expect(errorsOf(t.lab)).toEqual([]);
   });
 });
 

@@ -232,11 +232,13 @@ describe('messages never repeat a secret, a control character or a wall of text'
     const errors = errorsOf(lab);
     expect(errors.join('\n')).not.toContain('hunter2');
     expect(errors).toContain(
-      'testlab/nas/dav: WebDAV URL "https://bob:***@dav.example.org/b" carries credentials, which would be copied into the world-readable Nix store. Fix: give the URL without user info, the user in user, and the password as a Secret (password: Secret.fromSops({ name })).',
+      'testlab/nas/dav: the WebDAV URL carries a password (user:password@), which would be copied into the world-readable Nix store. Fix: remove the user and password from the URL: give the user as user and the password as password: Secret.fromSops({ name: … }) or Secret.fromFile(…).',
     );
     expect(errors).toContain(
-      'testlab/nas/s3: S3 endpoint "https://AKIA:***@s3.example.org" carries credentials, which would be copied into the world-readable Nix store. Fix: give the endpoint without user info, and the keys as credentials (a Secret).',
+      'testlab/nas/s3: the S3 endpoint carries a password (user:password@), which would be copied into the world-readable Nix store. Fix: remove the credentials from the endpoint and put AWS_ACCESS_KEY_ID=… and AWS_SECRET_ACCESS_KEY=… in the environment file given as credentials (a Secret).',
     );
+    // Where a remote is shown (another finding, the summary), its password is masked.
+    expect(BackupRemote.webdav({ url: 'https://bob:hunter2@dav.example.org/b', user: 'bob', password: Secret.fromFile('/run/pw') }).toString()).toBe('https://bob:***@dav.example.org/b');
   });
 
   it('does not repeat the value of --agent-token in k3s extra flags', () => {

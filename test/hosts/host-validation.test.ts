@@ -94,6 +94,42 @@ describe('addresses', () => {
   });
 });
 
+describe('a lab without hosts', () => {
+  it('warns about an empty lab, whose outputs would all be empty', () => {
+    const lab = new Homelab({ name: 'empty', network: { cidr: '10.0.0.0/24' } });
+    expect(errorsOf(lab)).toEqual([]);
+    expect(warningsOf(lab)).toEqual([
+      "empty: the lab is empty: it declares nothing but its network, so every output would be empty. Fix: declare the lab's machines with new Host(lab, '<name>', { hardware, ipAddress }). [homelab-cdk:lab-without-hosts]",
+    ]);
+  });
+
+  it('warns about a lab with users but no hosts, whose flake configures no machine', () => {
+    const { lab } = smallLab();
+    expect(warningsOf(lab)).toEqual([
+      "testlab: the lab has no hosts, so the synthesized flake configures no machine. Fix: declare the lab's machines with new Host(lab, '<name>', { hardware, ipAddress }). [homelab-cdk:lab-without-hosts]",
+    ]);
+  });
+
+  it('is fatal in strict mode', () => {
+    const { lab } = smallLab();
+    expect(validateLab(lab, { strict: true }).errors.map((f) => f.message)).toEqual([expect.stringContaining('[homelab-cdk:lab-without-hosts]')]);
+  });
+});
+
+describe('the network', () => {
+  it('refuses a CIDR with host bits set, naming the network address in the fix', () => {
+    const { lab } = smallLab({ network: { cidr: '10.0.0.5/24', gateway: '10.0.0.1' } });
+    vmHost(lab, 'web', '10.0.0.10');
+    expect(errorsOf(lab)).toEqual(['testlab/network: the network 10.0.0.5/24 has host bits set: its network address is 10.0.0.0. Fix: write the network address, 10.0.0.0/24.']);
+  });
+
+  it('refuses a prefix written with a leading zero', () => {
+    const { lab } = smallLab({ network: { cidr: '10.0.0.0/08', gateway: '10.0.0.1' } });
+    vmHost(lab, 'web', '10.0.0.10');
+    expect(errorsOf(lab)).toEqual(['testlab/network: the network 10.0.0.0/08 is not written as 10.0.0.0/8. Fix: write 10.0.0.0/8.']);
+  });
+});
+
 describe('host settings', () => {
   it('refuses host names that are not host names (which also keeps them safe as paths)', () => {
     const { lab } = smallLab();
@@ -163,6 +199,42 @@ describe('host settings', () => {
   });
 });
 
+describe('lab settings', () => {
+  it('refuses a flake input URL carrying a token, never echoing it', () => {
+    const { lab } = smallLab({ nixos: { inputUrls: { nixpkgs: 'git+https://max:ghp_hunter2@github.com/max/nixpkgs?ref=mine' } } });
+    vmHost(lab, 'web', '10.0.0.10');
+    const errors = errorsOf(lab);
+    expect(errors).toEqual([
+      'testlab: flake input URL for nixpkgs carries a password (user:password@), which would be written into flake.nix and flake.lock. Fix: remove it from the URL and give Nix the credential where it reads it: access-tokens in nix.conf (access-tokens = github.com=…) or a netrc file (netrc-file).',
+    ]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+});
+
+describe('the Nix escape hatch', () => {
+  it('refuses an integer beyond Nix\'s 64-bit range in addNixSettings, naming the option', () => {
+    const { lab } = smallLab();
+    vmHost(lab, 'web', '10.0.0.10').addNixSettings({ boot: { kernel: { sysctl: { 'kernel.shmmax': 1e19 } } } });
+    expect(errorsOf(lab)).toEqual([
+      'testlab/web: the value of boot.kernel.sysctl."kernel.shmmax" in addNixSettings: 10000000000000000000 is beyond Nix\'s 64-bit integers (at most 9223372036854775807 in magnitude), which Nix refuses as an invalid integer. Fix: give a whole number of at most 2^53 in magnitude, or a string if the option takes one.',
+    ]);
+  });
+
+  it('refuses a huge whole-number float in addNixSettings', () => {
+    const { lab } = smallLab();
+    vmHost(lab, 'web', '10.0.0.10').addNixSettings({ nix: { settings: { 'max-free': 1e21 } } });
+    expect(errorsOf(lab)).toEqual([expect.stringMatching(/^testlab\/web: the value of nix\.settings\.max-free in addNixSettings: 1e\+21 is beyond Nix's 64-bit integers/)]);
+  });
+
+  it('refuses a substituter URL with a password in addNixSettings, never echoing it', () => {
+    const { lab } = smallLab();
+    vmHost(lab, 'web', '10.0.0.10').addNixSettings({ nix: { settings: { substituters: ['https://cache.nixos.org', 'https://max:hunter2@cache.lab.example'] } } });
+    const errors = errorsOf(lab);
+    expect(errors).toEqual([expect.stringMatching(/^testlab\/web: the value of nix\.settings\.substituters\[1\] in addNixSettings carries a URL with a password, which would be copied into the world-readable Nix store\. Fix:/)]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+});
+
 describe('users', () => {
   it('refuses malformed SSH keys, invalid names and root', () => {
     const { lab } = smallLab();
@@ -186,6 +258,24 @@ describe('users', () => {
     expect(errorsOf(lab).join('\n')).toMatch(/hashedPasswordFile is a literal string, not a secret reference/);
   });
 
+  it('warns about a sudo user without SSH keys on a host that takes keys only', () => {
+    const { lab } = smallLab();
+    new User(lab, 'ops', { sudo: true, hashedPasswordFile: Secret.fromFile('/var/lib/secrets/ops.hash') });
+    vmHost(lab, 'web', '10.0.0.10');
+    vmHost(lab, 'legacy', '10.0.0.11', { ssh: { passwordAuthentication: true } });
+    expect(warningsOf(lab).filter((w) => !w.includes('password logins are enabled'))).toEqual([
+      "testlab/web: ops may use sudo but has no SSH key, and web takes SSH keys only: ops can log in to it only at its console. Fix: add a public key to ops's sshKeys, or allow password logins on web (ssh.passwordAuthentication: true). [homelab-cdk:sudo-user-without-ssh-key]",
+    ]);
+  });
+
+  it('warns about a wheel member without SSH keys too, but not about one with a key', () => {
+    const { lab } = smallLab();
+    new User(lab, 'wheely', { groups: ['wheel'], hashedPasswordFile: Secret.fromFile('/var/lib/secrets/wheely.hash') });
+    new User(lab, 'keyed', { sudo: true, sshKeys: [TEST_KEY], hashedPasswordFile: Secret.fromFile('/var/lib/secrets/keyed.hash') });
+    vmHost(lab, 'web', '10.0.0.10');
+    expect(warningsOf(lab)).toEqual([expect.stringMatching(/^testlab\/web: wheely may use sudo but has no SSH key.*\[homelab-cdk:sudo-user-without-ssh-key\]$/)]);
+  });
+
   it('warns about a user who cannot log in', () => {
     const { lab } = smallLab();
     new User(lab, 'nobody2');
@@ -206,6 +296,7 @@ describe('the report', () => {
 
   it('turns warnings into errors in strict mode', () => {
     const { lab } = smallLab();
+    vmHost(lab, 'web', '10.0.0.10');
     new User(lab, 'nobody2');
     expect(validateLab(lab, { strict: true }).errors.map((e) => e.path)).toEqual(['testlab/nobody2']);
   });
@@ -214,6 +305,7 @@ describe('the report', () => {
 describe('acknowledged warnings', () => {
   it('are reported with their id, and once acknowledged on a scope, neither reported nor fatal in strict mode', () => {
     const { lab } = smallLab();
+    vmHost(lab, 'web', '10.0.0.10');
     new User(lab, 'nobody2');
     expect(warningsOf(lab)).toEqual([
       'testlab/nobody2: nobody2 has neither SSH keys nor a password and cannot log in. Fix: add sshKeys (or a hashedPasswordFile for console logins). [homelab-cdk:user-cannot-log-in]',
@@ -227,6 +319,7 @@ describe('acknowledged warnings', () => {
 
   it('only on the scope that acknowledged them', () => {
     const { lab } = smallLab();
+    vmHost(lab, 'web', '10.0.0.10');
     const a = new User(lab, 'a1');
     new User(lab, 'b1');
     Annotations.of(a).acknowledgeWarning('homelab-cdk:user-cannot-log-in', 'a1 is a service account');

@@ -201,6 +201,26 @@ describe('dnsmasq settings', () => {
     ]);
   });
 
+  it('refuses a leases file in /tmp, whose folder rule would take away /tmp\'s sticky bit at every boot', () => {
+    const { lab } = labWithDnsmasq({}, { leasesFile: '/tmp/dnsmasq.leases' });
+    expect(errorsOf(lab)).toEqual([
+      'testlab/gw/dnsmasq: the leases file /tmp/dnsmasq.leases is in /tmp, a folder the system shares; the rule that creates the leases folder would set its mode to 0755 root:root at every boot. Fix: put the leases file in a folder of its own, such as "/var/lib/dnsmasq/dnsmasq.leases" (NixOS\'s dnsmasq module creates that folder itself).',
+    ]);
+  });
+
+  it.each(['/dnsmasq.leases', '/var/dnsmasq.leases', '/var/lib/dnsmasq.leases', '/run/dnsmasq.leases', '/etc/dnsmasq.leases', '/home/max/dnsmasq.leases', '/usr/share/dnsmasq.leases', '/tmp/dnsmasq/leases', '/var/tmp/leases'])(
+    'refuses a leases file in the shared folder of %s',
+    (leasesFile) => {
+      const { lab } = labWithDnsmasq({}, { leasesFile });
+      expect(errorsOf(lab)).toEqual([expect.stringMatching(/a folder the system shares.* Fix: put the leases file in a folder of its own/)]);
+    },
+  );
+
+  it.each(['/var/lib/dnsmasq/dnsmasq.leases', '/var/lib/misc/dnsmasq.leases', '/run/dnsmasq/leases', '/persist/dnsmasq/dnsmasq.leases'])('accepts a leases file in a folder of its own: %s', (leasesFile) => {
+    const { lab } = labWithDnsmasq({}, { leasesFile });
+    expect(errorsOf(lab)).toEqual([]);
+  });
+
   it('refuses an upstream that is dnsmasq itself, one that is not an address, and one listed twice', () => {
     const { lab } = labWithDnsmasq({}, {
       upstreams: [

@@ -78,7 +78,7 @@ describe('the reference lab as a NixOS flake', () => {
       expect(config.users.users.max.openssh.authorizedKeys.keys).toEqual([...ref.max.sshKeys]);
       expect(config.users.users.max.extraGroups).toContain('wheel');
       expect(config.services.openssh.settings).toEqual({ PasswordAuthentication: false, KbdInteractiveAuthentication: false, PermitRootLogin: 'no' });
-      expect(config.networking.firewall.allowedTCPPorts).toEqual(host.ports.filter((p) => p.protocol === Protocol.TCP && p.openFirewall !== false).map((p) => p.port));
+      expect(config.networking.firewall.allowedTCPPorts).toEqual(host.ports.filter((p) => p.protocol === Protocol.TCP && p.openFirewall !== false && !p.allowedFrom).map((p) => p.port));
       expect(config.nix.gc).toEqual({ automatic: true, dates: 'weekly', options: '--delete-older-than 30d' });
       expect(config.environment.systemPackages).toEqual(host.packages.map((p) => `pkg:${p}`));
       expect(config.imports).toEqual(expect.arrayContaining(['hardware.nix', 'home-manager.nix', path.join(nixDir, 'modules/rebuild.nix')]));

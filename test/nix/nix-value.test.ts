@@ -82,6 +82,19 @@ describe('toNix', () => {
     expect(() => toNix(2 ** 60)).toThrow(/integers/);
   });
 
+  it('refuses whole numbers beyond 2^63 - 1 instead of writing a literal Nix refuses as an invalid integer', () => {
+    // The literal it used to write: the real Nix refuses it.
+    expect(parseNixText('10000000000000000000')).toMatch(/invalid integer '10000000000000000000'/);
+    for (const value of [1e19, -1e19, 2 ** 63, 9.9e20]) {
+      expect(() => toNix({ nix: { settings: { max: value } } })).toThrow(/is beyond Nix's 64-bit integers \(at most 9223372036854775807 in magnitude\).* at nix\.settings\.max/);
+    }
+  });
+
+  it('refuses huge floats that are whole numbers too (1e21, 1.5e300), which JavaScript cannot tell from integers', () => {
+    expect(() => toNix(1e21)).toThrow(/beyond Nix's 64-bit integers/);
+    expect(() => toNix([1.5e300])).toThrow(/beyond Nix's 64-bit integers.* at \[0\]/);
+  });
+
   it('refuses class instances, so only data reaches Nix', () => {
     expect(() => toNix({ when: new Date(0) } as never)).toThrow(/Date/);
   });
@@ -98,7 +111,7 @@ describe('toNix', () => {
   });
 
   it('writes floats in the form the Nix lexer reads, refusing what it cannot', () => {
-    expect(toNix([1e-7, 1.5e300, -0.25])).toBe('[ 1.0e-7 1.5e+300 (-0.25) ]');
+    expect(toNix([1e-7, 1.5e-300, -0.25])).toBe('[ 1.0e-7 1.5e-300 (-0.25) ]');
     expect(() => toNix(5e-324)).toThrow(/subnormal/);
     // Nix 2.8 prints floats in JSON with six significant digits, so compare at that precision.
     fc.assert(

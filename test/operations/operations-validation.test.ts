@@ -115,6 +115,33 @@ describe('off-site backup validation', () => {
     expect(errors.join('\n')).not.toContain('s3cret-password');
   });
 
+  it('refuses a WebDAV URL carrying a password, never echoing it', () => {
+    const { lab } = backupLab({ remote: BackupRemote.webdav({ url: 'https://lab:hunter2@dav.example.org/backups', user: 'lab', password: Secret.fromSops({ name: 'dav' }) }) });
+    const errors = errorsOf(lab);
+    expect(errors).toEqual([
+      'testlab/nas/offsite: the WebDAV URL carries a password (user:password@), which would be copied into the world-readable Nix store. Fix: remove the user and password from the URL: give the user as user and the password as password: Secret.fromSops({ name: … }) or Secret.fromFile(…).',
+    ]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+
+  it('refuses an S3 endpoint carrying keys, and shows the remote with the password masked elsewhere', () => {
+    const { lab } = backupLab({ remote: BackupRemote.s3({ endpoint: 'https://AKIAEXAMPLE:hunter2@s3.example.org', bucket: 'lab-backups' }) });
+    const errors = errorsOf(lab);
+    expect(errors).toEqual([
+      // Sorted by code point (compareText): "S3" before "backup".
+      expect.stringMatching(/^testlab\/nas\/offsite: the S3 endpoint carries a password \(user:password@\).* Fix: remove the credentials from the endpoint and put AWS_ACCESS_KEY_ID=… and AWS_SECRET_ACCESS_KEY=… in the environment file/),
+      expect.stringMatching(/^testlab\/nas\/offsite: the backup remote s3 https:\/\/AKIAEXAMPLE:\*\*\*@s3\.example\.org\/lab-backups has no credentials reference/),
+    ]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+
+  it('refuses an SFTP host given as user:password@host, never echoing it', () => {
+    const { lab } = backupLab({ remote: sftpRemote({ host: 'u1:hunter2@backup.example.org' }) });
+    const errors = errorsOf(lab);
+    expect(errors).toEqual([expect.stringMatching(/^testlab\/nas\/offsite: the SFTP host carries a user and password.* Fix: give only the server's name as host/)]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+
   it('refuses a retention that keeps nothing', () => {
     const { lab } = backupLab({ retention: new BackupRetention({}) });
     expect(errorsOf(lab)).toEqual([

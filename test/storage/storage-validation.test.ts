@@ -276,6 +276,70 @@ describe('replication', () => {
   });
 });
 
+describe('replication credentials and modes', () => {
+  it('refuses a literal sshKey without repeating it', () => {
+    const { lab, nas } = zfsLab();
+    const backupHost = vmHost(lab, 'backup', '10.0.0.7');
+    const vault = new ZfsPool(backupHost, 'vault');
+    vault.addDataVdev({ layout: VdevLayout.MIRROR, devices: testDisks('B').hdds.slice(0, 2) });
+    raidzPool(nas, testDisks().hdds).replicateTo(vault, { sshKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nhunter2' as unknown as Secret });
+    const errors = errorsOf(lab);
+    expect(errors).toEqual([
+      "testlab/nas/tank/replicate-to-vault-tank: the sshKey of the replication is a literal string, not a secret reference; a private key given as a value would be copied into the world-readable Nix store. Fix: give the key's place on the source host: Secret.fromFile('/var/lib/syncoid/.ssh/id_ed25519') or Secret.fromSops({ name: 'syncoid-key' }).",
+    ]);
+  });
+
+  it('refuses a literal sshKey on a local replication too, where it used to be ignored', () => {
+    const { lab, nas } = zfsLab();
+    const tank = raidzPool(nas, testDisks().hdds);
+    const backup = new ZfsPool(nas, 'backup');
+    backup.addDataVdev({ layout: VdevLayout.MIRROR, devices: testDisks('B').hdds.slice(0, 2) });
+    tank.replicateTo(backup, { sshKey: 'hunter2' as unknown as Secret });
+    const errors = errorsOf(lab);
+    expect(errors).toEqual([expect.stringMatching(/^testlab\/nas\/tank\/replicate-to-backup-tank: the sshKey of the replication is a literal string, not a secret reference/)]);
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+
+  it('refuses sshKey and sshUser on a local replication, which would ignore them', () => {
+    const { lab, nas } = zfsLab();
+    const tank = raidzPool(nas, testDisks().hdds);
+    const backup = new ZfsPool(nas, 'backup');
+    backup.addDataVdev({ layout: VdevLayout.MIRROR, devices: testDisks('B').hdds.slice(0, 2) });
+    tank.replicateTo(backup, { sshKey: Secret.fromFile('/var/lib/syncoid/id_ed25519'), sshUser: 'syncoid' });
+    expect(errorsOf(lab)).toEqual([
+      'testlab/nas/tank/replicate-to-backup-tank: the replication stays on nas, so syncoid logs in nowhere and would ignore sshKey. Fix: remove sshKey, or give targetHost to replicate to another host over SSH.',
+      'testlab/nas/tank/replicate-to-backup-tank: the replication stays on nas, so syncoid logs in nowhere and would ignore sshUser. Fix: remove sshUser, or give targetHost to replicate to another host over SSH.',
+    ]);
+  });
+});
+
+describe('circular replication', () => {
+  /** nas:tank → backup:vault/tank and backup:vault → nas:tank/from-backup: each copies the other's copies. */
+  function twoHostsReplicatingEachOther(recursive = true) {
+    const { lab, nas } = zfsLab();
+    const backupHost = vmHost(lab, 'backup', '10.0.0.7');
+    const vault = new ZfsPool(backupHost, 'vault');
+    vault.addDataVdev({ layout: VdevLayout.MIRROR, devices: testDisks('B').hdds.slice(0, 2) });
+    const tank = raidzPool(nas, testDisks().hdds);
+    const sshKey = Secret.fromFile('/var/lib/syncoid/id_ed25519');
+    tank.replicateTo(vault, { sshKey, recursive });
+    vault.replicateTo(tank, { sshKey, name: 'from-backup' });
+    return lab;
+  }
+
+  it('refuses A → B → A with recursive replications, naming the cycle on both', () => {
+    const errors = errorsOf(twoHostsReplicatingEachOther());
+    expect(errors).toEqual([
+      "testlab/backup/vault/replicate-to-tank-from-backup: the replication copies into itself through another replication: testlab/backup/vault/replicate-to-tank-from-backup (backup:vault → nas:tank/from-backup, recursive), then testlab/nas/tank/replicate-to-vault-tank (nas:tank → backup:vault/tank, recursive); every run copies the copies again, without end. Fix: break the cycle: give one of them recursive: false, or replicate into a dataset outside the other one's source.",
+      "testlab/nas/tank/replicate-to-vault-tank: the replication copies into itself through another replication: testlab/nas/tank/replicate-to-vault-tank (nas:tank → backup:vault/tank, recursive), then testlab/backup/vault/replicate-to-tank-from-backup (backup:vault → nas:tank/from-backup, recursive); every run copies the copies again, without end. Fix: break the cycle: give one of them recursive: false, or replicate into a dataset outside the other one's source.",
+    ]);
+  });
+
+  it('accepts the same pair when one side copies only its own dataset (recursive: false)', () => {
+    expect(errorsOf(twoHostsReplicatingEachOther(false))).toEqual([]);
+  });
+});
+
 describe('file systems and names', () => {
   it('refuses a dataset at / while the hardware profile declares the root file system', () => {
     const { lab, nas } = zfsLab();
