@@ -138,6 +138,17 @@ describe("maxdata's disko configuration", () => {
 });
 
 describe('hosts without disko or without ZFS', () => {
+  // nixpkgs' nixos/modules/tasks/filesystems/zfs.nix warns while boot.zfs.forceImportRoot keeps
+  // its default (true) and imports the pools needed at boot with `zpool import -f` then; the
+  // pools carry the host's hostid (scripts/create-pools-<host>.sh), so no force is needed.
+  it('imports the root pool without force (boot.zfs.forceImportRoot = false), unless told to', () => {
+    expect(zfs.boot.zfs.forceImportRoot).toBe(false);
+    const { lab, nas } = zfsLab();
+    new ZfsSettings(nas, 'zfs', { forceImportRoot: true });
+    const dir = materialize(renderNixFlake(lab));
+    expect(evalModule(path.join(dir, 'hosts/nas/zfs.nix')).boot.zfs.forceImportRoot).toBe(true);
+  });
+
   it('writes the NixOS-mounted file systems itself when disko is off', () => {
     const { lab } = zfsLab();
     const host = vmHost(lab, 'plain', '10.0.0.9', { hardware: HardwareProfile.bareMetal({ cpuVendor: 'intel', rootFileSystem: false, bootFileSystem: false }) });
