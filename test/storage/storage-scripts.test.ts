@@ -78,8 +78,9 @@ describe('scripts/create-pools-<host>.sh', () => {
       ` tank raidz1 ${devices(tank.dataVdevs[0])} special mirror ${devices(tank.specialVdevs[0])} log mirror ${devices(tank.logVdevs[0])} cache ${devices(tank.cacheVdevs[0])}`,
     );
     expect(tankCreate).toContain('-o ashift=12');
-    expect(tankCreate).toContain('-O special_small_blocks=32K');
-    expect(r.stdout).toContain('zfs create tank/vms/my-app');
+    expect(tankCreate).toContain('-O special_small_blocks=0'); // windows11's zvols are right under tank
+    expect(r.stdout).toContain('zfs create -o special_small_blocks=32K tank/vms');
+    expect(r.stdout).toContain('zfs create -o special_small_blocks=0 tank/vms/my-app');
   });
 
   it('creates the same partitions and pools as the disko configuration', () => {
@@ -156,7 +157,8 @@ describe('scripts/create-pools-<host>.sh', () => {
 
   it('gives existing pools the properties of the model without touching disks', () => {
     const printed = run(createPools, ['--print-properties']).stdout.split('\n').filter((l) => /^(zfs|zpool) set /.test(l));
-    expect(printed).toContain('zfs set acltype=posix atime=off compression=lz4 special_small_blocks=32K xattr=sa tank');
+    expect(printed).toContain('zfs set acltype=posix atime=off compression=lz4 special_small_blocks=0 xattr=sa tank');
+    expect(printed).toContain('zfs set special_small_blocks=32K tank/vms');
     const { bin, log } = fakeBin();
     const r = run(createPools, ['--apply-properties'], { PATH: `${bin}:${process.env.PATH}` });
     expect(r.status).toBe(0);
