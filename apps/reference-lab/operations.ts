@@ -11,6 +11,8 @@ import { ReferenceStorage } from './storage';
 export interface ReferenceOperations {
   readonly monitoring: Monitoring;
   readonly offsiteBackup: OffsiteBackup;
+  /** The off-site copy of the VM backups (tank/vzdump). */
+  readonly offsiteVmBackups: OffsiteBackup;
   /** The nightly vzdump of every VM of maxdata. */
   readonly vmBackups: VmBackupJob;
 }
@@ -29,8 +31,7 @@ export function addOperations(hosts: ReferenceHosts, storage: ReferenceStorage, 
   });
 
   // RAID and snapshots are not backups: the storage box keeps the copy that survives the house.
-  const offsiteBackup = new OffsiteBackup(hosts.maxdata, 'offsite', {
-    remote: BackupRemote.sftp({
+  const storageBox = BackupRemote.sftp({
       // A Hetzner Storage Box: EXAMPLE account; its SFTP/SSH port is 23.
       host: 'u123456.your-storagebox.de',
       port: 23,
@@ -40,15 +41,26 @@ export function addOperations(hosts: ReferenceHosts, storage: ReferenceStorage, 
       privateKey: Secret.fromSops({ name: 'storagebox-ssh-key' }),
       // EXAMPLE value: pin the real one from `ssh-keyscan -p 23 u123456.your-storagebox.de`.
       hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIbqyLYz3bVGG0nF/8bjr2aEqKVckyZd4xkHO+4tHmWo',
-    }),
+  });
+  const offsiteBackup = new OffsiteBackup(hosts.maxdata, 'offsite', {
+    remote: storageBox,
     sources: [
-      // my-app's data, copied from a snapshot the backup takes (a consistent point in time).
-      BackupSource.dataset(storage.myAppDataset),
       // Grafana's own database (users, preferences); its dashboards come from the model.
       BackupSource.directory('/var/lib/grafana'),
     ],
     schedule: 'daily',
     restoreTest: { schedule: 'weekly', sampleSize: 20 },
+  });
+  // The VMs' data (my-app's disk among them) are zvols, which no file copy sees: their off-site
+  // copy is the vzdump archives of the nightly job, copied from a snapshot of tank/vzdump taken
+  // after it (the job starts at 02:30). Archives are large: the restore test fetches one back a
+  // month, and versions of the archives vzdump pruned are kept two weeks.
+  const offsiteVmBackups = new OffsiteBackup(hosts.maxdata, 'vm-archives', {
+    remote: storageBox,
+    sources: [BackupSource.dataset(storage.vzdumpDataset)],
+    schedule: '*-*-* 06:00:00',
+    retention: new BackupRetention({ keepDaily: 14 }),
+    restoreTest: { schedule: 'monthly', sampleSize: 1 },
   });
   // Every VM of maxdata, nightly, into tank/vzdump; a week of dailies, a month of weeklies, a
   // quarter of monthlies.
@@ -56,5 +68,5 @@ export function addOperations(hosts: ReferenceHosts, storage: ReferenceStorage, 
     storage: compute.storages.backups,
     retention: new BackupRetention({ keepDaily: 7, keepWeekly: 4, keepMonthly: 3 }),
   });
-  return { monitoring, offsiteBackup, vmBackups };
+  return { monitoring, offsiteBackup, offsiteVmBackups, vmBackups };
 }

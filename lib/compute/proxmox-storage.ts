@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { displayPath, problem } from '../core/validation';
-import type { IZfsStorage } from '../storage/zfs-storage';
+import { addVolumeUse, isZfsStorage, type IZfsStorage } from '../storage/zfs-storage';
 import type { ProxmoxHost } from './proxmox-host';
 import { VmImage, VmImageProps } from './vm-image';
 import { claimId } from '../core/problems';
@@ -161,6 +161,11 @@ export class ProxmoxStorage extends Construct {
     this.backing = props.backing;
     this.storageId = props.storageId ?? props.backing.details.zfs?.storageId ?? id;
     this.content = [...(props.content ?? defaultContent(props.backing.type))];
+    const zfs = props.backing.details.zfs;
+    if (zfs && isZfsStorage(zfs) && (this.holds(StorageContent.IMAGES) || this.holds(StorageContent.ROOTDIR))) {
+      // Proxmox creates the VM disks (zvols) and container volumes as children of the backing.
+      addVolumeUse(zfs, { by: this, description: `the Proxmox storage ${this.storageId}`, zvols: this.holds(StorageContent.IMAGES) });
+    }
     this.node.addValidation({ validate: () => this.validateStorage() });
   }
 

@@ -4,7 +4,7 @@
  */
 import { isSafeName } from '../core/names';
 import { problem } from '../core/validation';
-import { isZfsStorage, IZfsStorage } from '../storage/zfs-storage';
+import { isZfsStorage, IZfsStorage, ZfsVolumeUse } from '../storage/zfs-storage';
 import { addValueProblem } from '../core/problems';
 
 /** The kinds of source. */
@@ -37,7 +37,8 @@ export class BackupSource {
    * A ZFS pool or dataset of the backing-up host. Each run takes a snapshot of it, copies the
    * snapshot's files (`<mountpoint>/.zfs/snapshot/<snapshot>`) and keeps that snapshot until the
    * next run succeeds; the restore test compares restored files with it. Child datasets are
-   * separate sources.
+   * separate sources. A dataset that holds volumes (VM disks are zvols, whose blocks are no files
+   * of the snapshot) is refused: back the VMs up with vzdump and add the dataset of its archives.
    */
   public static dataset(dataset: IZfsStorage, options: BackupSourceOptions = {}): BackupSource {
     if (!isZfsStorage(dataset)) {
@@ -71,6 +72,14 @@ export class BackupSource {
   /** The directory copied: the given one, or the dataset's mountpoint (its snapshots are under `.zfs/snapshot` there). */
   public get path(): string {
     return this.directoryPath ?? (this.dataset as unknown as { effectiveMountpoint?: string }).effectiveMountpoint ?? 'none';
+  }
+
+  /**
+   * The volumes under the dataset (the VM disks of a Proxmox storage it backs, or replicas of
+   * them): none of them is a file of its snapshot directory, so rclone copies none of them.
+   */
+  public get volumeUses(): readonly ZfsVolumeUse[] {
+    return (this.dataset as { volumeUses?: readonly ZfsVolumeUse[] } | undefined)?.volumeUses ?? [];
   }
 
   /** What it is, for messages. */

@@ -42,11 +42,14 @@ export function dataProtectionUnits(host: Host): string[] {
       units.push('sanoid');
     }
     units.push(...ZfsReplication.fromHost(host).map((r) => `syncoid-${r.commandName}`));
+    // The unit names of nixpkgs' nixos/modules/tasks/filesystems/zfs.nix:
+    // systemd.services.zfs-scrub (services.zfs.autoScrub) and systemd.services.zpool-trim
+    // (services.zfs.trim); there is no zfs-trim unit.
     if (settings.scrub !== false) {
       units.push('zfs-scrub');
     }
     if (settings.trim !== false) {
-      units.push('zfs-trim');
+      units.push('zpool-trim');
     }
     if (settings.healthCheck !== false) {
       units.push('zfs-health');

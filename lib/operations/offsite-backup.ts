@@ -226,6 +226,15 @@ export class OffsiteBackup extends Construct {
       }
       names.add(source.name);
       const dataset = source.dataset;
+      const volumes = source.volumeUses;
+      if (volumes.length > 0) {
+        errors.push(
+          problem(
+            `${source} holds the volumes of ${volumes[0].description} as its children (VM disks are zvols), which have no files in its snapshot directory: the backup would upload none of them`,
+            'back the VMs up with a VmBackupJob into a directory storage on a dataset, and add that dataset as the source (BackupSource.dataset(vzdump))',
+          ),
+        );
+      }
       if (dataset && (dataset.node.root !== lab || dataset.host !== this.host)) {
         const where = dataset.node.root !== lab ? 'another lab' : dataset.host.hostName;
         errors.push(

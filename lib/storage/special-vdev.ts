@@ -11,7 +11,8 @@ export interface SpecialVdevProps {
   /**
    * `special_small_blocks` of the pool's root dataset (inherited by its datasets): blocks up to
    * this size are stored on the special vdev besides the metadata. Keep it below every
-   * dataset's recordsize.
+   * dataset's recordsize. Datasets that hold zvols (a Proxmox ZFS storage's) get 0 instead, and
+   * the file systems under them this threshold again.
    * @default - none: only metadata goes to the special vdev
    */
   readonly smallBlocks?: Size;

@@ -9,16 +9,17 @@ import { Host } from '../hosts/host';
 import { SnapshotPolicy } from './snapshot-policy';
 import { ReplicationOptions, ZfsReplication } from './zfs-replication';
 import { isMountedByNixos, ZfsDatasetOptions } from './zfs-properties';
-import { defaultStorageId, isStorageId, isZfsStorage, IZfsStorage, markZfsStorage } from './zfs-storage';
-import { claimId } from '../core/problems';
-import { recordError } from '../core/problems';
+import { DEFAULT_VOLBLOCKSIZE, defaultStorageId, isStorageId, isZfsStorage, IZfsStorage, markZfsStorage, volumeUsesOf, ZfsVolumeUse } from './zfs-storage';
+import { claimId, recordError } from '../core/problems';
 
 /** Options of {@link ZfsDatasetBase.snapshot}. */
 export interface SnapshotOptions {
   /**
    * Apply the policy to the child datasets too: `true` (sanoid snapshots each child on its own)
-   * or `"zfs"` (one atomic recursive `zfs snapshot -r`).
-   * @default false
+   * or `"zfs"` (one atomic recursive `zfs snapshot -r`). A dataset that holds volumes (the VM
+   * disks of a Proxmox ZFS storage it backs, or replicas of such disks) needs its children: it is
+   * `true` there, and `false` is an error.
+   * @default - true for a dataset that holds volumes, else false
    */
   readonly recursive?: boolean | 'zfs';
   /**
@@ -74,7 +75,7 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
   /** The dataset's own options, as given (not inherited ones). */
   public readonly options: ZfsDatasetOptions;
   private readonly explicitStorageId?: string;
-  private readonly assignments: SnapshotAssignment[] = [];
+  private readonly assignments: Array<{ readonly policy: SnapshotPolicy | string; readonly options: SnapshotOptions }> = [];
 
   protected constructor(scope: Construct, id: string, props: ZfsDatasetBaseProps) {
     super(scope, claimId(scope, id));
@@ -114,12 +115,55 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
     if (options.processChildrenOnly && !options.recursive) {
       recordError(this, problem('processChildrenOnly needs recursive (it snapshots only the children)', 'add recursive: true, or drop processChildrenOnly'));
     }
-    this.assignments.push({ policy, recursive: options.recursive ?? false, processChildrenOnly: options.processChildrenOnly ?? false });
+    this.assignments.push({ policy, options: { ...options } });
   }
 
-  /** The snapshot policies applied to this dataset. */
+  /** The snapshot policies applied to this dataset, defaults applied. */
   public get snapshots(): readonly SnapshotAssignment[] {
-    return this.assignments;
+    // sanoid's `recursive` (nixpkgs services.sanoid.datasets.<name>.recursive, of type
+    // `oneOf [ bool (enum [ "zfs" ]) ]`, default false): true here for a dataset that holds
+    // volumes, so that the zvols under it are snapshotted; each child on its own, so that child
+    // datasets of the model keep their own policies (which "zfs" would not allow).
+    const recursiveByDefault = this.assignments.some((a) => a.options.recursive === undefined) && this.holdsVolumes;
+    return this.assignments.map(({ policy, options }) => ({
+      policy,
+      recursive: options.recursive ?? recursiveByDefault,
+      processChildrenOnly: options.processChildrenOnly ?? false,
+    }));
+  }
+
+  /**
+   * What creates volumes under this dataset itself: the Proxmox storages it backs (VM disks are
+   * zvols under it), and the replications whose copies of such volumes arrive under it.
+   */
+  public get volumeUses(): readonly ZfsVolumeUse[] {
+    const uses = [...volumeUsesOf(this)];
+    for (const r of this.replicationsReceived()) {
+      const sources = r.recursive ? r.source.node.findAll().filter(isZfsStorage) : [r.source];
+      const zvols = sources.some((d) => volumeUsesOf(d).some((u) => u.zvols));
+      if (zvols || sources.some((d) => volumeUsesOf(d).length > 0)) {
+        uses.push({ by: r, description: `the replication ${r.commandName} (copies of the volumes of ${r.source.datasetName})`, zvols });
+      }
+    }
+    return uses;
+  }
+
+  /** Do volumes (zvols of VM disks, container volumes) live under this dataset? */
+  public get holdsVolumes(): boolean {
+    return this.volumeUses.length > 0;
+  }
+
+  /** The replications of the lab whose target is created right under this dataset. */
+  private replicationsReceived(): ZfsReplication[] {
+    const all = perValidationRun(this, 'zfs-replications', () => this.node.root.node.findAll().filter(ZfsReplication.isZfsReplication));
+    const children = new Set(this.childDatasets.map((c) => c.node.id));
+    return all.filter((r) => {
+      if (r.targetHost !== this.host || !r.target.startsWith(`${this.datasetName}/`)) {
+        return false;
+      }
+      // the nearest dataset of the model above the target receives it
+      return !children.has(r.target.slice(this.datasetName.length + 1).split('/')[0]);
+    });
   }
 
   /**
@@ -137,9 +181,41 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
     return this.options.recordsize ?? this.parentDataset?.effectiveRecordsize ?? DEFAULT_RECORDSIZE;
   }
 
-  /** `special_small_blocks` in effect: its own, else inherited from the pool's special vdev, else 0. */
+  /**
+   * `special_small_blocks` in effect: its own; else 0 where volumes live under it (zvols inherit
+   * it, and since OpenZFS 2.4 their blocks honour it, openzfs/zfs#14876: VM data would fill the
+   * special vdev); else what file systems inherit (the pool's special vdev threshold, or 0).
+   */
   public get effectiveSpecialSmallBlocks(): Size {
-    return this.options.specialSmallBlocks ?? this.parentDataset?.effectiveSpecialSmallBlocks ?? this.rootSpecialSmallBlocks ?? Size.bytes(0);
+    if (this.options.specialSmallBlocks) {
+      return this.options.specialSmallBlocks;
+    }
+    return this.holdsVolumes && this.poolHasSpecialVdev ? Size.bytes(0) : this.specialSmallBlocksForFiles;
+  }
+
+  /** What a file system under this dataset gets: the nearest own value, else the pool's threshold, else 0. */
+  private get specialSmallBlocksForFiles(): Size {
+    return this.options.specialSmallBlocks ?? this.parentDataset?.specialSmallBlocksForFiles ?? this.rootSpecialSmallBlocks ?? Size.bytes(0);
+  }
+
+  /**
+   * The ZFS options the dataset is created and set with: its own, and `special_small_blocks`
+   * where the model decides it (0 on a dataset that holds volumes, the pool's threshold again on a
+   * file system under one).
+   */
+  public get zfsOptions(): ZfsDatasetOptions {
+    const own = this.options.specialSmallBlocks;
+    const effective = this.effectiveSpecialSmallBlocks;
+    const inherited = this.parentDataset?.effectiveSpecialSmallBlocks ?? Size.bytes(0);
+    let specialSmallBlocks: Size | undefined;
+    if (own) {
+      specialSmallBlocks = own;
+    } else if (this.holdsVolumes && !this.specialSmallBlocksForFiles.isZero()) {
+      specialSmallBlocks = Size.bytes(0); // stated, though it may be inherited: no zvol under it gets any
+    } else if (effective.compareTo(inherited) !== 0) {
+      specialSmallBlocks = effective;
+    }
+    return { ...this.options, specialSmallBlocks };
   }
 
   /**
@@ -185,7 +261,19 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
   private validateSpecialSmallBlocks(): string[] {
     const threshold = this.effectiveSpecialSmallBlocks;
     const recordsize = this.effectiveRecordsize;
-    if (threshold.isZero() || threshold.compareTo(recordsize) < 0 || !this.poolHasSpecialVdev) {
+    if (threshold.isZero() || !this.poolHasSpecialVdev) {
+      return [];
+    }
+    const zvols = this.volumeUses.find((u) => u.zvols);
+    if (zvols && threshold.compareTo(DEFAULT_VOLBLOCKSIZE) >= 0) {
+      return [
+        problem(
+          `special_small_blocks (${threshold}) of ${this.datasetName} is not below the volblocksize (${DEFAULT_VOLBLOCKSIZE}) of the zvols ${zvols.description} creates under it, so every VM block would land on the special vdev and fill it`,
+          `leave specialSmallBlocks out (0 where zvols live), or set it below ${DEFAULT_VOLBLOCKSIZE}`,
+        ),
+      ];
+    }
+    if (threshold.compareTo(recordsize) < 0) {
       return [];
     }
     return [
@@ -202,8 +290,16 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
   private validateSnapshots(): string[] {
     const errors: string[] = [];
     const policies = SnapshotPolicy.onHost(this.host);
-    for (const assignment of this.assignments) {
-      const policy = assignment.policy;
+    const uses = this.volumeUses;
+    for (const { policy, options } of this.assignments) {
+      if (options.recursive === false && uses.length > 0) {
+        errors.push(
+          problem(
+            `${this.datasetName} holds volumes of ${uses[0].description} as its children, but its snapshot policy ${typeof policy === 'string' ? policy : policy.templateName} has recursive: false, so sanoid snapshots only the dataset and none of them`,
+            'leave recursive out (true for a dataset that holds volumes), or set recursive: "zfs" for one atomic snapshot of all of them',
+          ),
+        );
+      }
       if (typeof policy === 'string') {
         if (!policies.some((p) => p.templateName === policy)) {
           const known = policies.map((p) => p.templateName);

@@ -185,8 +185,7 @@ export class ZfsPool extends ZfsDatasetBase {
 
   /** The root dataset's ZFS options in effect (the pool's defaults and the special vdev's threshold). */
   public get rootOptions(): ZfsDatasetBaseProps {
-    const smallBlocks = this.rootSpecialSmallBlocks;
-    return { ...this.options, specialSmallBlocks: smallBlocks && !smallBlocks.isZero() ? smallBlocks : undefined };
+    return this.zfsOptions;
   }
 
   /**

@@ -57,8 +57,10 @@ export interface ZfsDatasetOptions {
   readonly sync?: 'standard' | 'always' | 'disabled';
   /**
    * `special_small_blocks`: blocks up to this size go to the pool's special vdev. Must stay
-   * below the dataset's recordsize, or every block of the dataset lands there.
-   * @default - inherited (the pool's special vdev's threshold, or 0: metadata only)
+   * below the dataset's recordsize (and the 16K volblocksize of zvols under it), or every block
+   * of the dataset lands there.
+   * @default - inherited (the pool's special vdev's threshold, or 0: metadata only); 0 on a
+   *   dataset that holds zvols (it backs a Proxmox ZFS storage or receives replicas of one)
    */
   readonly specialSmallBlocks?: Size;
   /**

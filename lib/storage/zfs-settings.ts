@@ -85,6 +85,14 @@ export interface ZfsSettingsProps {
    * @default true
    */
   readonly disko?: boolean;
+  /**
+   * `boot.zfs.forceImportRoot`: import the pools needed at boot even when they were last used
+   * under another hostid. Pools made by `scripts/create-pools-<host>.sh` carry the host's own
+   * hostid; set `true` for pools created elsewhere (another installer, another hostId) until
+   * the host has imported them once.
+   * @default false
+   */
+  readonly forceImportRoot?: boolean;
 }
 
 const ZFS_SETTINGS = Symbol.for('homelab-cdk.ZfsSettings');
@@ -105,6 +113,8 @@ export interface ResolvedZfsSettings {
   readonly healthCheck: Required<ZfsHealthCheckProps> | false;
   /** Are the pools, datasets and partitions declared to disko? */
   readonly disko: boolean;
+  /** Are the pools needed at boot imported by force (`boot.zfs.forceImportRoot`)? */
+  readonly forceImportRoot: boolean;
 }
 
 /**
@@ -215,5 +225,6 @@ function resolveSettings(props: ZfsSettingsProps): ResolvedZfsSettings {
         ? false
         : { schedule: health?.schedule ?? 'hourly', capacityThreshold: health?.capacityThreshold ?? 80, specialThreshold: health?.specialThreshold ?? 80 },
     disko: props.disko ?? true,
+    forceImportRoot: props.forceImportRoot ?? false,
   };
 }

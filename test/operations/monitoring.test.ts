@@ -111,6 +111,21 @@ describe("the reference lab's monitoring on maxdata", () => {
     expect(rules().map((r) => r.alert)).toEqual(expect.arrayContaining(['HostDown', 'ZfsPoolNotOnline', 'ZfsPoolCapacity', 'ZfsDeviceErrors', 'DiskSmartFailed', 'OffsiteBackupStale', 'RestoreTestStale']));
   });
 
+  // The unit names come from nixpkgs' nixos/modules/tasks/filesystems/zfs.nix, which makes
+  // services.zfs.autoScrub the unit zfs-scrub and services.zfs.trim the unit zpool-trim.
+  it('watches the scrub and TRIM units by the names NixOS gives them (zfs-scrub, zpool-trim), in the alert and on the dashboard', () => {
+    const zfs = evalModule(path.join(nixDir, 'hosts/maxdata/zfs.nix')).services.zfs;
+    expect(zfs.autoScrub.enable).toBe(true);
+    expect(zfs.trim.enable).toBe(true);
+    const units = rules().find((r) => r.alert === 'DataProtectionUnitFailed')!.expr as string;
+    const dashboard = fs.readFileSync(path.join(nixDir, 'hosts/maxdata/grafana-dashboards/homelab.json'), 'utf8');
+    for (const watched of [units, dashboard]) {
+      expect(watched).toMatch(/zfs-scrub\\+\.service/);
+      expect(watched).toMatch(/zpool-trim\\+\.service/);
+      expect(watched).not.toContain('zfs-trim');
+    }
+  });
+
   it('fires the special vdev alert on the metrics the health check writes for a special vdev at 85 %', () => {
     const dir = tempDir('homelab-promtest-');
     fs.copyFileSync(rulesFile, path.join(dir, 'prometheus-rules.yml'));

@@ -173,6 +173,26 @@ describe('scripts/offsite-backup.sh with rclone', () => {
     expect(fs.readFileSync(path.join(w.dirs.metrics, 'offsite-restore-test-offsite.prom'), 'utf8')).toMatch(/^homelab_offsite_restore_test_problems\{backup="offsite"\} 1$/m);
   });
 
+  // A dataset whose data are zvols (VM disks) shows no files in its snapshot directory, so rclone
+  // uploads nothing: the restore test must say so, not pass.
+  it('fails the restore test on a backup that holds no files, as a dataset of zvols gives', async () => {
+    const w = workspace();
+    expect(w.run('backup').status).toBe(0);
+    await new Promise((r) => setTimeout(r, 1100)); // snapshots are named by the second
+    // the dataset's files are gone (its data now only zvols): the next run empties the copy
+    fs.rmSync(path.join(w.dirs.data, 'db.sqlite'));
+    fs.rmSync(path.join(w.dirs.data, 'uploads'), { recursive: true });
+    const backup = w.run('backup');
+    expect(backup.status).toBe(0);
+    expect(readTree(path.join(w.dirs.remote, 'data/current'))).toEqual({});
+    const r = w.run('restore-test');
+    expect(r.status).toBe(1);
+    expect(r.err).toContain('offsite-backup: data: the backup holds no files, so nothing could be restored from it; check that the source has files (zvols are not copied)');
+    expect(r.err).toContain('offsite-backup: the restore test found 1 problem(s)');
+    expect(r.out).toContain('www: restored 1 file(s)'); // the other source is still tested
+    expect(fs.readFileSync(path.join(w.dirs.metrics, 'offsite-restore-test-offsite.prom'), 'utf8')).toMatch(/^homelab_offsite_restore_test_problems\{backup="offsite"\} 1$/m);
+  });
+
   it('compares a directory\'s files only when they did not change after the backup', () => {
     const w = workspace();
     w.run('backup');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BackupRemote, BackupRetention, BackupSource, Disk, Monitoring, OffsiteBackup, Protocol, Secret, Size, ZfsSettings } from '../../lib';
+import { Addressing, BackupRemote, BackupRetention, BackupSource, Disk, HardwareProfile, Host, Monitoring, OffsiteBackup, Protocol, ProxmoxHost, Secret, Size, StorageBacking, VdevLayout, ZfsPool, ZfsSettings } from '../../lib';
 import { errorsOf, PortHolder, warningsOf } from '../support/cluster';
 import { smallLab, vmHost } from '../support/labs';
 import { GRAFANA, opsLab, sftpRemote } from './support';
@@ -173,6 +173,27 @@ describe('off-site backup validation', () => {
       'testlab/nas/empty: the backup has no sources. Fix: add datasets or directories: sources: [BackupSource.dataset(dataset), BackupSource.directory(path)].',
       'testlab/nas/twice: dataset tank/hidden is not mounted (mountpoint none), so there are no snapshot files to copy. Fix: give the dataset a mountpoint, or back up a directory instead.',
       'testlab/nas/twice: two sources are named a. Fix: give one of them another name (BackupSource.directory(path, { name })).',
+    ]);
+  });
+
+  it('refuses a dataset that holds the zvols of a Proxmox storage: its snapshot has no files of them', () => {
+    const { lab } = smallLab();
+    const pve = new Host(lab, 'pve', {
+      hardware: HardwareProfile.bareMetal({ cpuVendor: 'amd' }),
+      ipAddress: '10.0.0.6',
+      macAddress: 'a8:a1:59:00:00:06',
+      addressing: Addressing.STATIC,
+      interfaceName: 'enp3s0',
+    });
+    const tank = new ZfsPool(pve, 'tank');
+    tank.addDataVdev({ layout: VdevLayout.RAIDZ1, devices: [1, 2, 3].map((n) => Disk.byId(`/dev/disk/by-id/ata-TEST_${n}`, { size: Size.terabytes(4) })) });
+    const vmdata = tank.addDataset('vmdata');
+    const archives = tank.addDataset('vzdump');
+    new ProxmoxHost(pve, 'proxmox').addStorage('vmdata', { backing: StorageBacking.zfs(vmdata) });
+    new OffsiteBackup(pve, 'offsite', { remote: sftpRemote(), sources: [BackupSource.dataset(vmdata), BackupSource.dataset(archives)] });
+    expect(errorsOf(lab)).toEqual([
+      'testlab/pve/offsite: dataset tank/vmdata holds the volumes of the Proxmox storage tank-vmdata as its children (VM disks are zvols), which have no files in its snapshot directory: the backup would upload none of them. ' +
+        'Fix: back the VMs up with a VmBackupJob into a directory storage on a dataset, and add that dataset as the source (BackupSource.dataset(vzdump)).',
     ]);
   });
 

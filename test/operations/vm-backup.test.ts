@@ -86,4 +86,20 @@ describe('the reference lab\'s VM backups', () => {
     const rules = fs.readFileSync(path.join(result.outdir, 'nix/hosts/maxdata/prometheus-rules.yml'), 'utf8') as string;
     expect(rules).toContain('vzdump-nightly\\\\.service');
   });
+
+  it("copies the VMs' data off-site as the vzdump archives in tank/vzdump (their disks are zvols no file copy sees)", () => {
+    const { ref, result } = synthesizeReferenceLab();
+    const { vzdumpDataset, myAppDataset } = ref.storage;
+    const backups = [ref.operations.offsiteBackup, ref.operations.offsiteVmBackups];
+    const sources = backups.flatMap((b) => b.sources);
+    expect(sources.filter((s) => s.dataset === vzdumpDataset).map((s) => s.path)).toEqual([ref.operations.vmBackups.storage.backing.details.path]);
+    expect(myAppDataset.holdsVolumes).toBe(true);
+    expect(sources.filter((s) => s.volumeUses.length > 0)).toEqual([]);
+    // what the backup script reads: the source, from a snapshot of tank/vzdump
+    const conf = fs.readFileSync(path.join(result.outdir, 'nix/hosts/maxdata/offsite-backup/vm-archives.conf'), 'utf8');
+    expect(conf).toContain("'tank-vzdump|dataset|/tank/vzdump|tank/vzdump'");
+    // after the nightly job (02:30), and one archive a month fetched back by the restore test
+    expect(ref.operations.offsiteVmBackups.schedule).toBe('*-*-* 06:00:00');
+    expect(ref.operations.offsiteVmBackups.restoreTest).toEqual({ schedule: 'monthly', sampleSize: 1 });
+  });
 });

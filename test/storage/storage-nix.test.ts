@@ -70,11 +70,13 @@ describe("maxdata's ZFS configuration", () => {
     expect(zfs.services.zfs.trim).toEqual({ enable: true, interval: 'weekly' });
   });
 
-  it('gives sanoid the production template and the datasets that use it, my-app among them', () => {
+  it('gives sanoid the production template and the datasets that use it, my-app (with the zvols of its VM disks) among them', () => {
     const sanoid = zfs.services.sanoid;
     expect(sanoid.enable).toBe(true);
     expect(sanoid.templates.production).toMatchObject({ hourly: 36, daily: 30, monthly: 3, autosnap: true, autoprune: true });
-    expect(sanoid.datasets[ref.storage.myAppDataset.datasetName]).toEqual({ use_template: ['production'] });
+    // my-app backs the Proxmox storage my-app: its VM disks are zvols under it (vm-101-disk-0),
+    // which sanoid snapshots only with recursive (nixpkgs services.sanoid.datasets.<name>.recursive).
+    expect(sanoid.datasets[ref.storage.myAppDataset.datasetName]).toEqual({ use_template: ['production'], recursive: true });
     expect(sanoid.datasets.fast).toEqual({ use_template: ['production'], recursive: true });
     for (const dataset of Object.values<any>(sanoid.datasets)) {
       for (const template of dataset.use_template) expect(Object.keys(sanoid.templates)).toContain(template);
@@ -107,7 +109,11 @@ describe("maxdata's disko configuration", () => {
     expect(topology.special).toEqual([{ mode: 'mirror', members: paths(tank.specialVdevs[0].devices) }]);
     expect(topology.log).toEqual([{ mode: 'mirror', members: paths(tank.logVdevs[0].devices) }]);
     expect(topology.cache).toEqual(paths(tank.cacheVdevs[0].devices));
-    expect(disko.zpool.tank.rootFsOptions).toMatchObject({ special_small_blocks: '32K', compression: 'lz4', atime: 'off', xattr: 'sa', acltype: 'posix' });
+    // tank backs the Proxmox storage tank (windows11's zvols sit right under it): no small blocks
+    // there, the special vdev's 32K threshold on the file systems under it instead.
+    expect(disko.zpool.tank.rootFsOptions).toMatchObject({ special_small_blocks: '0', compression: 'lz4', atime: 'off', xattr: 'sa', acltype: 'posix' });
+    expect(disko.zpool.tank.datasets.vms.options).toEqual({ special_small_blocks: '32K' });
+    expect(disko.zpool.tank.datasets.vzdump.options).toMatchObject({ special_small_blocks: '32K' });
     expect(disko.zpool.tank.options.ashift).toBe('12');
   });
 
@@ -138,6 +144,25 @@ describe("maxdata's disko configuration", () => {
 });
 
 describe('hosts without disko or without ZFS', () => {
+  // nixpkgs' nixos/modules/tasks/filesystems/zfs.nix warns while boot.zfs.forceImportRoot keeps
+  // its default (true) and imports the pools needed at boot with `zpool import -f` then; the
+  // pools carry the host's hostid (scripts/create-pools-<host>.sh), so no force is needed.
+  it('imports the root pool without force (boot.zfs.forceImportRoot = false), unless told to', () => {
+    expect(zfs.boot.zfs.forceImportRoot).toBe(false);
+    const { lab, nas } = zfsLab();
+    new ZfsSettings(nas, 'zfs', { forceImportRoot: true });
+    const dir = materialize(renderNixFlake(lab));
+    expect(evalModule(path.join(dir, 'hosts/nas/zfs.nix')).boot.zfs.forceImportRoot).toBe(true);
+  });
+
+  it('lets no zvol inherit special_small_blocks: 0 on every dataset that holds VM disks or their replicas', () => {
+    const byName = Object.fromEntries(ref.storage.tank.allDatasets.map((d) => [d.datasetName, d]));
+    const holders = Object.values(byName).filter((d) => d.holdsVolumes).map((d) => d.datasetName);
+    expect(holders).toEqual(['tank', 'tank/vms/my-app', 'tank/backup']); // storages tank and my-app; fast's replicas
+    const options = (name: string) => (name === 'tank' ? disko.zpool.tank.rootFsOptions : disko.zpool.tank.datasets[name.slice('tank/'.length)].options);
+    for (const name of holders) expect(options(name).special_small_blocks).toBe('0');
+  });
+
   it('writes the NixOS-mounted file systems itself when disko is off', () => {
     const { lab } = zfsLab();
     const host = vmHost(lab, 'plain', '10.0.0.9', { hardware: HardwareProfile.bareMetal({ cpuVendor: 'intel', rootFileSystem: false, bootFileSystem: false }) });

@@ -6,6 +6,7 @@ import { ReferenceLab } from '../../apps/reference-lab';
 import { tempDir } from '../support/labs';
 import { evalModule } from '../support/nix';
 import { synthesizeReferenceLab } from '../support/reference';
+import { diskOf } from '../../lib/storage/disk';
 
 let ref: ReferenceLab;
 let nixDir: string;
@@ -25,7 +26,7 @@ function fakeBin(commands: Record<string, string> = {}): { bin: string; log: str
   const bin = tempDir('homelab-fakebin-');
   const log = path.join(bin, 'calls.log');
   const logging = `#!/usr/bin/env bash\necho "$(basename "$0") $*" >> ${JSON.stringify(log)}\n`;
-  for (const name of ['zpool', 'zfs', 'sgdisk', 'wipefs', 'udevadm', 'mkfs.fat']) {
+  for (const name of ['zpool', 'zfs', 'sgdisk', 'wipefs', 'udevadm', 'mkfs.fat', 'rm', 'zgenhostid', 'hostid']) {
     fs.writeFileSync(path.join(bin, name), logging + (commands[name] ?? 'exit 0\n'), { mode: 0o755 });
   }
   return { bin, log };
@@ -33,6 +34,26 @@ function fakeBin(commands: Record<string, string> = {}): { bin: string; log: str
 
 function run(script: string, args: string[], env: Record<string, string> = {}) {
   const r = spawnSync('bash', [script, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs the script with `--yes-destroy-data` where the model's disks exist: in a mount namespace
+ * whose /dev is an overlay holding empty files at their by-id paths (the real /dev is untouched).
+ */
+function runCreate(script: string, bin: string) {
+  const disks = ref.storage.tank.vdevs.concat(ref.storage.fast.vdevs).flatMap((v) => v.devices).map((d) => diskOf(d).path);
+  const scratch = tempDir('homelab-dev-');
+  const setup = [
+    'mount --make-rprivate /',
+    `mount -t tmpfs none ${scratch}`,
+    `mkdir ${scratch}/upper ${scratch}/work`,
+    `mount -t overlay overlay -o lowerdir=/dev,upperdir=${scratch}/upper,workdir=${scratch}/work /dev`,
+    'mkdir -p /dev/disk/by-id',
+    ...[...new Set(disks)].map((d) => `: > ${d}`),
+    `exec bash ${script} --yes-destroy-data`,
+  ].join(' && ');
+  const r = spawnSync('unshare', ['-m', 'bash', '-c', setup], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -57,8 +78,9 @@ describe('scripts/create-pools-<host>.sh', () => {
       ` tank raidz1 ${devices(tank.dataVdevs[0])} special mirror ${devices(tank.specialVdevs[0])} log mirror ${devices(tank.logVdevs[0])} cache ${devices(tank.cacheVdevs[0])}`,
     );
     expect(tankCreate).toContain('-o ashift=12');
-    expect(tankCreate).toContain('-O special_small_blocks=32K');
-    expect(r.stdout).toContain('zfs create tank/vms/my-app');
+    expect(tankCreate).toContain('-O special_small_blocks=0'); // windows11's zvols are right under tank
+    expect(r.stdout).toContain('zfs create -o special_small_blocks=32K tank/vms');
+    expect(r.stdout).toContain('zfs create -o special_small_blocks=0 tank/vms/my-app');
   });
 
   it('creates the same partitions and pools as the disko configuration', () => {
@@ -101,9 +123,42 @@ describe('scripts/create-pools-<host>.sh', () => {
     expect(calls(log).filter((c) => !c.startsWith('zpool'))).toEqual([]);
   });
 
+  // ZFS stamps a pool with the hostid of the system that imports it; NixOS's zfs-import-<pool>
+  // imports a pool last used under another hostid only with boot.zfs.forceImportAll (nixpkgs
+  // nixos/modules/tasks/filesystems/zfs.nix), and the installer's hostid is 8425e349
+  // (nixos/modules/profiles/base.nix).
+  it("creates the pools under the host's own hostid, so that the installed host imports them", () => {
+    const state = tempDir('homelab-hostid-');
+    const { bin, log } = fakeBin({
+      zpool: '[[ "$1" == list || "$1" == import ]] && exit 1\nexit 0\n',
+      // stand-ins: zgenhostid writes the hostid where the stand-in hostid reads it
+      zgenhostid: `echo "\${!#}" > ${state}/hostid\n`,
+      hostid: `cat ${state}/hostid 2>/dev/null || echo 8425e349\n`,
+    });
+    const r = runCreate(createPools, bin);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const made = calls(log).filter((c) => !/^(zpool (list|import)|hostid)\b/.test(c));
+    const hostId = ref.maxdata.hostId;
+    expect(made.slice(0, 2)).toEqual(['rm -f /etc/hostid', `zgenhostid ${hostId}`]);
+    expect(made.filter((c) => c.startsWith('zpool create')).map((c) => c.split(' ').find((w) => w === 'tank' || w === 'fast'))).toEqual(['fast', 'tank']);
+    // the NixOS configuration gives the installed host the same hostid
+    const configuration = fs.readFileSync(path.join(nixDir, 'hosts/maxdata/configuration.nix'), 'utf8');
+    expect(configuration).toContain(`hostId = "${hostId}";`);
+  });
+
+  it('creates no pool when the hostid did not take', () => {
+    const { bin, log } = fakeBin({ zpool: '[[ "$1" == list || "$1" == import ]] && exit 1\nexit 0\n', hostid: 'echo 8425e349\n' });
+    const r = runCreate(createPools, bin);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`the hostid is 8425e349 after zgenhostid, not ${ref.maxdata.hostId}; no pool was created`);
+    expect(calls(log).filter((c) => /^(zpool create|wipefs|sgdisk)/.test(c))).toEqual([]);
+  });
+
   it('gives existing pools the properties of the model without touching disks', () => {
     const printed = run(createPools, ['--print-properties']).stdout.split('\n').filter((l) => /^(zfs|zpool) set /.test(l));
-    expect(printed).toContain('zfs set acltype=posix atime=off compression=lz4 special_small_blocks=32K xattr=sa tank');
+    expect(printed).toContain('zfs set acltype=posix atime=off compression=lz4 special_small_blocks=0 xattr=sa tank');
+    expect(printed).toContain('zfs set special_small_blocks=32K tank/vms');
     const { bin, log } = fakeBin();
     const r = run(createPools, ['--apply-properties'], { PATH: `${bin}:${process.env.PATH}` });
     expect(r.status).toBe(0);

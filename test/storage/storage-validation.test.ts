@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Disk, HardwareProfile, PartitionType, Secret, Size, SnapshotPolicy, VdevLayout, ZfsPool, ZfsReplication, ZfsSettings } from '../../lib';
-import { vmHost } from '../support/labs';
+import { Addressing, Disk, HardwareProfile, Host, PartitionType, ProxmoxHost, Secret, Size, SnapshotPolicy, StorageBacking, VdevLayout, ZfsPool, ZfsReplication, ZfsSettings } from '../../lib';
+import { smallLab, vmHost } from '../support/labs';
 import { errorsOf, raidzPool, testDisks, warningsOf, zfsLab } from './support';
 
 describe('a valid pool', () => {
@@ -416,5 +416,102 @@ describe('hardware profiles', () => {
     rpool.addDataVdev({ layout: VdevLayout.STRIPE, devices: [nvme.addPartition()] });
     rpool.addDataset('root', { mountpoint: '/' });
     expect(errorsOf(lab).filter((e) => e.startsWith('testlab/rooted'))).toEqual([]);
+  });
+});
+
+/** nas with tank (special vdev, 32K small blocks) as a Proxmox host whose storage `vmdata` is tank/vms/vmdata. */
+function zvolLab() {
+  const { lab } = smallLab();
+  const nas = new Host(lab, 'nas', {
+    hardware: HardwareProfile.bareMetal({ cpuVendor: 'amd' }),
+    ipAddress: '10.0.0.5',
+    macAddress: 'a8:a1:59:00:00:05',
+    memory: Size.gibibytes(32),
+    addressing: Addressing.STATIC,
+    interfaceName: 'enp3s0',
+  });
+  const { hdds, ssds } = testDisks();
+  const tank = raidzPool(nas, hdds);
+  tank.addSpecialVdev({ devices: ssds, smallBlocks: Size.kibibytes(32) });
+  const policy = new SnapshotPolicy(nas, 'production', { hourly: 24 });
+  const vms = tank.addDataset('vms');
+  const vmdata = vms.addDataset('vmdata', { storageId: 'vmdata' });
+  const proxmox = new ProxmoxHost(nas, 'proxmox');
+  proxmox.addStorage('vmdata', { backing: StorageBacking.zfs(vmdata) });
+  return { lab, nas, tank, vms, vmdata, policy, proxmox };
+}
+
+describe('datasets that hold the VM disks of a Proxmox ZFS storage', () => {
+  it('knows the zvols live under the dataset that backs the storage, not under its parent', () => {
+    const { lab, vms, vmdata, tank } = zvolLab();
+    expect(errorsOf(lab)).toEqual([]);
+    expect(vmdata.holdsVolumes).toBe(true);
+    expect(vmdata.volumeUses.map((u) => [u.description, u.zvols])).toEqual([['the Proxmox storage vmdata', true]]);
+    expect([tank.holdsVolumes, vms.holdsVolumes]).toEqual([false, false]);
+  });
+
+  it('snapshots them with their children by default (sanoid recursive = true)', () => {
+    const { vmdata, vms, policy } = zvolLab();
+    vmdata.snapshot(policy);
+    vms.snapshot(policy);
+    expect(vmdata.snapshots.map((a) => a.recursive)).toEqual([true]);
+    expect(vms.snapshots.map((a) => a.recursive)).toEqual([false]);
+    vmdata.snapshot(policy, { recursive: 'zfs' });
+    expect(vmdata.snapshots.map((a) => a.recursive)).toEqual([true, 'zfs']);
+  });
+
+  it('refuses recursive: false on them: sanoid would snapshot none of the disks', () => {
+    const { lab, vmdata, policy } = zvolLab();
+    vmdata.snapshot(policy, { recursive: false });
+    expect(errorsOf(lab)).toEqual([
+      'testlab/nas/tank/vms/vmdata: tank/vms/vmdata holds volumes of the Proxmox storage vmdata as its children, but its snapshot policy production has recursive: false, so sanoid snapshots only the dataset and none of them. ' +
+        'Fix: leave recursive out (true for a dataset that holds volumes), or set recursive: "zfs" for one atomic snapshot of all of them.',
+    ]);
+  });
+
+  it('keeps special_small_blocks off them (0), and gives the file systems beside and under them the pool threshold', () => {
+    const { vmdata, vms, tank } = zvolLab();
+    const files = vmdata.addDataset('files');
+    expect(tank.zfsOptions.specialSmallBlocks?.toString()).toBe('32 KiB');
+    expect(vms.zfsOptions.specialSmallBlocks).toBeUndefined(); // inherited from tank
+    expect(vmdata.effectiveSpecialSmallBlocks.isZero()).toBe(true);
+    expect(vmdata.zfsOptions.specialSmallBlocks?.isZero()).toBe(true);
+    expect(files.effectiveSpecialSmallBlocks.toString()).toBe('32 KiB');
+    expect(files.zfsOptions.specialSmallBlocks?.toString()).toBe('32 KiB');
+  });
+
+  it('sets 0 on the pool root itself when the pool backs a storage, and the threshold on each file system under it', () => {
+    const { lab, nas, tank, vms, proxmox } = zvolLab();
+    proxmox.addStorage('tank', { backing: StorageBacking.zfs(tank) });
+    expect(errorsOf(lab)).toEqual([]);
+    expect(tank.zfsOptions.specialSmallBlocks?.isZero()).toBe(true);
+    expect(vms.zfsOptions.specialSmallBlocks?.toString()).toBe('32 KiB');
+    expect(nas.node.path).toBe('testlab/nas');
+  });
+
+  it('refuses a threshold of their own at or above the 16K volblocksize of the zvols', () => {
+    const { lab, tank, proxmox } = zvolLab();
+    const big = tank.addDataset('big', { specialSmallBlocks: Size.kibibytes(16) });
+    proxmox.addStorage('big', { backing: StorageBacking.zfs(big) });
+    tank.addDataset('small', { specialSmallBlocks: Size.kibibytes(8) });
+    expect(errorsOf(lab)).toEqual([
+      'testlab/nas/tank/big: special_small_blocks (16 KiB) of tank/big is not below the volblocksize (16 KiB) of the zvols the Proxmox storage tank-big creates under it, so every VM block would land on the special vdev and fill it. ' +
+        'Fix: leave specialSmallBlocks out (0 where zvols live), or set it below 16 KiB.',
+    ]);
+  });
+
+  it('treats the parent of a replica of such a dataset as holding them too (the zvols arrive under it)', () => {
+    const { lab, tank, vmdata, policy } = zvolLab();
+    const backup = tank.addDataset('backup', { mountpoint: 'none' });
+    vmdata.replicateTo(backup);
+    backup.snapshot(policy);
+    expect(errorsOf(lab)).toEqual([]);
+    expect(backup.volumeUses.map((u) => u.description)).toEqual(['the replication tank-vms-vmdata-to-tank-backup-vmdata (copies of the volumes of tank/vms/vmdata)']);
+    expect(backup.zfsOptions.specialSmallBlocks?.isZero()).toBe(true);
+    expect(backup.snapshots[0].recursive).toBe(true);
+    // a replica of datasets without volumes changes nothing
+    const other = tank.addDataset('other', { mountpoint: 'none' });
+    tank.addDataset('plain').replicateTo(other);
+    expect(other.holdsVolumes).toBe(false);
   });
 });

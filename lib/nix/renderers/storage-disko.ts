@@ -58,7 +58,7 @@ function diskoPool(pool: ZfsPool): NixAttrs {
   });
   const datasets: Record<string, NixAttrs> = {};
   for (const dataset of pool.allDatasets.slice(1)) {
-    const options = zfsProperties(dataset.options);
+    const options = zfsProperties(dataset.zfsOptions);
     datasets[dataset.datasetName.slice(pool.poolName.length + 1)] = {
       type: 'zfs_fs',
       // A path NixOS needs at boot: disko declares its fileSystems entry (mountpoint=legacy).

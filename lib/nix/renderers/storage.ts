@@ -69,6 +69,9 @@ export function zfsHostSettings(host: Host): NixAttrs {
       zfs: {
         // Import by the stable names the pools were created with.
         devNodes: '/dev/disk/by-id',
+        // Pools are created under the host's own hostid (scripts/create-pools-<host>.sh), so the
+        // root pool needs no forced import (nixpkgs' zfs.nix warns while this is left at true).
+        forceImportRoot: settings.forceImportRoot,
         extraPools: laterPools.length ? laterPools : undefined,
       },
       kernelParams: moduleParameters.length ? moduleParameters : undefined,
@@ -189,6 +192,7 @@ export function renderCreatePoolsScript(lab: Homelab, host: Host): string {
       `Creates the ZFS pools of ${host.hostName} (${pools.map((p) => p.poolName).join(', ')}) from the model: partitions, ` +
       '`zpool create`, `zfs create`. The same layout as hosts/' +
       `${host.hostName}/disko.nix. Pools that already exist need none of this.`,
+    hostId: host.hostId,
     pools: pools.map((p) => p.poolName),
     disks: diskLayout(host).map((d) => d.disk.path),
     creation: poolCreationSteps(host),
