@@ -48,7 +48,11 @@ function networking(lab: Homelab, host: Host): NixAttrs {
   return mergeAttrs(resolver(), addressing(lab, host));
 }
 
-/** resolv.conf's options: a short timeout, so that DNS's fallback costs ~1 s (core/dns.ts). */
+/**
+ * resolv.conf's options: a short timeout, so that DNS's fallback costs ~1 s (core/dns.ts).
+ * `networking.resolvconf.extraOptions` (listOf str) is declared in
+ * nixos/modules/config/resolvconf.nix, which writes it as `resolv_conf_options`.
+ */
 function resolver(): NixAttrs {
   return { networking: { resolvconf: { extraOptions: [`timeout:${RESOLVER_TIMEOUT_SECONDS}`, `attempts:${RESOLVER_ATTEMPTS}`] } } };
 }
