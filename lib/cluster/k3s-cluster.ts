@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
-import { cidrContains, isIpv4Cidr, parseIpv4Cidr } from '../core/addressing';
+import { cidrContains, isIpv4, isIpv4Cidr, parseIpv4Cidr } from '../core/addressing';
 import { Homelab } from '../core/homelab';
-import { cidrSpellingProblems } from '../core/network';
+import { cidrSpellingProblems, Network } from '../core/network';
 import { Secret, SecretSource } from '../core/secret';
 import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
@@ -51,6 +51,18 @@ export interface K3sClusterProps {
    * @default [] (k3s deploys all of them)
    */
   readonly disable?: K3sComponent[];
+  /**
+   * The fixed registration address that agents and joining servers use (k3s's HA "fixed
+   * registration address", docs.k3s.io/datastore/cluster-loadbalancer): either a name, which the
+   * lab's DNS (its Dnsmasq) answers with the address of every server (`"k3s-api"` →
+   * `k3s-api.<domain>`), or an IPv4 virtual address that you keep on the servers yourself
+   * (kube-vip, keepalived). It is added to the servers' certificate (`--tls-san`). Without one,
+   * every node joins the first server's address, and while that server is down nothing can join
+   * or rejoin.
+   * @default - with two or more servers and a lab DNS, the name "<cluster id>-api"; otherwise the
+   * first server's address
+   */
+  readonly registrationAddress?: string;
 }
 
 const K3S_CLUSTER = Symbol.for('homelab-cdk.K3sCluster');
@@ -113,6 +125,7 @@ export class K3sCluster extends Construct {
   public readonly disabledComponents: readonly K3sComponent[];
   /** The admin kubeconfig's path on the servers. */
   public readonly kubeconfigPath = K3S_KUBECONFIG_PATH;
+  private readonly explicitRegistrationAddress?: string;
 
   public constructor(scope: Homelab, id: string, props: K3sClusterProps) {
     super(scope, claimId(scope, id));
@@ -122,6 +135,12 @@ export class K3sCluster extends Construct {
     this.clusterCidr = props.clusterCidr ?? '10.42.0.0/16';
     this.serviceCidr = props.serviceCidr ?? '10.43.0.0/16';
     this.disabledComponents = [...new Set(props.disable ?? [])].sort();
+    this.explicitRegistrationAddress = props.registrationAddress;
+    // A registration name is answered by the lab's DNS with every server.
+    Network.of(this).addDnsNames(this, () => {
+      const name = this.registrationName;
+      return name ? [{ name, addresses: this.servers.map((s) => s.nodeIp) }] : [];
+    });
     this.node.addValidation({ validate: () => this.validateCluster() });
   }
 
@@ -157,10 +176,40 @@ export class K3sCluster extends Construct {
     return servers.find((s) => s.clusterInit) ?? servers[0];
   }
 
-  /** The Kubernetes API of the cluster (`https://<primary server>:6443`), once it has a server. */
+  /**
+   * The registration address as given, or by default `<cluster id>-api` for a cluster of two or
+   * more servers in a lab whose DNS answers the lab's names; undefined when the nodes join the
+   * first server's address.
+   */
+  public get registrationAddress(): string | undefined {
+    if (this.explicitRegistrationAddress !== undefined) {
+      return this.explicitRegistrationAddress;
+    }
+    return this.servers.length >= 2 && Network.of(this).servesLabNames ? `${this.node.id}-api` : undefined;
+  }
+
+  /** The registration address when it is a name the lab's DNS answers (not a virtual IP). */
+  public get registrationName(): string | undefined {
+    const address = this.registrationAddress;
+    return address !== undefined && !isIpv4(address) ? address : undefined;
+  }
+
+  /**
+   * Where nodes register: the registration name with the lab's domain, the virtual IP, or the
+   * first server's address; undefined in a cluster without a server.
+   */
+  public get registrationHost(): string | undefined {
+    const name = this.registrationName;
+    if (name !== undefined) {
+      return `${name}.${Homelab.of(this).domain}`;
+    }
+    return this.registrationAddress ?? this.primaryServer?.nodeIp;
+  }
+
+  /** The Kubernetes API of the cluster (`https://<registration host>:6443`), once it has a server. */
   public get apiServerUrl(): string | undefined {
-    const primary = this.primaryServer;
-    return primary ? `https://${primary.nodeIp}:${K3S_API_PORT}` : undefined;
+    const host = this.primaryServer ? this.registrationHost : undefined;
+    return host ? `https://${host}:${K3S_API_PORT}` : undefined;
   }
 
   /** The node on `host`, or undefined. */
@@ -205,10 +254,39 @@ export class K3sCluster extends Construct {
         ),
       );
     }
+    errors.push(...this.validateRegistration());
     if (this.nodes.length === 0) {
       Annotations.of(this).addWarning(
         problem('the cluster has no nodes', 'add nodes with cluster.addServer(host) and cluster.addAgent(host)'),
         'homelab-cdk:cluster-without-nodes',
+      );
+    }
+    return errors;
+  }
+
+  private validateRegistration(): string[] {
+    const errors: string[] = [];
+    const address = this.explicitRegistrationAddress;
+    const network = Network.of(this);
+    if (address !== undefined) {
+      if (isIpv4(address)) {
+        if (!network.contains(address)) {
+          errors.push(problem(`the registration address ${address} is outside the lab's network ${network.cidr}`, 'give a free address of the LAN, kept on the servers by kube-vip or keepalived'));
+        }
+        const holder = network.endpoints.find((e) => e.ipAddress === address);
+        if (holder) {
+          errors.push(problem(`the registration address ${address} is already the address of ${displayPath(holder)}`, 'give a free address of the LAN as the virtual IP, or a name that the lab\'s DNS answers with every server'));
+        }
+      } else if (!network.servesLabNames) {
+        errors.push(problem(`the registration address "${address}" is a name, but no construct of the lab answers its DNS`, 'add a Dnsmasq to the lab, or give a virtual IP'));
+      }
+    } else if (this.servers.length >= 2 && !network.servesLabNames) {
+      Annotations.of(this).addWarning(
+        problem(
+          `the cluster has ${this.servers.length} servers, but every node joins the first one's address (${this.primaryServer?.nodeIp}): while it is down, nothing can join or rejoin`,
+          'give registrationAddress a virtual IP kept on the servers (kube-vip, keepalived), or add a Dnsmasq to the lab so that the name "<cluster>-api" answers with every server',
+        ),
+        'homelab-cdk:k3s-single-registration-address',
       );
     }
     return errors;

@@ -92,7 +92,7 @@ const K3S_NODE = Symbol.for('homelab-cdk.K3sNode');
 
 /** Flags that the model sets; `extraFlags` may not set them too. */
 const MODEL_FLAGS: Record<string, string> = {
-  '--server': "the primary server's address (derived from its host)",
+  '--server': "K3sCluster registrationAddress (or the first server's address)",
   '--cluster-init': 'K3sNode clusterInit',
   '--node-ip': 'K3sNode nodeIp',
   '--node-name': "the host's name",
@@ -202,8 +202,9 @@ export class K3sNode extends Construct {
   }
 
   /**
-   * The address this node joins (`https://<primary server>:6443`), or undefined on the primary
-   * server itself and in a cluster without a server.
+   * The address this node joins (`https://<registration address>:6443`, see
+   * {@link K3sClusterProps.registrationAddress}), or undefined on the primary server itself and
+   * in a cluster without a server.
    */
   public get serverAddress(): string | undefined {
     const primary = this.cluster.primaryServer;

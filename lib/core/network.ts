@@ -13,6 +13,7 @@ import {
 import { INetworkEndpoint, isNetworkEndpoint, markNetworkEndpoint } from './network-endpoint';
 import { displayPath, perValidationRun, problem } from './validation';
 import { compareText } from './order';
+import { isHostName } from './names';
 import { claimId, recordError } from './problems';
 
 /** An inclusive range of IPv4 addresses. */
@@ -21,6 +22,14 @@ export interface AddressRange {
   readonly start: string;
   /** Last address of the range. */
   readonly end: string;
+}
+
+/** A name the lab's DNS answers that is not a device's own (see {@link Network.addDnsNames}). */
+export interface DnsName {
+  /** The name under the lab's domain (`k3s-api`). */
+  readonly name: string;
+  /** Its addresses, each an address of the lab network. */
+  readonly addresses: readonly string[];
 }
 
 /** Props of {@link Network}. */
@@ -111,6 +120,7 @@ export class Network extends Construct {
 
   private readonly explicitDnsServers?: string[];
   private dnsServerProvider?: () => string[];
+  private readonly dnsNameProviders: Array<{ readonly owner: IConstruct; readonly provider: () => readonly DnsName[] }> = [];
   private readonly givenCidr: string;
 
   public constructor(scope: Construct, id: string, props: NetworkProps) {
@@ -154,6 +164,25 @@ export class Network extends Construct {
     this.dnsServerProvider = provider;
   }
 
+  /** Does a construct of the lab (a DNS server such as Dnsmasq) answer the lab's names? */
+  public get servesLabNames(): boolean {
+    return this.dnsServerProvider !== undefined;
+  }
+
+  /**
+   * Makes the lab's DNS answer further names, each with one or more addresses of the lab: a
+   * cluster's fixed registration address answered with every server, say. `provider` is asked
+   * when the names are read (the tree is complete then).
+   */
+  public addDnsNames(owner: IConstruct, provider: () => readonly DnsName[]): void {
+    this.dnsNameProviders.push({ owner, provider });
+  }
+
+  /** The names added with {@link addDnsNames}, with their owners. */
+  public get dnsNames(): Array<DnsName & { readonly owner: IConstruct }> {
+    return this.dnsNameProviders.flatMap(({ owner, provider }) => provider().map((n) => ({ ...n, owner })));
+  }
+
   /** Is the address inside this network? */
   public contains(address: string): boolean {
     return cidrContains(this.cidr, address);
@@ -195,6 +224,30 @@ export class Network extends Construct {
     for (const server of this.explicitDnsServers ?? []) {
       if (!isIpv4(server)) {
         errors.push(problem(`DNS server "${server}" is not an IPv4 address`, 'give dnsServers as IPv4 addresses'));
+      }
+    }
+    errors.push(...this.dnsNameProblems());
+    return errors;
+  }
+
+  /** Added names must be names, distinct from every device's, with addresses of this network. */
+  private dnsNameProblems(): string[] {
+    const errors: string[] = [];
+    const devices = new Set(this.endpoints.map((e) => e.endpointName));
+    const seen = new Map<string, IConstruct>();
+    for (const { name, addresses, owner } of this.dnsNames) {
+      if (!isHostName(name)) {
+        errors.push(problem(`${displayPath(owner)} adds the DNS name "${name}", which is not a host name`, 'use lower-case letters, digits and "-" (one label; the lab\'s domain is appended)'));
+      } else if (devices.has(name)) {
+        errors.push(problem(`${displayPath(owner)} adds the DNS name ${name}, which is already a device's name`, 'choose another name'));
+      } else if (seen.has(name) && seen.get(name) !== owner) {
+        errors.push(problem(`${displayPath(owner)} and ${displayPath(seen.get(name)!)} both add the DNS name ${name}`, 'give them different names'));
+      }
+      seen.set(name, owner);
+      for (const address of addresses) {
+        if (!this.contains(address)) {
+          errors.push(problem(`${displayPath(owner)} answers ${name} with ${address}, which is outside the network ${this.cidr}`, `give it addresses inside ${this.cidr}`));
+        }
       }
     }
     return errors;

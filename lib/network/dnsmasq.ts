@@ -265,7 +265,11 @@ export function staticLeases(network: Network): StaticLease[] {
 
 /** The lab's names: every network endpoint, short and fully qualified; sorted by address. */
 export function dnsRecords(network: Network, domain: string): DnsRecord[] {
-  return network.endpoints.map((e) => ({ hostName: e.endpointName, fqdn: `${e.endpointName}.${domain}`, ipAddress: e.ipAddress }));
+  const devices = network.endpoints.map((e) => ({ hostName: e.endpointName, fqdn: `${e.endpointName}.${domain}`, ipAddress: e.ipAddress }));
+  // Added names come after the devices: dnsmasq answers a reverse lookup with the first
+  // host-record of an address, which is then the device's own name.
+  const names = network.dnsNames.flatMap((n) => n.addresses.map((ipAddress) => ({ hostName: n.name, fqdn: `${n.name}.${domain}`, ipAddress })));
+  return [...devices, ...names];
 }
 
 /** An upstream as dnsmasq's `server=` takes it: the address, then `#port` unless it is 53. */

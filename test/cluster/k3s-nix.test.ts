@@ -1,12 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { renderNixFlake, Secret, synthesize, TaintEffect } from '../../lib';
+import { Addressing, Dnsmasq, HardwareProfile, Host, renderNixFlake, Secret, synthesize, TaintEffect } from '../../lib';
+import { dnsmasqConf } from '../../lib/nix/renderers/dnsmasq';
+import { resolverFor, startDnsmasq } from '../support/dns';
 import { ReferenceLab } from '../../apps/reference-lab';
-import { materialize, tempDir } from '../support/labs';
+import { materialize, tempDir, vmHost } from '../support/labs';
 import { evalModule, evalNixJson, nixFilesUnder, parseNixFiles } from '../support/nix';
 import { synthesizeReferenceLab } from '../support/reference';
-import { clusterLab } from '../support/cluster';
+import { clusterLab, errorsOf, warningsOf } from '../support/cluster';
 
 let ref: ReferenceLab;
 let nixDir: string;
@@ -169,5 +171,80 @@ describe('k3s nodes of other labs', () => {
       const firewall = evalModule(path.join(dir, 'nix', 'hosts', host, 'configuration.nix')).networking.firewall;
       expect(firewall.allowedTCPPorts).toEqual(expect.arrayContaining([2379, 2380, 6443]));
     }
+  });
+});
+
+describe('the registration address of an HA cluster (k3s "fixed registration address")', () => {
+  /** Three servers and an agent, with the lab's DNS on the Pi. */
+  function haLab(props: Parameters<typeof clusterLab>[0] = {}) {
+    const t = clusterLab(props);
+    // The Pi's own address is static: a DHCP server cannot lease itself one.
+    const anchor = new Host(t.lab, 'anchor', { hardware: HardwareProfile.raspberryPi4(), ipAddress: '10.0.0.2', macAddress: 'dc:a6:32:00:00:02', addressing: Addressing.STATIC });
+    new Dnsmasq(anchor, 'dnsmasq');
+    const third = vmHost(t.lab, 'server3', '10.0.0.14');
+    t.cluster.addServer(t.server);
+    t.cluster.addServer(t.worker1);
+    t.cluster.addServer(third);
+    t.cluster.addAgent(t.worker2);
+    return { ...t, third };
+  }
+
+  it('lets every node join through a name that the lab\'s dnsmasq answers with every server, in the servers\' certificate', async () => {
+    const { lab, cluster } = haLab();
+    expect(errorsOf(lab)).toEqual([]);
+    expect(cluster.registrationHost).toBe('k3s-api.lab.example');
+    const dir = materialize(renderNixFlake(lab));
+    for (const host of ['worker1', 'server3', 'worker2']) {
+      expect(k3sModule(dir, host, cluster.packageAttribute).services.k3s.serverAddr, host).toBe('https://k3s-api.lab.example:6443');
+    }
+    for (const host of ['server', 'worker1', 'server3']) {
+      expect(k3sModule(dir, host, cluster.packageAttribute).services.k3s.extraFlags, host).toContain('--tls-san=k3s-api.lab.example');
+    }
+    expect(k3sModule(dir, 'worker2', cluster.packageAttribute).services.k3s.extraFlags ?? []).not.toContain('--tls-san=k3s-api.lab.example');
+    // The real dnsmasq, with the DNS part of the generated configuration, answers all three.
+    const settings = evalModule(path.join(dir, 'hosts/anchor/dnsmasq.nix')).services.dnsmasq.settings as Record<string, unknown>;
+    const dnsPart = Object.fromEntries(Object.entries(settings).filter(([k]) => !/^(interface|bind-dynamic|dhcp-|server|strict-order)/.test(k)));
+    const server = await startDnsmasq(dnsmasqConf(dnsPart));
+    try {
+      const resolver = resolverFor(server.port);
+      expect((await resolver.resolve4('k3s-api.lab.example')).sort()).toEqual(['10.0.0.11', '10.0.0.12', '10.0.0.14']);
+      // A reverse lookup still names the server itself.
+      expect(await resolver.reverse('10.0.0.12')).toEqual(['worker1.lab.example']);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('takes a virtual IP that the user keeps on the servers (kube-vip, keepalived)', () => {
+    const { lab, cluster } = haLab({ registrationAddress: '10.0.0.250' });
+    expect(errorsOf(lab)).toEqual([]);
+    const dir = materialize(renderNixFlake(lab));
+    expect(k3sModule(dir, 'worker2', cluster.packageAttribute).services.k3s.serverAddr).toBe('https://10.0.0.250:6443');
+    expect(k3sModule(dir, 'server', cluster.packageAttribute).services.k3s.extraFlags).toContain('--tls-san=10.0.0.250');
+    expect(fs.readFileSync(path.join(dir, 'hosts/anchor/dnsmasq.nix'), 'utf8')).not.toContain('k3s-api');
+  });
+
+  it('refuses a virtual IP outside the LAN or already a host\'s, and a name nobody answers', () => {
+    expect(errorsOf(haLab({ registrationAddress: '192.168.1.5' }).lab)).toEqual([
+      'testlab/k3s: the registration address 192.168.1.5 is outside the lab\'s network 10.0.0.0/24. Fix: give a free address of the LAN, kept on the servers by kube-vip or keepalived.',
+    ]);
+    expect(errorsOf(haLab({ registrationAddress: '10.0.0.13' }).lab)).toEqual([
+      'testlab/k3s: the registration address 10.0.0.13 is already the address of testlab/worker2. Fix: give a free address of the LAN as the virtual IP, or a name that the lab\'s DNS answers with every server.',
+    ]);
+    const { lab, cluster, server } = clusterLab({ registrationAddress: 'api' });
+    cluster.addServer(server);
+    expect(errorsOf(lab)).toEqual([
+      'testlab/k3s: the registration address "api" is a name, but no construct of the lab answers its DNS. Fix: add a Dnsmasq to the lab, or give a virtual IP.',
+    ]);
+    expect(errorsOf(haLab({ registrationAddress: 'pi' }).lab)).toEqual([
+      "testlab/network: testlab/k3s adds the DNS name pi, which is already a device's name. Fix: choose another name.",
+    ]);
+  });
+
+  it('warns when servers can only be joined through the first one', () => {
+    const { lab, cluster, server, worker1 } = clusterLab();
+    cluster.addServer(server);
+    cluster.addServer(worker1);
+    expect(warningsOf(lab)).toContainEqual(expect.stringMatching(/^testlab\/k3s: the cluster has 2 servers, but every node joins the first one's address \(10\.0\.0\.11\): while it is down, nothing can join or rejoin\. Fix: give registrationAddress a virtual IP.*\[homelab-cdk:k3s-single-registration-address\]$/));
   });
 });

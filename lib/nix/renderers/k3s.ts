@@ -26,7 +26,10 @@ export function renderK3s(lab: Homelab, flake: NixFlake): void {
 export function k3sSettings(node: K3sNode): NixAttrs {
   const cluster = node.cluster;
   const isServer = node.role === K3sRole.SERVER;
-  const serverFlags = isServer ? [`--cluster-cidr=${cluster.clusterCidr}`, `--service-cidr=${cluster.serviceCidr}`] : [];
+  // A registration address (name or virtual IP) must be in the servers' certificate, or nodes
+  // that join through it refuse the server's TLS.
+  const tlsSan = cluster.registrationAddress !== undefined ? [`--tls-san=${cluster.registrationHost}`] : [];
+  const serverFlags = isServer ? [`--cluster-cidr=${cluster.clusterCidr}`, `--service-cidr=${cluster.serviceCidr}`, ...tlsSan] : [];
   return {
     services: {
       k3s: {
