@@ -1,10 +1,11 @@
-import { ApiObject, Chart, Duration, JsonPatch, Size as K8sSize } from 'cdk8s';
+import { Chart, Duration, Size as K8sSize } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { AdGuardHome } from '../cluster/adguard-home';
 import { isIpv4 } from '../core/addressing';
 import { Size } from '../core/size';
 import { ADGUARD_HOME_DNS_CONTAINER_PORT, renderAdGuardHomeConfig } from './adguard-home-config';
+import { addNamespace, applyNamespaceFirst } from './namespace';
 import { onHost } from './on-host';
 
 /** Where the image keeps AdGuard Home's configuration and work data. */
@@ -16,8 +17,6 @@ const CONFIG_FILE = 'AdGuardHome.yaml';
 /** The image's user and group `nobody`, which own /opt/adguardhome. */
 const NOBODY = 65534;
 
-/** Namespaces every cluster has; the chart does not create them. */
-const BUILT_IN_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
 
 /** The labels of every object of a workload's chart. */
 export function workloadLabels(name: string): Record<string, string> {
@@ -47,11 +46,7 @@ export class AdGuardHomeChart extends Chart {
   public constructor(scope: Construct, adguard: AdGuardHome) {
     super(scope, adguard.name, { namespace: adguard.namespace, labels: workloadLabels(adguard.name) });
     const name = adguard.name;
-    if (!BUILT_IN_NAMESPACES.has(adguard.namespace)) {
-      this.namespaceObject = new kplus.Namespace(this, 'namespace', { metadata: { name: adguard.namespace } });
-      // A namespace is cluster-scoped: the chart's default namespace does not apply to it.
-      ApiObject.of(this.namespaceObject).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-    }
+    this.namespaceObject = addNamespace(this, adguard.namespace);
 
     this.configMap = new kplus.ConfigMap(this, 'initial-config', {
       metadata: { name: `${name}-initial-config` },
@@ -161,13 +156,7 @@ export class AdGuardHomeChart extends Chart {
     });
 
     if (this.namespaceObject) {
-      // Namespace first, so that `kubectl apply -f dist/k8s/` creates it before its objects.
-      const namespaceApiObject = ApiObject.of(this.namespaceObject);
-      for (const child of this.node.findAll()) {
-        if (ApiObject.isApiObject(child) && child !== namespaceApiObject) {
-          child.addDependency(namespaceApiObject);
-        }
-      }
+      applyNamespaceFirst(this, this.namespaceObject);
     }
   }
 }

@@ -12,6 +12,7 @@ import { OutputFile } from '../core/output-file';
 import { problem, validateLab, ValidationError, withSharedIndexes } from '../core/validation';
 import { AdGuardHomeChart, workloadLabels } from './adguard-home-chart';
 import { ClusterChart, ClusterChartContext } from './cluster-chart';
+import { addNamespace, applyNamespaceFirst, hasNamespaceObject } from './namespace';
 import { PINNING_ERROR } from './on-host';
 import { byText } from '../core/order';
 
@@ -165,5 +166,13 @@ function buildClusterChart(app: App, lab: Homelab, clusterChart: ClusterChart, c
     },
   };
   clusterChart.build(chart, context);
+  // The chart's namespace exists before its objects, unless the build made its own object.
+  const namespace = clusterChart.namespace;
+  if (namespace !== undefined && !hasNamespaceObject(chart, namespace)) {
+    const object = addNamespace(chart, namespace, 'homelab-cdk-namespace');
+    if (object) {
+      applyNamespaceFirst(chart, object);
+    }
+  }
   return chart;
 }

@@ -247,6 +247,19 @@ describe("the user's own workloads", () => {
     expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values).toEqual(['worker1']);
     expect(pod.tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'media', effect: 'NoSchedule' }]);
     expect(only(objects, 'Deployment').metadata.namespace).toBe('apps');
+    // Kubernetes does not create a namespace an object names: the chart brings it, first.
+    expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'apps' } });
+    expect(objects[0].metadata.namespace).toBeUndefined();
+  });
+
+  it('does not add a Namespace object the build made itself, nor one for a built-in namespace', () => {
+    const { lab, cluster, server } = clusterLab();
+    cluster.addServer(server);
+    new ClusterChart(cluster, 'mine', { namespace: 'apps', build: (chart) => void new kplus.Namespace(chart, 'ns', { metadata: { name: 'apps' } }) });
+    new ClusterChart(cluster, 'system', { namespace: 'kube-system', build: (chart) => void new kplus.ConfigMap(chart, 'cm', { data: { a: 'b' } }) });
+    const rendered = renderKubernetesManifests(lab);
+    expect(objectsOf('mine.k8s.yaml', rendered).filter((o) => o.kind === 'Namespace')).toHaveLength(1);
+    expect(objectsOf('system.k8s.yaml', rendered).map((o) => o.kind)).toEqual(['ConfigMap']);
   });
 
   it("patches a generated object through the chart of a model workload (JSON patch escape hatch)", () => {
