@@ -201,7 +201,7 @@ export class ProxmoxHost extends Construct {
 
 /** A Proxmox host's memory: what its VMs and reservations take, and what it has. */
 export interface MemoryBudget {
-  /** The memory of every VM on the host. */
+  /** The memory of every VM on the host that can run (templates never do). */
   readonly vms: Size;
   /** Memory reservations in the host's subtree (the ZFS ARC maximum, …), sorted by construct path. */
   readonly reservations: readonly IMemoryReservation[];
@@ -213,7 +213,8 @@ export interface MemoryBudget {
 
 /** The memory budget of a Proxmox host. */
 export function memoryBudget(proxmox: ProxmoxHost): MemoryBudget {
-  const vms = proxmox.vms.reduce((sum, vm) => sum.plus(vm.memory), Size.bytes(0));
+  // A template is a VM that Proxmox never starts (qm start refuses it): its memory is not used.
+  const vms = proxmox.vms.filter((vm) => !vm.template).reduce((sum, vm) => sum.plus(vm.memory), Size.bytes(0));
   const reservations = memoryReservationsUnder(proxmox.host);
   const committed = reservations.reduce((sum, r) => sum.plus(r.reservedMemory), vms);
   return { vms, reservations, committed, available: proxmox.host.memory };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Addressing,
+  memoryBudget,
   Bios,
   BootSource,
   HardwareProfile,
@@ -179,6 +180,15 @@ describe('the host\'s memory and CPU', () => {
     expect(errorsOf(t.lab)).toEqual([]);
     expect(warningsOf(t.lab)).toEqual([warning]);
     expect(validateLab(t.lab, { strict: true }).errors.map((f) => `${f.path}: ${f.message}`)).toEqual([warning]);
+  });
+
+  it('does not count templates, which Proxmox never starts', () => {
+    const t = proxmoxLab();
+    new TestMemoryReservation(t.pve, 'arc', Size.gibibytes(16));
+    plainVm(t, 'a', 110, { memory: Size.gibibytes(16) });
+    plainVm(t, 'golden', 9000, { memory: Size.gibibytes(8), template: true, started: false });
+    expect(memoryBudget(t.proxmox).vms.toGibibytes()).toBe(16);
+    expect(warningsOf(t.lab)).toEqual([]);
   });
 
   it('stays quiet when the budget fits exactly', () => {
