@@ -74,10 +74,12 @@ export function labDiagram(lab: Homelab): string {
       lines.push(`  ${id(adguard)} -.-|pod on| ${id(adguard.host)}`);
     }
   }
-  const server = k3sNodes.find((n) => n.role === K3sRole.SERVER);
-  for (const agent of k3sNodes.filter((n) => n.role === K3sRole.AGENT)) {
-    if (server) {
-      lines.push(`  ${id(agent.host)} -->|k3s| ${id(server.host)}`);
+  // Every node that joins draws its edge to the server it joins first: agents and the servers
+  // that join an HA cluster alike.
+  for (const joining of k3sNodes) {
+    const primary = joining.cluster.primaryServer;
+    if (primary && primary !== joining) {
+      lines.push(`  ${id(joining.host)} -->|${joining.role === K3sRole.SERVER ? 'k3s server join' : 'k3s'}| ${id(primary.host)}`);
     }
   }
   return lines.join('\n');

@@ -16,6 +16,9 @@ import { Dnsmasq } from '../network/dnsmasq';
 import { WakeOnLan } from '../network/wake-on-lan';
 import { poolSummary, usableCapacity } from '../storage/capacity';
 import { ZfsPool } from '../storage/zfs-pool';
+import { Monitoring } from '../operations/monitoring';
+import { OffsiteBackup } from '../operations/offsite-backup';
+import { VmBackupJob } from '../operations/vm-backup-job';
 import { byText } from '../core/order';
 
 /** An amount of memory or storage, exact and readable. */
@@ -251,6 +254,9 @@ function hostRoles(all: readonly import('constructs').IConstruct[]): Map<Host, s
     else if (AdGuardHome.isAdGuardHome(c)) add(c.host, `AdGuard Home (:${c.dnsPort})`);
     else if (WakeOnLan.isWakeOnLan(c)) add(c.host, `wakes ${c.target.hostName}`);
     else if (ZfsPool.isZfsPool(c)) add(c.host, `pool ${c.poolName}`);
+    else if (Monitoring.isMonitoring(c)) add(c.host, 'monitoring (Prometheus, Grafana, Loki)');
+    else if (OffsiteBackup.isOffsiteBackup(c)) add(c.host, `off-site backup ${c.backupName}`);
+    else if (VmBackupJob.isVmBackupJob(c)) add(c.proxmox.host, `VM backups ${c.jobName}`);
   }
   return roles;
 }

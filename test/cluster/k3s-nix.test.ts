@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Addressing, Dnsmasq, HardwareProfile, Host, renderNixFlake, Secret, synthesize, TaintEffect } from '../../lib';
+import { Addressing, Dnsmasq, HardwareProfile, Host, labDiagram, renderNixFlake, Secret, synthesize, TaintEffect } from '../../lib';
 import { dnsmasqConf } from '../../lib/nix/renderers/dnsmasq';
 import { resolverFor, startDnsmasq } from '../support/dns';
 import { ReferenceLab } from '../../apps/reference-lab';
@@ -246,5 +246,16 @@ describe('the registration address of an HA cluster (k3s "fixed registration add
     cluster.addServer(server);
     cluster.addServer(worker1);
     expect(warningsOf(lab)).toContainEqual(expect.stringMatching(/^testlab\/k3s: the cluster has 2 servers, but every node joins the first one's address \(10\.0\.0\.11\): while it is down, nothing can join or rejoin\. Fix: give registrationAddress a virtual IP.*\[homelab-cdk:k3s-single-registration-address\]$/));
+  });
+});
+
+describe('the diagram of an HA cluster', () => {
+  it('draws an edge from every joining server and agent to the server that initializes the cluster', () => {
+    const { lab, cluster, server, worker1, worker2 } = clusterLab();
+    cluster.addServer(server);
+    cluster.addServer(worker1);
+    cluster.addAgent(worker2);
+    const edges = labDiagram(lab).split('\n').filter((l) => l.includes('-->|k3s'));
+    expect(edges).toEqual(['  n_testlab_worker1 -->|k3s server join| n_testlab_server', '  n_testlab_worker2 -->|k3s| n_testlab_server']);
   });
 });

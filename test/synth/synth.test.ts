@@ -75,6 +75,8 @@ describe('the homelab CLI', () => {
     const lines = r.out.split('\n');
     expect(lines[0]).toBe('homelab (local, 192.168.178.0/24): 5 hosts, 8 VMs, 2 ZFS pools');
     expect(lines).toContainEqual(expect.stringMatching(/^  maxdata +192\.168\.178\.97 +a8:a1:59:3c:12:7e +x86_64-linux +Proxmox VE hypervisor \[.*Proxmox VE \(8 VMs\)/));
+    // Its monitoring and backup roles too.
+    expect(lines.find((l) => l.startsWith('  maxdata '))).toMatch(/VM backups nightly, monitoring \(Prometheus, Grafana, Loki\), off-site backup offsite, off-site backup vm-archives\]$/);
     expect(lines).toContainEqual(expect.stringMatching(/^  maxdata\/tank: raidz1 4 × 3\.6 TiB → 10\.9 TiB usable; special mirror/));
     expect(lines).toContainEqual(expect.stringMatching(/^  memory: \d+ GiB committed \(VMs \d+ GiB \+ ZFS ARC maximum 16 GiB\); RAM 32 GiB: over by/));
     // The reference lab's warnings: maxdata's VMs and ARC commit more than its RAM (the lab's
