@@ -72,7 +72,23 @@ function appErrorMessage(e: unknown): string {
 function requireTypeScript(file: string): Record<string, unknown> {
   // Stack positions in the app's own lines (for a finding on the line that threw), not tsx's output.
   process.setSourceMapsEnabled(true);
-  // Loaded on demand: only TypeScript apps pay for the loader.
-  const tsx = require('tsx/cjs/api') as { require: (id: string, from: string) => Record<string, unknown> };
-  return tsx.require(file, __filename);
+  registerTypeScript();
+  return require(file) as Record<string, unknown>;
 }
+
+/**
+ * Lets `require` load TypeScript, once per process and only for TypeScript apps. tsx's loader
+ * is registered globally, without a namespace: a namespaced `tsx.require` keeps a module cache
+ * (and a transform cache key) of its own, so every run transpiled the app and the library again
+ * and evaluated the library a second time beside the copy the CLI had loaded. When the CLI itself
+ * runs under tsx (`npm run synth`), its loader is there already.
+ */
+function registerTypeScript(): void {
+  if (typeScriptRegistered) {
+    return;
+  }
+  (require('tsx/cjs/api') as { register: () => () => void }).register();
+  typeScriptRegistered = true;
+}
+
+let typeScriptRegistered = false;
