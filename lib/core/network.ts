@@ -32,6 +32,12 @@ export interface DnsName {
   readonly addresses: readonly string[];
 }
 
+/** A {@link DnsName} with the construct that added it. */
+export interface OwnedDnsName extends DnsName {
+  /** The construct that added the name (a K3sCluster for its registration address). */
+  readonly owner: IConstruct;
+}
+
 /** Props of {@link Network}. */
 export interface NetworkProps {
   /**
@@ -179,7 +185,7 @@ export class Network extends Construct {
   }
 
   /** The names added with {@link addDnsNames}, with their owners. */
-  public get dnsNames(): Array<DnsName & { readonly owner: IConstruct }> {
+  public get dnsNames(): OwnedDnsName[] {
     return this.dnsNameProviders.flatMap(({ owner, provider }) => provider().map((n) => ({ ...n, owner })));
   }
 

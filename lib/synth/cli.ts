@@ -8,6 +8,7 @@ import { describeRecovery, recoverOutput } from '../core/output-writer';
 import { readableMessage } from '../core/readable';
 import { formatFinding, problem, ValidationError, ValidationReport } from '../core/validation';
 import { loadLab } from './app-loader';
+import { configuredApp, initProject } from './init';
 import { labDiagram } from './diagram';
 import { diffLab } from './diff';
 import { PROJECTIONS } from './projections';
@@ -44,7 +45,12 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 
-  const appOption = () => new Option('-a, --app <file>', 'the app file that exports the lab').default(process.env.HOMELAB_APP ?? DEFAULT_APP);
+  // The app: --app, else $HOMELAB_APP, else the "homelab": { "app" } key of ./package.json
+  // (homelab init writes it), else the reference lab of this repository.
+  const appOption = () =>
+    new Option('-a, --app <file>', 'the app file that exports the lab (default: $HOMELAB_APP, package.json\'s homelab.app, or apps/main.ts)').default(
+      process.env.HOMELAB_APP ?? configuredApp(process.cwd()) ?? DEFAULT_APP,
+    );
   const strictOption = () => new Option('--strict', 'treat warnings as errors').default(false);
   const adoptOption = () =>
     new Option('--adopt', 'take over files at generated paths that homelab did not write (else each is an error that names it)').default(false);
@@ -106,6 +112,19 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           ? `${lab.name}: no changes`
           : `${lab.name}: ${count('added')} added, ${count('changed')} changed, ${count('removed')} removed (nothing written)`,
       );
+    });
+
+  program
+    .command('init')
+    .description('start a homelab repository of your own in a new folder: package.json, tsconfig, a starter lab, cdktf.json, cdk8s.yaml, .gitignore')
+    .argument('[dir]', 'the folder to create the project in', '.')
+    .option('--package <spec>', "how package.json names homelab-cdk (a version range, a tarball, a git URL)")
+    .action((dir: string, opts: { package?: string }) => {
+      const result = initProject(dir, { packageSpec: opts.package });
+      const rel = path.relative(process.cwd(), result.dir);
+      const shown = rel === '' ? '.' : rel.startsWith('..') ? result.dir : rel;
+      io.out(`homelab: wrote ${result.files.join(', ')} in ${shown}`);
+      io.out(`next: ${shown === '.' ? '' : `cd ${shown} && `}npm install && npm run check && npm run synth`);
     });
 
   program

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildReferenceLab } from '../../apps/reference-lab';
 import { labDiagram } from '../../lib';
+import { initProject } from '../../lib/synth/init';
+import { tempDir } from '../support/labs';
 
 const README = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
 
@@ -14,8 +16,11 @@ describe('README.md', () => {
     expect(block![1]).toBe(labDiagram(buildReferenceLab().lab));
   });
 
-  it('names the npm scripts it tells users to run', () => {
-    const scripts = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')).scripts as Record<string, string>;
+  it('names the npm scripts it tells users to run: this repository\'s, or those of the project homelab init writes', () => {
+    const own = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')).scripts as Record<string, string>;
+    const scaffold = path.join(tempDir('readme-init-'), 'lab');
+    initProject(scaffold);
+    const scripts = { ...own, ...(JSON.parse(fs.readFileSync(path.join(scaffold, 'package.json'), 'utf8')).scripts as Record<string, string>) };
     for (const [, name] of README.matchAll(/npm run ([a-z0-9:-]+)/g)) {
       expect(scripts[name], `npm run ${name}`).toBeDefined();
     }

@@ -1,0 +1,80 @@
+/**
+ * `homelab init` as a new user runs it: in an empty folder, against the packed package (a
+ * tarball, as until the package is published), then `npm install`, and the three synths there:
+ * `homelab synth` with no flag (the app comes from package.json), `cdktf synth` and
+ * `cdk8s synth` through the written cdktf.json and cdk8s.yaml, which must write the same bytes.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/labs';
+
+const REPO = path.resolve(__dirname, '../..');
+const env = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', CHECKPOINT_DISABLE: '1', CDK8S_CHECK_UPGRADE: 'false' };
+const run = (cmd: string, args: string[], cwd: string) => spawnSync(cmd, args, { cwd, encoding: 'utf8', env });
+
+let project: string;
+let tarball: string;
+
+beforeAll(() => {
+  const packDir = tempDir('pack-init-');
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: REPO, encoding: 'utf8', env })) as Array<{ filename: string }>;
+  tarball = path.join(packDir, packed[0].filename);
+  project = path.join(tempDir('init-'), 'my-lab');
+  // The CLI of the packed package, run before anything is installed in the new folder.
+  const unpacked = tempDir('unpacked-');
+  execFileSync('tar', ['-xzf', tarball, '-C', unpacked]);
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(unpacked, 'package', 'node_modules'));
+  const init = run(process.execPath, [path.join(unpacked, 'package/build/bin/homelab.js'), 'init', project, '--package', tarball], REPO);
+  expect(init.stderr).toBe('');
+  expect(init.status).toBe(0);
+  const install = run('npm', ['install', '--prefer-offline'], project);
+  expect(install.status, install.stderr).toBe(0);
+}, 600_000);
+
+describe('homelab init', () => {
+  it('writes a project that names the lab for homelab, pins its libraries and ignores outputs and keys', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(project, 'package.json'), 'utf8'));
+    expect(pkg.homelab).toEqual({ app: 'lab.ts' });
+    expect(pkg.dependencies['homelab-cdk']).toBe(tarball);
+    const own = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+    for (const dep of ['cdktf', 'cdk8s', 'cdk8s-plus-28', 'constructs']) expect(pkg.dependencies[dep], dep).toBe(own.dependencies[dep]);
+    expect(fs.readFileSync(path.join(project, '.gitignore'), 'utf8').split('\n')).toEqual(expect.arrayContaining(['node_modules/', 'cdktf.out/', 'keys/']));
+  });
+
+  it('type-checks the starter lab and its entry files with the TypeScript it installs, and validates it strictly', () => {
+    const check = run('npm', ['run', '--silent', 'check'], project);
+    expect(check.stdout + check.stderr).toMatch(/valid \(0 warning\(s\)\)/);
+    expect(check.status).toBe(0);
+  });
+
+  it('synthesizes with homelab synth (no --app), and cdktf synth and cdk8s synth write the same bytes', () => {
+    const synth = run('npx', ['homelab', 'synth', '--json'], project);
+    expect(synth.stderr).toBe('');
+    expect(synth.status).toBe(0);
+    expect(JSON.parse(synth.stdout).hosts.map((h: { name: string }) => h.name)).toEqual(['app', 'pve']);
+    const stacks = fs.readdirSync(path.join(project, 'dist/terraform'));
+    expect(stacks).toEqual(['prod']);
+
+    const cdktf = run('npm', ['run', '--silent', 'synth:terraform'], project);
+    expect(cdktf.status, cdktf.stdout + cdktf.stderr).toBe(0);
+    for (const stack of stacks) {
+      expect(fs.readFileSync(path.join(project, 'cdktf.out/stacks', stack, 'cdk.tf.json'), 'utf8'), stack).toBe(fs.readFileSync(path.join(project, 'dist/terraform', stack, 'cdk.tf.json'), 'utf8'));
+    }
+    const cdk8s = run('npm', ['run', '--silent', 'synth:k8s'], project);
+    expect(cdk8s.status, cdk8s.stdout + cdk8s.stderr).toBe(0);
+    const diff = run('npx', ['homelab', 'diff'], project);
+    expect(diff.stdout.trim().split('\n').pop()).toBe('minimal: no changes');
+  });
+
+  it('refuses a folder that has any of its files already, naming each, and writes nothing', () => {
+    const other = tempDir('init-taken-');
+    fs.writeFileSync(path.join(other, 'package.json'), '{ "name": "mine" }');
+    const r = run(process.execPath, [path.join(project, 'node_modules/homelab-cdk/build/bin/homelab.js'), 'init', other], project);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/package\.json: is already there; homelab init never overwrites a file\. Fix: run it in an empty or new folder/);
+    expect(fs.readdirSync(other)).toEqual(['package.json']);
+    expect(fs.readFileSync(path.join(other, 'package.json'), 'utf8')).toBe('{ "name": "mine" }');
+  });
+});
