@@ -9,6 +9,7 @@ import { readableMessage } from '../core/readable';
 import { formatFinding, problem, ValidationError, ValidationReport } from '../core/validation';
 import { loadLab } from './app-loader';
 import { configuredApp, initProject } from './init';
+import { formatRunbook, labRunbook } from './runbook';
 import { labDiagram } from './diagram';
 import { diffLab } from './diff';
 import { PROJECTIONS } from './projections';
@@ -112,6 +113,15 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
           ? `${lab.name}: no changes`
           : `${lab.name}: ${count('added')} added, ${count('changed')} changed, ${count('removed')} removed (nothing written)`,
       );
+    });
+
+  program
+    .command('runbook')
+    .description("print the lab's first deploy as Markdown: the steps in dependency order, each with its commands and checks")
+    .addOption(appOption())
+    .action((opts: { app: string }) => {
+      const lab = loadLab(opts.app);
+      io.out(formatRunbook(lab, labRunbook(lab)).trimEnd());
     });
 
   program

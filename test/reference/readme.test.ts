@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReferenceLab } from '../../apps/reference-lab';
 import { labDiagram } from '../../lib';
 import { initProject } from '../../lib/synth/init';
+import { formatRunbook, labRunbook } from '../../lib/synth/runbook';
 import { tempDir } from '../support/labs';
 
 const README = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
@@ -14,6 +15,14 @@ describe('README.md', () => {
     const block = /<!-- diagram:start[^>]*-->\n```mermaid\n([\s\S]*?)\n```\n<!-- diagram:end -->/.exec(README);
     expect(block, 'the diagram block between the diagram:start and diagram:end markers').not.toBeNull();
     expect(block![1]).toBe(labDiagram(buildReferenceLab().lab));
+  });
+
+  it('shows the runbook that `homelab runbook` prints for the reference lab', () => {
+    const block = /<!-- runbook:start[^>]*-->\n([\s\S]*?)\n<!-- runbook:end -->/.exec(README);
+    expect(block, 'the runbook between the runbook:start and runbook:end markers').not.toBeNull();
+    const { lab } = buildReferenceLab();
+    const printed = formatRunbook(lab, labRunbook(lab)).trimEnd().split('\n').slice(3).join('\n');
+    expect(block![1]).toBe(printed);
   });
 
   it('names the npm scripts it tells users to run: this repository\'s, or those of the project homelab init writes', () => {

@@ -1,0 +1,73 @@
+/**
+ * The first-deploy runbook follows the model's dependencies: for the reference lab (a Pi that
+ * serves DHCP/DNS and wakes the hypervisor, VMs, NixOS guests, a k3s cluster, manifests) and for
+ * a lab without a Pi or a DHCP server of its own.
+ */
+import { describe, expect, it } from 'vitest';
+import { Addressing, HardwareProfile, Host, K3sCluster, ProxmoxStack, ProxmoxVm, Secret, Size } from '../../lib';
+import { labRunbook, RunbookStep } from '../../lib/synth/runbook';
+import { buildReferenceLab } from '../../apps/reference-lab';
+import { vmHost } from '../support/labs';
+import { proxmoxLab } from '../support/compute';
+
+/** Each step's position, after checking that every step comes after the ones it needs. */
+function positions(steps: readonly RunbookStep[]): Map<string, number> {
+  const at = new Map(steps.map((s, i) => [s.key, i]));
+  for (const step of steps) {
+    for (const before of step.after) {
+      expect(at.has(before), `${step.key} needs ${before}, which is no step`).toBe(true);
+      expect(at.get(before)!, `${before} before ${step.key}`).toBeLessThan(at.get(step.key)!);
+    }
+  }
+  return at;
+}
+
+const before = (at: Map<string, number>, a: string, b: string) => expect(at.get(a)!, `${a} before ${b}`).toBeLessThan(at.get(b)!);
+
+describe('the runbook of the first deploy', () => {
+  it('orders the reference lab: by-hand steps, the Pi, the host it wakes, the VMs, the guests, the cluster, the manifests', () => {
+    const steps = labRunbook(buildReferenceLab().lab);
+    const at = positions(steps);
+    expect(steps[0].key).toBe('router-dhcp');
+    before(at, 'manual:wake-firmware:maxdata', 'host:maxdata');
+    // The network anchor first, since it serves DHCP and DNS and wakes maxdata.
+    before(at, 'host:pi-network', 'host:maxdata');
+    before(at, 'host:maxdata', 'stack:prod');
+    before(at, 'proxmox-token', 'stack:prod');
+    for (const guest of ['k3s-node1', 'k3s-node2', 'k3s-node3']) {
+      before(at, 'stack:prod', `host:${guest}`);
+      before(at, `host:${guest}`, `k3s:${guest}`);
+    }
+    for (const agent of ['k3s-node2', 'k3s-node3', 'pi-network']) before(at, 'k3s:k3s-node1', `k3s:${agent}`);
+    for (const node of ['k3s-node1', 'k3s-node2', 'k3s-node3', 'pi-network']) before(at, `k3s:${node}`, 'k8s:k3s');
+    expect(steps.find((s) => s.key === 'host:pi-network')!.checks).toContain('dig +short @192.168.178.10 pi-network.local   # 192.168.178.10');
+    expect(steps.find((s) => s.key === 'host:maxdata')!.commands).toContain('sudo bash nix/scripts/create-pools-maxdata.sh --yes-destroy-data');
+    expect(steps.find((s) => s.key === 'host:maxdata')!.checks).toContain('systemctl status wake-on-lan-arm   # on maxdata: active (exited), "Wake-on: g"');
+    expect(steps.filter((s) => s.manual).map((s) => s.key)).toEqual([
+      'router-dhcp',
+      'manual:wake-firmware:maxdata',
+      'manual:backup-account:sftp://u123456@u123456.your-storagebox.de:23/homelab',
+      'manual:installer:windows11',
+      'proxmox-token',
+    ]);
+  });
+
+  it('orders a lab without a Pi: no DHCP or wake steps, the hypervisor, its VMs, the guest, its cluster', () => {
+    const t = proxmoxLab();
+    const node = vmHost(t.lab, 'node1', '10.0.0.21', { memory: Size.gibibytes(4) });
+    new ProxmoxVm(t.lab, 'node1-vm', { hypervisor: t.proxmox, vmid: 201, guest: node, disks: [{ storage: t.tank, size: Size.gibibytes(16) }] });
+    new ProxmoxStack(t.lab, 'prod', { endpoint: t.proxmox, insecure: true });
+    const other = new Host(t.lab, 'nas', { hardware: HardwareProfile.bareMetal({ cpuVendor: 'amd', interfaceName: 'eno1' }), ipAddress: '10.0.0.3', macAddress: 'a8:a1:59:00:00:03', addressing: Addressing.STATIC });
+    const cluster = new K3sCluster(t.lab, 'k3s', { token: Secret.fromFile('/var/lib/secrets/k3s-token') });
+    cluster.addServer(node);
+    cluster.addAgent(other);
+    const steps = labRunbook(t.lab);
+    const at = positions(steps);
+    expect(steps.map((s) => s.key)).not.toContain('router-dhcp');
+    expect(steps.some((s) => s.key.startsWith('manual:wake-firmware'))).toBe(false);
+    before(at, 'host:pve', 'stack:prod');
+    before(at, 'stack:prod', 'host:node1');
+    before(at, 'k3s:node1', 'k3s:nas');
+    before(at, 'k3s:nas', 'k8s:k3s');
+  });
+});
