@@ -30,13 +30,14 @@ beforeAll(() => {
 }, 180_000);
 
 describe('the packed package', () => {
-  it('ships the compiled library, its types, the CLI and the templates, and no sources or tests', () => {
+  it('ships the compiled library, its types, the CLI, the templates and the starter lab, and no other sources or tests', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
     expect(files).toContain('package/build/lib/index.js');
     expect(files).toContain('package/build/lib/index.d.ts');
     expect(files).toContain('package/build/bin/homelab.js');
     expect(files).toContain('package/templates/flake.nix.hbs');
-    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    // The one TypeScript source shipped: the starter lab that `homelab init` copies.
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual(['package/examples/minimal-lab/lab.ts']);
     expect(files.some((f) => f.startsWith('package/test/'))).toBe(false);
   });
 
