@@ -9,6 +9,7 @@ import { displayPath, perValidationRun, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
 import { K3sCluster, K3sComponent } from './k3s-cluster';
 import { claimId } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** CPU and memory a container asks for (requests) and may use at most (limits). */
 export interface ResourceBudget {
@@ -173,6 +174,7 @@ export class AdGuardHome extends Construct implements IDnsUpstream {
 
   public constructor(scope: K3sCluster, id: string, props: AdGuardHomeProps) {
     super(scope, claimId(scope, id));
+    checkProps(this, 'AdGuardHomeProps', props);
     Object.defineProperty(this, ADGUARD_HOME, { value: true });
     this.cluster = scope;
     this.host = props.host;

@@ -7,6 +7,7 @@ import { Annotations, displayPath, perValidationRun, problem } from '../core/val
 import type { Host } from '../hosts/host';
 import { K3sNode, K3sNodeOptions, K3sRole } from './k3s-node';
 import { claimId } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** A component that k3s deploys by itself and that `--disable` can switch off. */
 export enum K3sComponent {
@@ -129,6 +130,7 @@ export class K3sCluster extends Construct {
 
   public constructor(scope: Homelab, id: string, props: K3sClusterProps) {
     super(scope, claimId(scope, id));
+    checkProps(this, 'K3sClusterProps', props);
     Object.defineProperty(this, K3S_CLUSTER, { value: true });
     this.token = props.token;
     this.version = props.version ?? DEFAULT_K3S_VERSION;

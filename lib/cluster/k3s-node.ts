@@ -8,6 +8,7 @@ import type { Host } from '../hosts/host';
 import type { K3sCluster } from './k3s-cluster';
 import { claimId, recordError } from '../core/problems';
 import { quoted } from '../core/readable';
+import { checkProps } from '../core/props-check';
 
 /** What a node does in the cluster. */
 export enum K3sRole {
@@ -158,6 +159,7 @@ export class K3sNode extends Construct {
 
   public constructor(scope: K3sCluster, id: string, props: K3sNodeProps) {
     super(scope, claimId(scope, id));
+    checkProps(this, 'K3sNodeProps', props);
     Object.defineProperty(this, K3S_NODE, { value: true });
     if (props.role === K3sRole.AGENT && props.clusterInit) {
       recordError(this, problem('an agent cannot initialize the cluster (clusterInit)', 'make it a server, or drop clusterInit'));

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { problem } from '../core/validation';
 import type { ProxmoxHost } from './proxmox-host';
 import { claimId } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** Props of {@link Bridge}. */
 export interface BridgeProps {
@@ -52,6 +53,7 @@ export class Bridge extends Construct {
 
   public constructor(scope: ProxmoxHost, id: string, props: BridgeProps = {}) {
     super(scope, claimId(scope, id));
+    checkProps(this, 'BridgeProps', props);
     Object.defineProperty(this, BRIDGE, { value: true });
     this.proxmoxHost = scope;
     this.bridgeName = props.name ?? id;

@@ -11,6 +11,7 @@ import { ProxmoxStorage, ProxmoxStorageProps } from './proxmox-storage';
 import { ProxmoxVm } from './proxmox-vm';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** The port of the Proxmox VE web UI and API (pveproxy). */
 export const PROXMOX_API_PORT = 8006;
@@ -83,6 +84,7 @@ export class ProxmoxHost extends Construct {
 
   public constructor(scope: Host, id: string, props: ProxmoxHostProps = {}) {
     super(scope, claimId(scope, id));
+    checkProps(this, 'ProxmoxHostProps', props);
     Object.defineProperty(this, PROXMOX_HOST, { value: true });
     this.host = scope;
     this.macPrefix = props.macPrefix?.toLowerCase();

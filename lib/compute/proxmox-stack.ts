@@ -8,6 +8,7 @@ import { ProxmoxHost } from './proxmox-host';
 import { ProxmoxVm } from './proxmox-vm';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** The environment variable the bpg/proxmox provider reads its API token from. */
 export const PROXMOX_API_TOKEN_VARIABLE = 'PROXMOX_VE_API_TOKEN';
@@ -154,6 +155,7 @@ export class ProxmoxStack extends Construct implements StackSettings {
 
   public constructor(scope: Homelab, id: string, props: ProxmoxStackProps = {}) {
     super(scope, claimId(scope, id));
+    checkProps(this, 'ProxmoxStackProps', props);
     Object.defineProperty(this, PROXMOX_STACK, { value: true });
     this.stackName = id;
     this.insecure = props.insecure ?? true;

@@ -4,6 +4,7 @@ import { addVolumeUse, isZfsStorage, type IZfsStorage } from '../storage/zfs-sto
 import type { ProxmoxHost } from './proxmox-host';
 import { VmImage, VmImageProps } from './vm-image';
 import { claimId } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** What a Proxmox storage may hold (its `content` setting). */
 export enum StorageContent {
@@ -156,6 +157,7 @@ export class ProxmoxStorage extends Construct {
 
   public constructor(scope: ProxmoxHost, id: string, props: ProxmoxStorageProps) {
     super(scope, claimId(scope, id));
+    checkProps(this, 'ProxmoxStorageProps', props);
     Object.defineProperty(this, PROXMOX_STORAGE, { value: true });
     this.proxmoxHost = scope;
     this.backing = props.backing;

@@ -19,6 +19,7 @@ import { ProxmoxStorage, StorageContent, StorageType } from './proxmox-storage';
 import { ImageKind } from './vm-image';
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** The guest OS type, which tunes Proxmox's defaults for it (`operating_system.type`). */
 export enum OsType {
@@ -460,6 +461,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
 
   public constructor(scope: Construct, id: string, props: ProxmoxVmProps) {
     super(scope, claimId(scope, id));
+    checkProps(this, 'ProxmoxVmProps', props);
     Object.defineProperty(this, PROXMOX_VM, { value: true });
     if (props.guest && props.ipAddress !== undefined) {
       recordError(this, problem(`a NixOS VM has its Host's address (${props.guest.ipAddress}), but ipAddress is given too`, "leave ipAddress out: the VM's address is its Host's"));

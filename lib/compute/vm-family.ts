@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { ProxmoxVm, ProxmoxVmProps } from './proxmox-vm';
 import { claimId } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** What every member of a family shares: a VM's props without those that name one VM. */
 export type VmFamilyProps = Omit<ProxmoxVmProps, 'vmid' | 'name' | 'guest' | 'ipAddress' | 'importExisting'>;
@@ -34,6 +35,7 @@ export class VmFamily extends Construct {
 
   public constructor(scope: Construct, id: string, props: VmFamilyProps) {
     super(scope, claimId(scope, id));
+    checkProps(this, 'VmFamilyProps', props);
     Object.defineProperty(this, VM_FAMILY, { value: true });
     this.defaults = props;
   }

@@ -4,6 +4,7 @@ import { problem } from '../core/validation';
 import type { ProxmoxStorage } from './proxmox-storage';
 import { StorageContent } from './proxmox-storage';
 import { claimId } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** What kind of image. */
 export enum ImageKind {
@@ -74,6 +75,7 @@ export class VmImage extends Construct {
 
   public constructor(scope: ProxmoxStorage, id: string, props: VmImageProps) {
     super(scope, claimId(scope, id));
+    checkProps(this, 'VmImageProps', props);
     Object.defineProperty(this, VM_IMAGE, { value: true });
     this.storage = scope;
     this.kind = props.kind;

@@ -5,6 +5,7 @@ import { Network, NetworkProps } from './network';
 import { Annotations, problem } from './validation';
 import { recordError } from './problems';
 import { quoted } from './readable';
+import { checkProps } from './props-check';
 
 /** NixOS settings shared by every host of the lab. */
 export interface NixosSettings {
@@ -102,6 +103,7 @@ export class Homelab extends Construct {
   public constructor(props: HomelabProps) {
     const name = props.name ?? 'homelab';
     super(undefined as unknown as Construct, name);
+    checkProps(this, 'HomelabProps', props);
     Object.defineProperty(this, HOMELAB, { value: true });
     this.name = name;
     this.domain = props.domain ?? 'home.arpa';

@@ -15,6 +15,7 @@ import { displayPath, perValidationRun, problem } from './validation';
 import { compareText } from './order';
 import { isHostName } from './names';
 import { claimId, recordError } from './problems';
+import { checkProps } from './props-check';
 
 /** An inclusive range of IPv4 addresses. */
 export interface AddressRange {
@@ -131,6 +132,7 @@ export class Network extends Construct {
 
   public constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, claimId(scope, id));
+    checkProps(this, 'NetworkProps', props);
     Object.defineProperty(this, NETWORK, { value: true });
     let parsed: { network: string; prefixLength: number };
     try {

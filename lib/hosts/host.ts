@@ -15,6 +15,7 @@ import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
 import { quoted } from '../core/readable';
+import { checkProps } from '../core/props-check';
 
 /** How a host gets its address on the lab network. */
 export enum Addressing {
@@ -218,6 +219,7 @@ export class Host extends Construct implements INetworkEndpoint {
 
   public constructor(scope: Homelab, id: string, props: HostProps) {
     super(scope, claimId(scope, id));
+    checkProps(this, 'HostProps', props);
     Object.defineProperty(this, HOST, { value: true });
     const lab = Homelab.of(scope);
     this.hostName = props.hostName ?? id;

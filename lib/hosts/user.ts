@@ -5,6 +5,7 @@ import { Secret } from '../core/secret';
 import { Annotations, perValidationRun, problem } from '../core/validation';
 import { parseSshPublicKey } from './ssh-public-key';
 import { claimId } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** A user's login shell. */
 export enum LoginShell {
@@ -132,6 +133,7 @@ export class User extends Construct {
 
   public constructor(scope: Homelab, id: string, props: UserProps = {}) {
     super(scope, claimId(scope, id));
+    checkProps(this, 'UserProps', props);
     Object.defineProperty(this, USER, { value: true });
     this.userName = props.userName ?? id;
     this.description = props.description;

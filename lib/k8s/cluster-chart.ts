@@ -6,6 +6,7 @@ import { isHostName } from '../core/names';
 import { displayPath, perValidationRun, problem } from '../core/validation';
 import { chartOwners, dryRunClusterCharts } from './kubernetes-app';
 import { claimId } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** What a {@link ClusterChart}'s build function gets besides its chart. */
 export interface ClusterChartContext {
@@ -78,6 +79,7 @@ export class ClusterChart extends Construct {
 
   public constructor(scope: K3sCluster, id: string, props: ClusterChartProps) {
     super(scope, claimId(scope, id));
+    checkProps(this, 'ClusterChartProps', props);
     Object.defineProperty(this, CLUSTER_CHART, { value: true });
     this.cluster = scope;
     this.chartName = props.chartName ?? id;

@@ -5,6 +5,7 @@ import { Network } from '../core/network';
 import { INetworkEndpoint, macAddressProblems } from '../core/network-endpoint';
 import { problem } from '../core/validation';
 import { claimId } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** Props of {@link DnsmasqLease}. */
 export interface DnsmasqLeaseProps {
@@ -47,6 +48,7 @@ export class DnsmasqLease extends Construct implements INetworkEndpoint {
 
   public constructor(scope: Construct, id: string, props: DnsmasqLeaseProps) {
     super(scope, claimId(scope, id));
+    checkProps(this, 'DnsmasqLeaseProps', props);
     Object.defineProperty(this, DNSMASQ_LEASE, { value: true });
     this.hostName = props.hostName ?? id;
     this.ipAddress = props.ipAddress;

@@ -10,6 +10,7 @@ import { Addressing, Host } from '../hosts/host';
 import { DnsmasqLease, DnsmasqLeaseProps } from './dnsmasq-lease';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** Props of {@link Dnsmasq}. */
 export interface DnsmasqProps {
@@ -120,6 +121,7 @@ export class Dnsmasq extends Construct {
 
   public constructor(host: Host, id: string, props: DnsmasqProps = {}) {
     super(host, claimId(host, id));
+    checkProps(this, 'DnsmasqProps', props);
     Object.defineProperty(this, DNSMASQ, { value: true });
     this.host = host;
     this.upstreams = [...(props.upstreams ?? [DnsUpstream.CLOUDFLARE, DnsUpstream.GOOGLE])];

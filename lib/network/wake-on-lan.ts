@@ -6,6 +6,7 @@ import { Host } from '../hosts/host';
 import { ReachabilityCheck } from './reachability-check';
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** Props of {@link WakeOnLan}. */
 export interface WakeOnLanProps {
@@ -94,6 +95,7 @@ export class WakeOnLan extends Construct {
 
   public constructor(host: Host, id: string, props: WakeOnLanProps) {
     super(host, claimId(host, id));
+    checkProps(this, 'WakeOnLanProps', props);
     Object.defineProperty(this, WAKE_ON_LAN, { value: true });
     this.host = host;
     this.target = props.target;

@@ -9,6 +9,7 @@ import { describeUnreadable } from './backup-remote';
 import { physicalDisks, runsZfsHealthCheck } from './monitored-units';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** The Grafana of a {@link Monitoring}. */
 export interface GrafanaProps {
@@ -200,6 +201,7 @@ export class Monitoring extends Construct implements IPortHolder {
 
   public constructor(host: Host, id: string, props: MonitoringProps) {
     super(host, claimId(host, id));
+    checkProps(this, 'MonitoringProps', props);
     Object.defineProperty(this, MONITORING, { value: true });
     markPortHolder(this);
     this.host = host;

@@ -10,6 +10,7 @@ import { isCalendarExpression, staleAfterHours } from './schedules';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** The scheduled restore test of an {@link OffsiteBackup}. */
 export interface RestoreTestProps {
@@ -121,6 +122,7 @@ export class OffsiteBackup extends Construct {
 
   public constructor(host: Host, id: string, props: OffsiteBackupProps) {
     super(host, claimId(host, id));
+    checkProps(this, 'OffsiteBackupProps', props);
     // A backup without a real remote is not marked as one (nothing else reads it) and has this one finding.
     const valid = BackupRemote.isBackupRemote(props.remote);
     if (valid) {

@@ -7,6 +7,7 @@ import { displayPath, problem } from '../core/validation';
 import { BackupRetention } from './backup-retention';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** How vzdump gets a consistent copy of a running VM. */
 export enum VzdumpMode {
@@ -89,6 +90,7 @@ export class VmBackupJob extends Construct {
 
   public constructor(proxmox: ProxmoxHost, id: string, props: VmBackupJobProps) {
     super(proxmox, claimId(proxmox, id));
+    checkProps(this, 'VmBackupJobProps', props);
     Object.defineProperty(this, VM_BACKUP_JOB, { value: true });
     this.proxmox = proxmox;
     this.storage = props.storage;

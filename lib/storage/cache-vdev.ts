@@ -1,6 +1,7 @@
 import { Annotations, problem } from '../core/validation';
 import { StorageDevice } from './disk';
 import { IVdevPool, Vdev, VdevLayout, VdevRole } from './vdev';
+import { checkProps } from '../core/props-check';
 
 /** Props of {@link CacheVdev}. */
 export interface CacheVdevProps {
@@ -25,6 +26,7 @@ export class CacheVdev extends Vdev {
 
   public constructor(pool: IVdevPool, id: string, props: CacheVdevProps) {
     super(pool, id, props.devices);
+    checkProps(this, 'CacheVdevProps', props);
     Object.defineProperty(this, CACHE_VDEV, { value: true });
     this.node.addValidation({
       validate: () => {

@@ -3,6 +3,7 @@ import { IVdevPool, Vdev, VdevLayout, VdevRole } from './vdev';
 import { recordError } from '../core/problems';
 import { quoted } from '../core/readable';
 import { problem } from '../core/validation';
+import { checkProps } from '../core/props-check';
 
 /** Props of {@link DataVdev}. */
 export interface DataVdevProps {
@@ -29,6 +30,7 @@ export class DataVdev extends Vdev {
 
   public constructor(pool: IVdevPool, id: string, props: DataVdevProps) {
     super(pool, id, props.devices);
+    checkProps(this, 'DataVdevProps', props);
     Object.defineProperty(this, DATA_VDEV, { value: true });
     if (!Object.values(VdevLayout).includes(props.layout)) {
       recordError(this, problem(`layout ${quoted(props.layout)} is not a vdev layout`, `use one of VdevLayout's: ${Object.values(VdevLayout).join(', ')}`));

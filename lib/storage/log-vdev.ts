@@ -1,5 +1,6 @@
 import { StorageDevice } from './disk';
 import { IVdevPool, Vdev, VdevLayout, VdevRole } from './vdev';
+import { checkProps } from '../core/props-check';
 
 /** Props of {@link LogVdev}. */
 export interface LogVdevProps {
@@ -31,6 +32,7 @@ export class LogVdev extends Vdev {
 
   public constructor(pool: IVdevPool, id: string, props: LogVdevProps) {
     super(pool, id, props.devices);
+    checkProps(this, 'LogVdevProps', props);
     Object.defineProperty(this, LOG_VDEV, { value: true });
     this.allowSingleDevice = props.allowSingleDevice ?? false;
     this.node.addValidation({ validate: () => this.singleDeviceProblems(this.allowSingleDevice, 'if that one device fails together with a crash, the last synchronous writes are lost') });

@@ -4,6 +4,7 @@ import { isSafeName } from '../core/names';
 import { problem } from '../core/validation';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** Props of {@link SnapshotPolicy}. */
 export interface SnapshotPolicyProps {
@@ -98,6 +99,7 @@ export class SnapshotPolicy extends Construct {
 
   public constructor(host: Host, id: string, props: SnapshotPolicyProps = {}) {
     super(host, claimId(host, id));
+    checkProps(this, 'SnapshotPolicyProps', props);
     Object.defineProperty(this, SNAPSHOT_POLICY, { value: true });
     this.host = host;
     this.templateName = props.templateName ?? id;

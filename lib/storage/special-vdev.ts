@@ -3,6 +3,7 @@ import { Annotations, problem } from '../core/validation';
 import { specialVdevAdvice } from './capacity';
 import { StorageDevice } from './disk';
 import { IVdevPool, Vdev, VdevLayout, VdevRole } from './vdev';
+import { checkProps } from '../core/props-check';
 
 /** Props of {@link SpecialVdev}. */
 export interface SpecialVdevProps {
@@ -45,6 +46,7 @@ export class SpecialVdev extends Vdev {
 
   public constructor(pool: IVdevPool, id: string, props: SpecialVdevProps) {
     super(pool, id, props.devices);
+    checkProps(this, 'SpecialVdevProps', props);
     Object.defineProperty(this, SPECIAL_VDEV, { value: true });
     this.smallBlocks = props.smallBlocks;
     this.allowSingleDevice = props.allowSingleDevice ?? false;

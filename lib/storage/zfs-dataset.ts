@@ -3,6 +3,7 @@ import { problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { ZfsDatasetBase, ZfsDatasetBaseProps } from './zfs-dataset-base';
 import { datasetOptionProblems, isDatasetSegment } from './zfs-properties';
+import { checkProps } from '../core/props-check';
 
 /** Props of {@link ZfsDataset}: its ZFS properties and Proxmox storage id. */
 export interface ZfsDatasetProps extends ZfsDatasetBaseProps {}
@@ -26,6 +27,7 @@ export class ZfsDataset extends ZfsDatasetBase {
 
   public constructor(parent: ZfsDatasetBase, name: string, props: ZfsDatasetProps = {}) {
     super(parent, name, props);
+    checkProps(this, 'ZfsDatasetProps', props);
     Object.defineProperty(this, ZFS_DATASET, { value: true });
     this.parentDataset = parent;
     this.node.addValidation({ validate: () => this.validateOwn() });

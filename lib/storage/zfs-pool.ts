@@ -12,6 +12,7 @@ import { ZfsDataset, ZfsDatasetProps } from './zfs-dataset';
 import { ZfsDatasetBase, ZfsDatasetBaseProps } from './zfs-dataset-base';
 import { datasetOptionProblems, isZfsPoolName } from './zfs-properties';
 import { byText } from '../core/order';
+import { checkProps } from '../core/props-check';
 
 /** Props of {@link ZfsPool}: the pool's own settings and its root dataset's properties. */
 export interface ZfsPoolProps extends Omit<ZfsDatasetBaseProps, 'specialSmallBlocks'> {
@@ -109,6 +110,7 @@ export class ZfsPool extends ZfsDatasetBase {
       xattr: rootDataset.xattr ?? 'sa',
       acltype: rootDataset.acltype ?? 'posix',
     });
+    checkProps(this, 'ZfsPoolProps', props);
     Object.defineProperty(this, ZFS_POOL, { value: true });
     this.host = host;
     this.poolName = poolName ?? id;

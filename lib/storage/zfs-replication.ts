@@ -8,6 +8,7 @@ import { defaultStorageId, isZfsStorage, IZfsStorage } from './zfs-storage';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** How and when a replication runs. */
 export interface ReplicationOptions {
@@ -106,6 +107,7 @@ export class ZfsReplication extends Construct {
 
   public constructor(scope: Construct, id: string, props: ZfsReplicationProps) {
     super(scope, claimId(scope, id));
+    checkProps(this, 'ZfsReplicationProps', props);
     // A replication without a real source is not marked as one (nothing else reads it) and has this one finding.
     const valid = isZfsStorage(props.source);
     if (valid) {

@@ -5,6 +5,7 @@ import { Size } from '../core/size';
 import { displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { claimId } from '../core/problems';
+import { checkProps } from '../core/props-check';
 
 /** L2ARC write tuning (module parameters of the `zfs` kernel module). */
 export interface L2arcTuning {
@@ -148,6 +149,7 @@ export class ZfsSettings extends Construct implements IMemoryReservation {
 
   public constructor(host: Host, id: string, props: ZfsSettingsProps = {}) {
     super(host, claimId(host, id));
+    checkProps(this, 'ZfsSettingsProps', props);
     Object.defineProperty(this, ZFS_SETTINGS, { value: true });
     this.host = host;
     this.settings = resolveSettings(props);

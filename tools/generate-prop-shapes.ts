@@ -1,0 +1,133 @@
+/**
+ * Generates lib/core/prop-shapes.generated.ts: the keys of every props interface of the library
+ * (and of the plain-object interfaces nested in them), read from the TypeScript sources with the
+ * compiler's own type checker. Apps run through tsx, which does not type-check, so a misspelled
+ * prop (`ipAdress`) would otherwise be silently ignored; with these shapes, `checkProps` reports
+ * it as a finding with the closest known key, at no compiler cost at run time.
+ *
+ *   npx tsx tools/generate-prop-shapes.ts          # writes the file
+ *   npx tsx tools/generate-prop-shapes.ts --check  # exits 1 when the file is out of date
+ *
+ * test/core/props-check.test.ts fails when the committed file differs from what this generates.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import ts from 'typescript';
+
+const ROOT = path.resolve(__dirname, '..');
+export const PROP_SHAPES_FILE = path.join(ROOT, 'lib/core/prop-shapes.generated.ts');
+
+/** The generated file's text. */
+export function generatePropShapes(): string {
+  const configPath = path.join(ROOT, 'tsconfig.json');
+  const config = ts.parseJsonConfigFileContent(ts.readConfigFile(configPath, ts.sys.readFile).config, ts.sys, ROOT);
+  const program = ts.createProgram({ rootNames: config.fileNames.filter((f) => f.startsWith(path.join(ROOT, 'lib'))), options: config.options });
+  const checker = program.getTypeChecker();
+  const shapes = new Map<string, Map<string, string | null>>();
+  const pending: Array<{ type: ts.Type; name: string }> = [];
+
+  const isLibInterface = (type: ts.Type): type is ts.InterfaceType => {
+    const decl = type.getSymbol()?.declarations?.[0];
+    return !!decl && ts.isInterfaceDeclaration(decl) && decl.getSourceFile().fileName.startsWith(path.join(ROOT, 'lib')) && !decl.getSourceFile().fileName.endsWith('.generated.ts');
+  };
+  /** The lib interface a property's values are (directly, in an array, or with undefined), if any. */
+  const nestedInterface = (type: ts.Type): ts.Type | undefined => {
+    const parts = type.isUnion() ? type.types : [type];
+    for (const part of parts) {
+      const element = checker.isArrayType(part) ? checker.getTypeArguments(part as ts.TypeReference)[0] : part;
+      if (element && isLibInterface(element) && !isConstructLike(element)) {
+        return element;
+      }
+    }
+    return undefined;
+  };
+  /** Interfaces that constructs or values implement (IConstruct, IDnsUpstream, …) are no plain props. */
+  const isConstructLike = (type: ts.Type) => /^I[A-Z]/.test(type.getSymbol()!.getName()) || type.getProperties().some((p) => p.getName() === 'node');
+
+  const visit = ({ type, name }: { type: ts.Type; name: string }) => {
+    if (shapes.has(name)) {
+      return;
+    }
+    const keys = new Map<string, string | null>();
+    shapes.set(name, keys);
+    for (const prop of checker.getPropertiesOfType(type)) {
+      const decl = prop.valueDeclaration ?? prop.declarations?.[0];
+      const propType = decl ? checker.getTypeOfSymbolAtLocation(prop, decl) : undefined;
+      const nested = propType ? nestedInterface(propType) : undefined;
+      keys.set(prop.getName(), nested ? nested.getSymbol()!.getName() : null);
+      if (nested) {
+        pending.push({ type: nested, name: nested.getSymbol()!.getName() });
+      }
+    }
+  };
+
+  /** Props interfaces that a constructor checks with checkProps: nested elsewhere, they are skipped. */
+  const constructorProps = new Set<string>();
+  for (const file of program.getSourceFiles()) {
+    if (!file.fileName.startsWith(path.join(ROOT, 'lib')) || file.fileName.endsWith('.generated.ts')) {
+      continue;
+    }
+    file.forEachChild((node) => {
+      // Props interfaces, and props types made from them (`Omit<ProxmoxVmProps, 'vmid'>`).
+      if ((ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) && /Props$|Options$/.test(node.name.text) && node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
+        pending.push({ type: checker.getTypeAtLocation(node.name), name: node.name.text });
+      }
+      if (ts.isClassDeclaration(node)) {
+        for (const member of node.members) {
+          if (ts.isConstructorDeclaration(member) && member.body) {
+            // `checkProps(this, 'XProps', props)` in the constructor: that construct checks XProps.
+            const visitCalls = (n: ts.Node): void => {
+              if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'checkProps' && n.arguments[1] && ts.isStringLiteral(n.arguments[1])) {
+                constructorProps.add(n.arguments[1].text);
+              }
+              n.forEachChild(visitCalls);
+            };
+            visitCalls(member.body);
+          }
+        }
+      }
+    });
+  }
+  while (pending.length > 0) {
+    visit(pending.pop()!);
+  }
+
+  const names = [...shapes.keys()].sort();
+  const lines = [
+    '// Generated by tools/generate-prop-shapes.ts from the props interfaces of lib/. Do not edit:',
+    '// run `npx tsx tools/generate-prop-shapes.ts` after changing a props interface.',
+    '',
+    '/** Every key of each props interface; a key whose values are a nested plain interface names it. */',
+    'export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string | null>>>> = {',
+  ];
+  for (const name of names) {
+    const keys = [...shapes.get(name)!.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    lines.push(`  ${name}: {`);
+    for (const [key, nested] of keys) {
+      lines.push(`    ${/^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key)}: ${nested === null ? 'null' : JSON.stringify(nested)},`);
+    }
+    lines.push('  },');
+  }
+  lines.push(
+    '};',
+    '',
+    '/** The props interfaces that a construct checks itself (checkProps): nested in other props, they are skipped. */',
+    `export const CONSTRUCTOR_PROPS: ReadonlySet<string> = new Set([${[...constructorProps].filter((n) => shapes.has(n)).sort().map((n) => JSON.stringify(n)).join(', ')}]);`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+if (require.main === module) {
+  const text = generatePropShapes();
+  if (process.argv.includes('--check')) {
+    const current = fs.existsSync(PROP_SHAPES_FILE) ? fs.readFileSync(PROP_SHAPES_FILE, 'utf8') : '';
+    if (current !== text) {
+      process.stderr.write(`${path.relative(ROOT, PROP_SHAPES_FILE)} is out of date: run npx tsx tools/generate-prop-shapes.ts\n`);
+      process.exit(1);
+    }
+  } else {
+    fs.writeFileSync(PROP_SHAPES_FILE, text);
+    process.stdout.write(`wrote ${path.relative(ROOT, PROP_SHAPES_FILE)}\n`);
+  }
+}
