@@ -3,6 +3,7 @@
  * eight VMs that run on it (today kept in Pulumi), synthesized to Terraform.
  */
 import {
+  Annotations,
   Bios,
   BootSource,
   Homelab,
@@ -17,6 +18,7 @@ import {
   StorageBacking,
   StorageContent,
   TpmVersion,
+  VmAdoptionProps,
   VmFamily,
 } from '../../lib';
 import { ReferenceHosts } from './hosts';
@@ -66,9 +68,11 @@ export function addCompute(lab: Homelab, hosts: ReferenceHosts, storage: Referen
   // my-app-vm's disk lives in its own dataset tank/vms/my-app, which gets sanoid snapshots.
   const myApp = proxmox.addStorage('my-app', { backing: StorageBacking.zfs(storage.myAppDataset) });
 
-  // The VMs run today (created with Pulumi): Terraform imports them by node/vmid instead of
-  // creating them again. A fresh host would set importExistingVms: false.
-  const stack = new ProxmoxStack(lab, 'prod', { endpoint: proxmox, insecure: true, importExistingVms: true });
+  const stack = new ProxmoxStack(lab, 'prod', { endpoint: proxmox, insecure: true });
+
+  // The five VMs of the seed's Pulumi code run today: Terraform adopts them (imports them by
+  // node/vmid, never destroys them) instead of creating them again. The k3s VMs are new.
+  const existing: VmAdoptionProps = {};
 
   // Images: the NixOS installer for the NixOS VMs, a Debian cloud image for the plain Linux VMs
   // (the lab's facts do not name their OS), and the Windows 11 ISO, uploaded by hand because
@@ -99,7 +103,14 @@ export function addCompute(lab: Homelab, hosts: ReferenceHosts, storage: Referen
     osType: OsType.WINDOWS_11,
     boot: BootSource.iso(windowsIso),
     tags: ['windows'],
+    // The seed's Pulumi code made it with bios "ovmf" and no EFI disk, and a TPM state of the
+    // provider's default version v2.0.
+    adopt: { efiDiskType: 'none', tpmVersion: TpmVersion.V2_0 },
   });
+  Annotations.of(windows11).acknowledgeWarning(
+    'homelab-cdk:adopt-adds-efi-disk',
+    'the seed made windows11 without an EFI disk (temporary UEFI variables); the first apply adds the 4m one Secure Boot needs, with the BitLocker recovery key at hand',
+  );
 
   const myAppVm = new ProxmoxVm(lab, 'my-app-vm', {
     hypervisor: proxmox,
@@ -110,6 +121,7 @@ export function addCompute(lab: Homelab, hosts: ReferenceHosts, storage: Referen
     boot: BootSource.cloudImage(debian),
     cloudInit,
     tags: ['app'],
+    adopt: existing,
   });
 
   // The "standard VM": 2 cores, 4096 MB, 32 GB raw on fast, virtio on vmbr0, started, on boot.
@@ -122,9 +134,9 @@ export function addCompute(lab: Homelab, hosts: ReferenceHosts, storage: Referen
     cloudInit,
     tags: ['standard'],
   });
-  const web1 = standard.addVm('web-1', { vmid: 110, cores: 4 });
-  const web2 = standard.addVm('web-2', { vmid: 111, cores: 4 });
-  const db = standard.addVm('db', { vmid: 120, cores: 8 });
+  const web1 = standard.addVm('web-1', { vmid: 110, cores: 4, adopt: existing });
+  const web2 = standard.addVm('web-2', { vmid: 111, cores: 4, adopt: existing });
+  const db = standard.addVm('db', { vmid: 120, cores: 8, adopt: existing });
 
   // The k3s nodes are the NixOS hosts k3s-node1..3; their vmids 201–203 are this example's
   // choice (the lab's facts give none). Memory and disks are sized for k3s (also a choice):

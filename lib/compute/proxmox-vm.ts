@@ -178,6 +178,37 @@ export interface TpmProps {
   readonly version?: TpmVersion;
 }
 
+/**
+ * A VM that exists already (made by hand, by Pulumi, by an earlier tool): Terraform imports it
+ * (`<node>/<vmid>`) instead of creating it, and must never replace it. The bpg provider replaces a
+ * VM (and deletes its disks) when one of the attributes its schema marks ForceNew changes; the
+ * ones the library sets are the vmid and node (the import id), the EFI disk type, the TPM
+ * version, a clone's source, and cloud-init's user data file. State what the existing VM has
+ * (from `pulumi stack export` or `qm config <vmid>`); what is left unstated, Terraform leaves as
+ * it is (`lifecycle.ignore_changes`).
+ */
+export interface VmAdoptionProps {
+  /**
+   * Let Terraform destroy the VM (`terraform destroy`, or a plan that replaces it). Left false,
+   * the resource gets `lifecycle.prevent_destroy`, and such a plan stops with an error.
+   * @default false
+   */
+  readonly allowDestroy?: boolean;
+  /**
+   * The EFI disk type the existing VM has: `"2m"` or `"4m"` (`efitype=4m` in the `efidisk0` line
+   * of `qm config`; without it, `2m`), or `"none"` when it has no EFI disk (`efiDisk` is absent
+   * in `pulumi stack export`). bpg replaces the VM when the type changes between 2m and 4m.
+   * @default - unknown: Terraform leaves the EFI disk as the VM has it (`ignore_changes`)
+   */
+  readonly efiDiskType?: '2m' | '4m' | 'none';
+  /**
+   * The TPM version the existing VM has (`version=` in the `tpmstate0` line of `qm config`), or
+   * `"none"` when it has no TPM. bpg replaces the VM when the version changes.
+   * @default - unknown: Terraform leaves the TPM state as the VM has it (`ignore_changes`)
+   */
+  readonly tpmVersion?: TpmVersion | 'none';
+}
+
 /** Start and shutdown order on the host's boot. */
 export interface StartupProps {
   /** The position in the start order (lower starts first, shuts down last). */
@@ -350,11 +381,24 @@ export interface ProxmoxVmProps {
    */
   readonly stack?: ProxmoxStack;
   /**
-   * The VM exists already: Terraform imports it (node/vmid) instead of creating it.
-   * @default - the stack's importExistingVms
+   * The VM exists already: Terraform imports it (`<node>/<vmid>`) instead of creating it, keeps
+   * it from being destroyed, and leaves what would replace it as it is. Only for VMs that exist:
+   * importing a missing VM stops `terraform plan` ("Cannot import non-existent remote object").
+   * @default - none: Terraform creates the VM
    */
-  readonly importExisting?: boolean;
+  readonly adopt?: VmAdoptionProps;
 }
+
+/** An adoption with its defaults applied. */
+export interface VmAdoption {
+  /** Whether Terraform may destroy the VM. */
+  readonly allowDestroy: boolean;
+  /** The existing VM's EFI disk type, when stated. */
+  readonly efiDiskType?: '2m' | '4m' | 'none';
+  /** The existing VM's TPM version, when stated. */
+  readonly tpmVersion?: TpmVersion | 'none';
+}
+
 
 /** A NIC with its defaults applied. */
 export interface VmNic {
@@ -449,10 +493,11 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
   public readonly cloudInit?: CloudInitProps;
   /** Whether it is a template. */
   public readonly template: boolean;
+  /** The adoption of an existing VM, if Terraform imports it. */
+  public readonly adoption?: VmAdoption;
 
   private readonly explicitIp?: string;
   private readonly explicitStack?: ProxmoxStack;
-  private readonly explicitImport?: boolean;
   private readonly explicitMemory?: Size;
   private readonly diskProps: VmDiskProps[];
   private readonly nicProps: VmNicProps[];
@@ -494,7 +539,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
     this.template = props.template ?? false;
     this.explicitIp = props.ipAddress;
     this.explicitStack = props.stack;
-    this.explicitImport = props.importExisting;
+    this.adoption = props.adopt && { allowDestroy: props.adopt.allowDestroy ?? false, efiDiskType: props.adopt.efiDiskType, tpmVersion: props.adopt.tpmVersion };
     this.diskProps = [...(props.disks ?? [])];
     this.nicProps = props.nics ? [...props.nics] : [{}];
 
@@ -567,7 +612,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
 
   /** Whether Terraform imports the running VM instead of creating it. */
   public get importExisting(): boolean {
-    return this.explicitImport ?? this.stack?.importExistingVms ?? false;
+    return this.adoption !== undefined;
   }
 
   /** The Terraform import id of the VM (`<node>/<vmid>`, the provider's format). */
@@ -627,6 +672,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
     errors.push(...this.validateBoot());
     errors.push(...this.validateCloudInit());
     errors.push(...this.validateStackMembership());
+    errors.push(...this.validateAdoption());
     for (const tag of this.tags) {
       if (!/^[a-z0-9_][a-z0-9_+.-]*$/.test(tag)) {
         errors.push(problem(`tag "${tag}" is not a Proxmox tag`, 'use lower-case letters, digits, "_", "+", "." and "-"'));
@@ -641,6 +687,52 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
     }
     if (this.template && this.started) {
       Annotations.of(this).addWarning(problem('a template VM is never running, but started is true', 'set started: false on templates'), 'homelab-cdk:started-template');
+    }
+    return errors;
+  }
+
+  /**
+   * Problems of adopting the VM: a stated value of the existing VM that the model changes in a
+   * way that makes bpg replace the VM (its ForceNew / CustomizeDiff rules), or drop a device.
+   */
+  private validateAdoption(): string[] {
+    const adoption = this.adoption;
+    if (!adoption) {
+      return [];
+    }
+    const errors: string[] = [];
+    const efi = adoption.efiDiskType;
+    if (efi !== undefined && efi !== 'none' && this.efiDisk && this.efiDisk.type !== efi) {
+      errors.push(
+        problem(
+          `the existing VM's EFI disk is ${efi} but the model's is ${this.efiDisk.type}; bpg replaces a VM whose EFI disk type changes (forceNewOnEFIDiskTypeChange), destroying it and its disks`,
+          `set efiDisk.type: '${efi}' (what the VM has), or leave adopt.efiDiskType out to keep the EFI disk as it is`,
+        ),
+      );
+    }
+    if (efi !== undefined && efi !== 'none' && !this.efiDisk) {
+      errors.push(problem(`the existing VM has a ${efi} EFI disk that the model lacks, so Terraform would remove it and its UEFI variables`, `add efiDisk: { storage, type: '${efi}' }`));
+    }
+    if (efi === 'none' && this.efiDisk) {
+      Annotations.of(this).addWarning(
+        problem(
+          `the existing VM has no EFI disk, so Terraform adds a ${this.efiDisk.type} one in place: the guest starts with fresh UEFI variables (its boot entries are rebuilt${this.efiDisk.preEnrolledKeys ? ', Secure Boot turns on' : ''}; BitLocker may ask for its recovery key)`,
+          'have the recovery key at hand before apply, or leave adopt.efiDiskType out to keep the VM without an EFI disk',
+        ),
+        'homelab-cdk:adopt-adds-efi-disk',
+      );
+    }
+    const tpm = adoption.tpmVersion;
+    if (tpm !== undefined && tpm !== 'none' && this.tpm && this.tpm.version !== tpm) {
+      errors.push(
+        problem(
+          `the existing VM's TPM is ${tpm} but the model's is ${this.tpm.version}; bpg replaces a VM whose TPM version changes, destroying it and its disks`,
+          `set tpm.version to the VM's (${tpm}), or leave adopt.tpmVersion out to keep the TPM state as it is`,
+        ),
+      );
+    }
+    if (tpm !== undefined && tpm !== 'none' && !this.tpm) {
+      errors.push(problem(`the existing VM has a TPM ${tpm} that the model lacks, so Terraform would remove its state (and keys sealed to it)`, `add tpm: { storage, version: '${tpm}' }`));
     }
     return errors;
   }

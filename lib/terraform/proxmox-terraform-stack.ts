@@ -4,7 +4,7 @@
  * need, import blocks for VMs that exist already, and outputs (vmids, MACs, addresses).
  */
 import { Construct } from 'constructs';
-import { LocalBackend, TerraformBackend, TerraformOutput, TerraformRemoteState, TerraformStack, TerraformVariable } from 'cdktf';
+import { LocalBackend, TerraformBackend, TerraformResourceLifecycle, TerraformOutput, TerraformRemoteState, TerraformStack, TerraformVariable } from 'cdktf';
 import { Homelab } from '../core/homelab';
 import { Secret, SecretSource } from '../core/secret';
 import { BootKind } from '../compute/boot-source';
@@ -70,7 +70,7 @@ export class ProxmoxTerraformStack extends TerraformStack {
 
     const vmResources = new Map<ProxmoxVm, ProxmoxVirtualEnvironmentVm>();
     for (const vm of props.vms) {
-      vmResources.set(vm, this.addVm(vm, settings));
+      vmResources.set(vm, this.addVm(vm));
     }
     this.vmResources = vmResources;
 
@@ -130,7 +130,7 @@ export class ProxmoxTerraformStack extends TerraformStack {
     return this.downloadResources.get(image)?.id ?? image.volumeId;
   }
 
-  private addVm(vm: ProxmoxVm, settings: StackSettings): ProxmoxVirtualEnvironmentVm {
+  private addVm(vm: ProxmoxVm): ProxmoxVirtualEnvironmentVm {
     const lab = Homelab.of(vm);
     const disks = vm.disks;
     const boot = vm.boot;
@@ -181,9 +181,9 @@ export class ProxmoxTerraformStack extends TerraformStack {
       initialization: this.initializationOf(vm, lab),
     };
     const id = terraformName(vm.vmName);
-    const resource = new ProxmoxVirtualEnvironmentVm(this, id, config);
+    const resource = new ProxmoxVirtualEnvironmentVm(this, id, { ...config, lifecycle: adoptionLifecycle(vm) });
     resource.overrideLogicalId(id);
-    if (vm.importExisting || settings.importExistingVms) {
+    if (vm.adoption) {
       resource.importFrom(vm.importId);
     }
     for (const o of vm.terraformOverrides) {
@@ -260,6 +260,42 @@ class ConfiguredBackend extends TerraformBackend {
   public getRemoteStateDataSource(): TerraformRemoteState {
     throw new Error(`cross-stack references through a ${this.name} backend are not supported`);
   }
+}
+
+/**
+ * The lifecycle of an adopted VM's resource: `prevent_destroy` unless the user allows destroying
+ * it, and `ignore_changes` for each attribute the library sets that makes bpg replace the VM
+ * (the schema's `x_force_new` / `x_force_new_if`) and whose existing value the user has not
+ * stated. `vm_id` and `node_name` are the import id's, so they always match. Attributes that only
+ * matter when a VM is created (a clone's source, the imported cloud image, the user data
+ * snippet) are never applied to an existing VM.
+ */
+export function adoptionLifecycle(vm: ProxmoxVm): TerraformResourceLifecycle | undefined {
+  const adoption = vm.adoption;
+  if (!adoption) {
+    return undefined;
+  }
+  const ignore: string[] = [];
+  if (vm.efiDisk && adoption.efiDiskType === undefined) {
+    ignore.push('efi_disk');
+  }
+  if (vm.tpm && adoption.tpmVersion === undefined) {
+    ignore.push('tpm_state');
+  }
+  const kind = vm.boot.kind;
+  if (kind === BootKind.CLONE) {
+    ignore.push('clone');
+  }
+  if (kind === BootKind.CLOUD_IMAGE && vm.disks.length > 0) {
+    ignore.push('disk[0].import_from');
+  }
+  if (vm.cloudInit?.userData !== undefined) {
+    ignore.push('initialization[0].user_data_file_id');
+  }
+  return {
+    preventDestroy: adoption.allowDestroy ? undefined : true,
+    ignoreChanges: ignore.length > 0 ? ignore : undefined,
+  };
 }
 
 /** The images a set of VMs boots from, in order of first use. */
