@@ -387,6 +387,13 @@ export interface ProxmoxVmProps {
    * @default - none: Terraform creates the VM
    */
   readonly adopt?: VmAdoptionProps;
+  /**
+   * How long the provider waits for the QEMU guest agent (a Go duration such as `"1m"`), when
+   * guestAgent is on. It waits on create and on every refresh until the agent answers.
+   * @default - "1m" for a VM that boots an installer ISO (no agent runs until the system is
+   *   installed), else the provider's "15m"
+   */
+  readonly guestAgentTimeout?: string;
 }
 
 /** An adoption with its defaults applied. */
@@ -399,6 +406,8 @@ export interface VmAdoption {
   readonly tpmVersion?: TpmVersion | 'none';
 }
 
+/** How long the provider waits for the guest agent of a VM that boots an installer ISO. */
+export const INSTALLER_AGENT_TIMEOUT = '1m';
 
 /** A NIC with its defaults applied. */
 export interface VmNic {
@@ -425,6 +434,9 @@ export interface VmDisk extends Required<Omit<VmDiskProps, 'storage' | 'size'>> 
 }
 
 const PROXMOX_VM = Symbol.for('homelab-cdk.ProxmoxVm');
+
+/** A Go duration (the provider's TimeoutValidator). */
+const GO_DURATION = /^[-+]?(0|([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+)$/;
 
 /** Interfaces Proxmox accepts, and how many of each. */
 const DISK_BUSES: Record<string, number> = { scsi: 31, virtio: 16, sata: 6, ide: 4 };
@@ -495,6 +507,8 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
   public readonly template: boolean;
   /** The adoption of an existing VM, if Terraform imports it. */
   public readonly adoption?: VmAdoption;
+  /** How long the provider waits for the guest agent, when not its default. */
+  public readonly guestAgentTimeout?: string;
 
   private readonly explicitIp?: string;
   private readonly explicitStack?: ProxmoxStack;
@@ -540,6 +554,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
     this.explicitIp = props.ipAddress;
     this.explicitStack = props.stack;
     this.adoption = props.adopt && { allowDestroy: props.adopt.allowDestroy ?? false, efiDiskType: props.adopt.efiDiskType, tpmVersion: props.adopt.tpmVersion };
+    this.guestAgentTimeout = props.guestAgentTimeout ?? (this.guestAgent && this.boot.kind === BootKind.ISO ? INSTALLER_AGENT_TIMEOUT : undefined);
     this.diskProps = [...(props.disks ?? [])];
     this.nicProps = props.nics ? [...props.nics] : [{}];
 
@@ -673,6 +688,9 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
     errors.push(...this.validateCloudInit());
     errors.push(...this.validateStackMembership());
     errors.push(...this.validateAdoption());
+    if (this.guestAgentTimeout !== undefined && !GO_DURATION.test(this.guestAgentTimeout)) {
+      errors.push(problem(`guestAgentTimeout "${this.guestAgentTimeout}" is not a Go duration`, 'give a duration such as "1m" or "90s"'));
+    }
     for (const tag of this.tags) {
       if (!/^[a-z0-9_][a-z0-9_+.-]*$/.test(tag)) {
         errors.push(problem(`tag "${tag}" is not a Proxmox tag`, 'use lower-case letters, digits, "_", "+", "." and "-"'));

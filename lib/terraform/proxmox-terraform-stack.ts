@@ -149,7 +149,7 @@ export class ProxmoxTerraformStack extends TerraformStack {
       operatingSystem: { type: vm.osType },
       cpu: { cores: vm.cores, type: vm.cpuType },
       memory: { dedicated: vm.memory.to('MiB') },
-      agent: { enabled: vm.guestAgent },
+      agent: { enabled: vm.guestAgent, timeout: vm.guestAgent ? vm.guestAgentTimeout : undefined },
       // Without an agent, Proxmox's shutdown waits for ACPI; stop instead on destroy.
       stopOnDestroy: vm.guestAgent ? undefined : true,
       startup: vm.startup && { order: vm.startup.order, upDelay: vm.startup.upDelay, downDelay: vm.startup.downDelay },

@@ -31,6 +31,14 @@ describe('a valid Proxmox lab', () => {
   });
 });
 
+describe('the guest agent', () => {
+  it('refuses an agent timeout that is not a Go duration', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'web', 110, { guestAgent: true, guestAgentTimeout: '5 minutes' });
+    expect(only(errorsOf(t.lab), /guestAgentTimeout/)).toBe('testlab/web: guestAgentTimeout "5 minutes" is not a Go duration. Fix: give a duration such as "1m" or "90s".');
+  });
+});
+
 describe('VM identity', () => {
   it('refuses two VMs with one vmid, naming the first', () => {
     const t = proxmoxLab();

@@ -19,7 +19,7 @@ import {
   synthesizeTerraformApp,
 } from '../../lib';
 import { buildReferenceLab, ReferenceLab } from '../../apps/reference-lab';
-import { readTree, tempDir } from '../support/labs';
+import { readTree, tempDir, vmHost } from '../support/labs';
 import { plainVm, proxmoxLab, ProxmoxTestLab } from '../support/compute';
 import { resourceSchema, schemaProblems, SCHEMA_PROVIDER_VERSION } from '../support/tf-schema';
 
@@ -146,6 +146,17 @@ describe('the reference lab\'s Terraform stack', () => {
     expect(vms.k3s_node1.startup.order).toBeLessThan(vms.k3s_node2.startup.order);
     expect(vms.k3s_node1.agent.enabled).toBe(true);
   });
+
+  // bpg's docs: "Setting agent.enabled = true without running qemu-guest-agent in the VM will
+  // also result in long timeouts"; agent.timeout defaults to 15m (the schema's x_default).
+  it('waits at most a minute for the guest agent of a VM that boots the installer ISO, which runs none', () => {
+    expect(resourceSchema(VM).block_types!.agent.block.attributes!.timeout).toMatchObject({ x_default: '15m' });
+    const isoBooted = Object.values<any>(vms).filter((v) => v.cdrom?.file_id?.includes('proxmox_download_file') && v.agent.enabled);
+    expect(isoBooted.map((v) => v.name).sort()).toEqual(['k3s-node1', 'k3s-node2', 'k3s-node3']);
+    for (const vm of isoBooted) {
+      expect(vm.agent.timeout, vm.name).toBe('1m');
+    }
+  });
 });
 
 describe('synthesis', () => {
@@ -215,6 +226,18 @@ describe('stacks of small labs', () => {
     const doc = testingSynth(t);
     expect(doc.variable.admin_password.sensitive).toBe(true);
     expect(doc.resource[VM].web.initialization.user_account).toEqual({ username: 'admin', keys: [...t.admin.sshKeys], password: '${var.admin_password}' });
+  });
+
+  it('keeps the provider\'s agent timeout for a VM that boots from its disk, and takes a given one', () => {
+    const t = proxmoxLab();
+    new ProxmoxVm(t.lab, 'a-vm', { hypervisor: t.proxmox, vmid: 110, guest: vmHost(t.lab, 'a', '10.0.0.21') });
+    const iso = t.local.addImage('installer', { kind: ImageKind.ISO, url: 'https://example.org/installer.iso' });
+    new ProxmoxVm(t.lab, 'b-vm', { hypervisor: t.proxmox, vmid: 111, guest: vmHost(t.lab, 'b', '10.0.0.22'), boot: BootSource.iso(iso), guestAgentTimeout: '3m' });
+    plainVm(t, 'c', 112, { boot: BootSource.iso(iso) });
+    const vms = testingSynth(t).resource[VM];
+    expect(vms.a.agent).toEqual({ enabled: true });
+    expect(vms.b.agent).toEqual({ enabled: true, timeout: '3m' });
+    expect(vms.c.agent).toEqual({ enabled: false });
   });
 
   it('clones a template of the model', () => {
