@@ -34,6 +34,12 @@ export interface CloneExistingOptions extends CloneOptions {
    * @default - the VM's own host
    */
   readonly node?: ProxmoxHost;
+  /**
+   * The template's disks are on storage that the VM's node reaches too (Proxmox clones onto
+   * another node only from shared storage). Needed when `node` is another host.
+   * @default false
+   */
+  readonly sharedStorage?: boolean;
 }
 
 /** What a boot source's kind needs; each field is set by the kinds that use it. */
@@ -48,6 +54,8 @@ export interface BootSourceDetails {
   readonly templateNode?: ProxmoxHost;
   /** Is a clone a full clone (independent disks) rather than a linked clone? */
   readonly full?: boolean;
+  /** Does the user say that a template outside the model is on shared storage? */
+  readonly templateOnSharedStorage?: boolean;
 }
 
 /** How a VM boots. Construct with one of the static factories. */
@@ -74,7 +82,7 @@ export class BootSource {
 
   /** As a clone of a template that exists on Proxmox outside the model, by vmid. */
   public static cloneExisting(templateVmid: number, options: CloneExistingOptions = {}): BootSource {
-    return new BootSource(BootKind.CLONE, { templateVmid, templateNode: options.node, full: options.full ?? true });
+    return new BootSource(BootKind.CLONE, { templateVmid, templateNode: options.node, full: options.full ?? true, templateOnSharedStorage: options.sharedStorage ?? false });
   }
 
   private constructor(

@@ -901,7 +901,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
 
   private validateBoot(): string[] {
     const errors: string[] = [];
-    const { image, template, templateVmid, templateNode } = this.boot.details;
+    const { image, template, templateVmid, templateNode, templateOnSharedStorage } = this.boot.details;
     switch (this.boot.kind) {
       case BootKind.ISO:
         if (image!.kind !== ImageKind.ISO) {
@@ -935,9 +935,51 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
         if (templateNode && Homelab.of(templateNode) !== Homelab.of(this)) {
           errors.push(problem(`template node ${displayPath(templateNode)} belongs to another lab`, 'use a Proxmox host of this lab'));
         }
+        errors.push(...this.cloneSourceProblems());
+        if (templateNode && templateNode !== this.hypervisor && !templateOnSharedStorage) {
+          errors.push(
+            problem(
+              `the template ${templateVmid} is on ${templateNode.nodeName} and the VM on ${this.hypervisor.nodeName}; Proxmox clones onto another node only from storage both reach`,
+              `clone a template on ${this.hypervisor.nodeName}, or set sharedStorage: true in BootSource.cloneExisting if the template's disks are on shared storage of one Proxmox cluster`,
+            ),
+          );
+        }
         break;
       default:
         break;
+    }
+    return errors;
+  }
+
+  /**
+   * Problems of a clone of a template of the model: it must be reachable from the VM's node
+   * (on the same node, or on shared storage), and in the VM's stack, so that the clone's
+   * resource refers to the template's and Terraform creates the template first.
+   */
+  private cloneSourceProblems(): string[] {
+    const template = this.boot.details.template;
+    if (!template || template === this || !ProxmoxVm.isProxmoxVm(template)) {
+      return [];
+    }
+    const errors: string[] = [];
+    if (template.hypervisor !== this.hypervisor) {
+      const local = [...new Set(template.disks.map((d) => d.storage).filter((st) => !st.shared).map((st) => `${st.storageId} (${st.type})`))];
+      if (local.length > 0 || template.disks.length === 0) {
+        errors.push(
+          problem(
+            `the template ${displayPath(template)} is on ${template.hypervisor.nodeName} and the VM on ${this.hypervisor.nodeName}; Proxmox clones onto another node only from storage both reach, and the template's disks are on ${local.join(', ') || 'no storage'}, local to ${template.hypervisor.nodeName}`,
+            `clone a template on ${this.hypervisor.nodeName} (make one there), or run the VM on ${template.hypervisor.nodeName}`,
+          ),
+        );
+      }
+    }
+    if (template.stack !== this.stack) {
+      errors.push(
+        problem(
+          `the template ${displayPath(template)} is in stack ${template.stack?.stackName ?? '(none)'} and the clone in ${this.stack?.stackName ?? '(none)'}, so Terraform cannot order the clone after its template`,
+          `put the clone in the template's stack (stack: ${template.stack?.stackName ?? 'its stack'})`,
+        ),
+      );
     }
     return errors;
   }

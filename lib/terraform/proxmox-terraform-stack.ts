@@ -68,11 +68,12 @@ export class ProxmoxTerraformStack extends TerraformStack {
     }
     this.downloadResources = downloads;
 
+    // Templates first, so that their clones refer to their resources (and depend on them).
     const vmResources = new Map<ProxmoxVm, ProxmoxVirtualEnvironmentVm>();
-    for (const vm of props.vms) {
+    this.vmResources = vmResources;
+    for (const vm of [...props.vms.filter((v) => v.template), ...props.vms.filter((v) => !v.template)]) {
       vmResources.set(vm, this.addVm(vm));
     }
-    this.vmResources = vmResources;
 
     this.addOutputs(props.vms);
     for (const o of settings.terraformOverrides) {
@@ -195,8 +196,10 @@ export class ProxmoxTerraformStack extends TerraformStack {
   private cloneOf(vm: ProxmoxVm): ProxmoxVirtualEnvironmentVmConfig['clone'] {
     const { template, templateVmid, templateNode, full } = vm.boot.details;
     const node: ProxmoxHost | undefined = template?.hypervisor ?? templateNode;
+    // A template of this stack is referred to by its resource's vm_id, so Terraform creates it first.
+    const templateResource = template && this.vmResources.get(template);
     return {
-      vmId: template?.vmid ?? templateVmid!,
+      vmId: templateResource ? templateResource.vmId : (template?.vmid ?? templateVmid!),
       full,
       nodeName: node && node !== vm.hypervisor ? node.nodeName : undefined,
     };

@@ -246,7 +246,19 @@ describe('stacks of small labs', () => {
     plainVm(t, 'web', 110, { boot: BootSource.clone(template, { full: false }) });
     const doc = testingSynth(t);
     expect(doc.resource[VM].debian_template).toMatchObject({ template: true, started: false });
-    expect(doc.resource[VM].web.clone).toEqual({ vm_id: 9000, full: false });
+    // A reference to the template's resource, not the literal 9000: Terraform creates the template first.
+    expect(doc.resource[VM].web.clone).toEqual({ vm_id: '${proxmox_virtual_environment_vm.debian_template.vm_id}', full: false });
+    expect(schemaProblems(doc)).toEqual([]);
+  });
+
+  it('refers to the template even when the clone comes first by vmid', () => {
+    const t = proxmoxLab();
+    const template = plainVm(t, 'template', 9000, { template: true, started: false });
+    plainVm(t, 'early', 105, { boot: BootSource.clone(template) });
+    plainVm(t, 'other', 106, { boot: BootSource.cloneExisting(8000) });
+    const doc = testingSynth(t);
+    expect(doc.resource[VM].early.clone.vm_id).toBe('${proxmox_virtual_environment_vm.template.vm_id}');
+    expect(doc.resource[VM].other.clone.vm_id).toBe(8000);
     expect(schemaProblems(doc)).toEqual([]);
   });
 
