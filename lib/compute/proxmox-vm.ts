@@ -908,6 +908,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
           errors.push(problem(`boot image ${displayPath(image!)} is a disk image, not an ISO`, 'use BootSource.cloudImage for a disk image'));
         }
         errors.push(...this.storageProblems(image!.storage, `the ISO ${image!.fileName}`));
+        errors.push(...this.driverProblems());
         break;
       case BootKind.CLOUD_IMAGE:
         if (image!.kind !== ImageKind.DISK_IMAGE) {
@@ -949,6 +950,32 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
         break;
     }
     return errors;
+  }
+
+  /**
+   * Problems of an installer's drivers ISO, and the warning that Windows setup sees no disk on a
+   * virtio bus without them (Windows has no inbox virtio-scsi or virtio-blk driver).
+   */
+  private driverProblems(): string[] {
+    const drivers = this.boot.details.drivers;
+    if (drivers) {
+      if (drivers.kind !== ImageKind.ISO) {
+        return [problem(`the drivers image ${displayPath(drivers)} is a disk image, not an ISO`, 'give an ISO, such as virtio-win.iso')];
+      }
+      return this.storageProblems(drivers.storage, `the drivers ISO ${drivers.fileName}`);
+    }
+    const windows = this.osType === OsType.WINDOWS_11 || this.osType === OsType.WINDOWS_10;
+    const virtioDisk = this.disks.find((d) => d.interface.startsWith('scsi') || d.interface.startsWith('virtio'));
+    if (windows && virtioDisk && !this.adoption) {
+      Annotations.of(this).addWarning(
+        problem(
+          `Windows setup has no driver for the virtio disk ${virtioDisk.interface}, so it finds no disk to install to`,
+          "give the virtio-win ISO: BootSource.iso(installer, { drivers: storage.addImage('virtio-win', { kind: ImageKind.ISO, url: 'https://fedorapeople.org/groups/virt/virtio-win/direct-downloads/stable-virtio/virtio-win.iso' }) }), or install onto a sata0 disk",
+        ),
+        'homelab-cdk:windows-without-virtio-drivers',
+      );
+    }
+    return [];
   }
 
   /**

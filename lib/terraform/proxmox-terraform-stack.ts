@@ -301,13 +301,14 @@ export function adoptionLifecycle(vm: ProxmoxVm): TerraformResourceLifecycle | u
   };
 }
 
-/** The images a set of VMs boots from, in order of first use. */
+/** The images a set of VMs boots from (and their installers' driver ISOs), in order of first use. */
 export function imagesOf(vms: readonly ProxmoxVm[]): VmImage[] {
   const images: VmImage[] = [];
   for (const vm of vms) {
-    const image = vm.boot.details.image;
-    if (image && !images.includes(image)) {
-      images.push(image);
+    for (const image of [vm.boot.details.image, vm.boot.details.drivers]) {
+      if (image && !images.includes(image)) {
+        images.push(image);
+      }
     }
   }
   return images;

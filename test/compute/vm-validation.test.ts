@@ -39,6 +39,48 @@ describe('the guest agent', () => {
   });
 });
 
+describe('images', () => {
+  it('refuses a checksum of the wrong length for its algorithm', () => {
+    const t = proxmoxLab();
+    t.local.addImage('debian', { kind: ImageKind.DISK_IMAGE, url: 'https://example.org/debian-13.qcow2', checksum: { algorithm: 'sha512', value: 'ab'.repeat(32) } });
+    expect(only(errorsOf(t.lab), /checksum/)).toMatch(/^testlab\/pve\/proxmox\/local\/debian: checksum has 64 hex digits, but a sha512 digest has 128\. Fix: give the digest/);
+  });
+
+  it('refuses a checksum on a file that is not downloaded', () => {
+    const t = proxmoxLab();
+    t.local.addImage('win', { kind: ImageKind.ISO, fileName: 'win.iso', checksum: { algorithm: 'sha256', value: 'ab'.repeat(32) } });
+    expect(only(errorsOf(t.lab), /checksum/)).toMatch(/^testlab\/pve\/proxmox\/local\/win: the image has a checksum but no url/);
+  });
+
+  const windowsVm = (t: ReturnType<typeof proxmoxLab>, drivers?: ReturnType<typeof t.local.addImage>) =>
+    new ProxmoxVm(t.lab, 'win', {
+      hypervisor: t.proxmox,
+      vmid: 100,
+      disks: [{ storage: t.tank, size: Size.gibibytes(64) }],
+      bios: Bios.OVMF,
+      efiDisk: { storage: t.tank },
+      tpm: { storage: t.tank },
+      osType: OsType.WINDOWS_11,
+      boot: BootSource.iso(t.local.addImage('installer', { kind: ImageKind.ISO, fileName: 'win11.iso' }), { drivers }),
+    });
+
+  it('warns that Windows setup sees no virtio disk without the virtio-win drivers', () => {
+    const t = proxmoxLab();
+    windowsVm(t);
+    expect(only(warningsOf(t.lab), /virtio/)).toMatch(/^testlab\/win: Windows setup has no driver for the virtio disk scsi0, so it finds no disk to install to\. Fix: give the virtio-win ISO: BootSource\.iso\(installer, \{ drivers: .*\[homelab-cdk:windows-without-virtio-drivers\]$/);
+    const u = proxmoxLab();
+    windowsVm(u, u.local.addImage('virtio-win', { kind: ImageKind.ISO, url: 'https://fedorapeople.org/groups/virt/virtio-win/direct-downloads/stable-virtio/virtio-win.iso' }));
+    expect(warningsOf(u.lab)).toEqual([]);
+    expect(errorsOf(u.lab)).toEqual([]);
+  });
+
+  it('refuses a drivers image that is not an ISO', () => {
+    const t = proxmoxLab();
+    windowsVm(t, t.local.addImage('drivers', { kind: ImageKind.DISK_IMAGE, url: 'https://example.org/drivers.qcow2' }));
+    expect(only(errorsOf(t.lab), /drivers/)).toMatch(/^testlab\/win: the drivers image testlab\/pve\/proxmox\/local\/drivers is a disk image, not an ISO\. Fix: give an ISO/);
+  });
+});
+
 describe('VM identity', () => {
   it('refuses two VMs with one vmid, naming the first', () => {
     const t = proxmoxLab();

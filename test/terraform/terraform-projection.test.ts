@@ -135,11 +135,26 @@ describe('the reference lab\'s Terraform stack', () => {
   it('downloads the images the VMs boot from, and the VMs refer to the downloads', () => {
     const downloads = doc.resource.proxmox_download_file;
     const [debianId, debian] = Object.entries<any>(downloads).find(([, d]) => d.content_type === 'import')!;
-    expect(debian).toMatchObject({ node_name: 'maxdata', datastore_id: 'local', file_name: 'debian-13-genericcloud-amd64.qcow2' });
+    expect(debian).toMatchObject({ node_name: 'maxdata', datastore_id: 'local', file_name: 'debian-13-genericcloud-amd64-20260712-2537.qcow2' });
     expect(vms.web_1.disk[0].import_from).toBe(`\${proxmox_download_file.${debianId}.id}`);
     const [isoId] = Object.entries<any>(downloads).find(([, d]) => d.content_type === 'iso')!;
     expect(vms.k3s_node1.cdrom.file_id).toBe(`\${proxmox_download_file.${isoId}.id}`);
     expect(vms.web_1.initialization).toMatchObject({ user_account: { username: 'max', keys: [...ref.max.sshKeys] }, ip_config: [{ ipv4: { address: 'dhcp' } }] });
+  });
+
+  it('pins the downloaded images to dated builds with their published digests; only virtio-win\'s stable link moves', () => {
+    const downloads = Object.values<any>(doc.resource.proxmox_download_file);
+    const moving = downloads.filter((d) => d.checksum === undefined).map((d) => d.url);
+    expect(moving).toEqual(['https://fedorapeople.org/groups/virt/virtio-win/direct-downloads/stable-virtio/virtio-win.iso']);
+    for (const d of downloads.filter((x) => x.checksum !== undefined)) {
+      expect(d.url).not.toMatch(/latest/);
+      expect(d.checksum).toMatch(d.checksum_algorithm === 'sha512' ? /^[0-9a-f]{128}$/ : /^[0-9a-f]{64}$/);
+    }
+  });
+
+  it('downloads the virtio-win drivers next to the Windows installer', () => {
+    const drivers = Object.values<any>(doc.resource.proxmox_download_file).find((d) => d.file_name === 'virtio-win.iso');
+    expect(drivers).toMatchObject({ node_name: 'maxdata', datastore_id: 'local', content_type: 'iso' });
   });
 
   it('starts the k3s control plane before the workers', () => {
