@@ -407,7 +407,7 @@ export interface VmAdoption {
 }
 
 /** How long the provider waits for the guest agent of a VM that boots an installer ISO. */
-export const INSTALLER_AGENT_TIMEOUT = '1m';
+const INSTALLER_AGENT_TIMEOUT = '1m';
 
 /** A NIC with its defaults applied. */
 export interface VmNic {

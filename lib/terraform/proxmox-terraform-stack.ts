@@ -273,7 +273,7 @@ class ConfiguredBackend extends TerraformBackend {
  * matter when a VM is created (a clone's source, the imported cloud image, the user data
  * snippet) are never applied to an existing VM.
  */
-export function adoptionLifecycle(vm: ProxmoxVm): TerraformResourceLifecycle | undefined {
+function adoptionLifecycle(vm: ProxmoxVm): TerraformResourceLifecycle | undefined {
   const adoption = vm.adoption;
   if (!adoption) {
     return undefined;
