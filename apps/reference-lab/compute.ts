@@ -3,6 +3,7 @@
  * eight VMs that run on it (today kept in Pulumi), synthesized to Terraform.
  */
 import {
+  Annotations,
   Bios,
   BootSource,
   Homelab,
@@ -17,6 +18,7 @@ import {
   StorageBacking,
   StorageContent,
   TpmVersion,
+  VmAdoptionProps,
   VmFamily,
 } from '../../lib';
 import { ReferenceHosts } from './hosts';
@@ -66,23 +68,39 @@ export function addCompute(lab: Homelab, hosts: ReferenceHosts, storage: Referen
   // my-app-vm's disk lives in its own dataset tank/vms/my-app, which gets sanoid snapshots.
   const myApp = proxmox.addStorage('my-app', { backing: StorageBacking.zfs(storage.myAppDataset) });
 
-  // The VMs run today (created with Pulumi): Terraform imports them by node/vmid instead of
-  // creating them again. A fresh host would set importExistingVms: false.
-  const stack = new ProxmoxStack(lab, 'prod', { endpoint: proxmox, insecure: true, importExistingVms: true });
+  const stack = new ProxmoxStack(lab, 'prod', { endpoint: proxmox, insecure: true });
+
+  // The five VMs of the seed's Pulumi code run today: Terraform adopts them (imports them by
+  // node/vmid, never destroys them) instead of creating them again. The k3s VMs are new.
+  const existing: VmAdoptionProps = {};
 
   // Images: the NixOS installer for the NixOS VMs, a Debian cloud image for the plain Linux VMs
   // (the lab's facts do not name their OS), and the Windows 11 ISO, uploaded by hand because
-  // Microsoft publishes no stable download URL.
+  // Microsoft publishes no stable download URL. The downloads are pinned to dated builds with
+  // the digests their publishers list, so a VM gets the same image whatever the day it is made:
+  // the installer is the official NixOS 26.05 build 10478 (its digest as a public record of that
+  // ISO gives it; releases.nixos.org publishes it beside the ISO as <file>.sha256, so check it
+  // there when bumping; the installer need not match the flake's nixpkgs, which nixos-install
+  // takes from the flake), the cloud image Debian's 20260712-2537 trixie release (from
+  // SHA512SUMS, as lima-vm's debian-13 template records it). Debian keeps dated releases for some
+  // months: bump the pin before it goes.
   const nixosIso = local.addImage('nixos-installer', {
     kind: ImageKind.ISO,
-    url: `https://channels.nixos.org/nixos-${lab.nixosRelease}/latest-nixos-minimal-x86_64-linux.iso`,
-    fileName: `nixos-${lab.nixosRelease}-minimal-x86_64-linux.iso`,
+    url: 'https://releases.nixos.org/nixos/26.05/nixos-26.05.10478.1bc55b9def81/nixos-minimal-26.05.10478.1bc55b9def81-x86_64-linux.iso',
+    checksum: { algorithm: 'sha256', value: 'fc01aaaf63437949988ce7e7264e5e72fcb201b4d405952e5275a475ca643f2d' },
   });
   const debian = local.addImage('debian-13', {
     kind: ImageKind.DISK_IMAGE,
-    url: 'https://cloud.debian.org/images/cloud/trixie/latest/debian-13-genericcloud-amd64.qcow2',
+    url: 'https://cloud.debian.org/images/cloud/trixie/20260712-2537/debian-13-genericcloud-amd64-20260712-2537.qcow2',
+    checksum: { algorithm: 'sha512', value: '7ae53e9dbee282bfc16f289dec483dde3a8598769c38a267948310f7a2a52c662620198603bc52c142627efba379863d16079698a10b34102d55bcedd40e8d32' },
   });
   const windowsIso = local.addImage('windows-11', { kind: ImageKind.ISO, fileName: 'Win11_24H2_English_x64.iso' });
+  // The virtio-win drivers (virtio-scsi, the virtio NIC, the guest agent) for Windows, from the
+  // Fedora project's stable link, which moves with each stable release: no checksum to pin.
+  const virtioWin = local.addImage('virtio-win', {
+    kind: ImageKind.ISO,
+    url: 'https://fedorapeople.org/groups/virt/virtio-win/direct-downloads/stable-virtio/virtio-win.iso',
+  });
   const cloudInit = { user: hosts.max };
 
   const windows11 = new ProxmoxVm(lab, 'windows11', {
@@ -97,9 +115,16 @@ export function addCompute(lab: Homelab, hosts: ReferenceHosts, storage: Referen
     efiDisk: { storage: tank, type: '4m', preEnrolledKeys: true },
     tpm: { storage: tank, version: TpmVersion.V2_0 },
     osType: OsType.WINDOWS_11,
-    boot: BootSource.iso(windowsIso),
+    boot: BootSource.iso(windowsIso, { drivers: virtioWin }),
     tags: ['windows'],
+    // The seed's Pulumi code made it with bios "ovmf" and no EFI disk, and a TPM state of the
+    // provider's default version v2.0.
+    adopt: { efiDiskType: 'none', tpmVersion: TpmVersion.V2_0 },
   });
+  Annotations.of(windows11).acknowledgeWarning(
+    'homelab-cdk:adopt-adds-efi-disk',
+    'the seed made windows11 without an EFI disk (temporary UEFI variables); the first apply adds the 4m one Secure Boot needs, with the BitLocker recovery key at hand',
+  );
 
   const myAppVm = new ProxmoxVm(lab, 'my-app-vm', {
     hypervisor: proxmox,
@@ -110,6 +135,7 @@ export function addCompute(lab: Homelab, hosts: ReferenceHosts, storage: Referen
     boot: BootSource.cloudImage(debian),
     cloudInit,
     tags: ['app'],
+    adopt: existing,
   });
 
   // The "standard VM": 2 cores, 4096 MB, 32 GB raw on fast, virtio on vmbr0, started, on boot.
@@ -122,9 +148,9 @@ export function addCompute(lab: Homelab, hosts: ReferenceHosts, storage: Referen
     cloudInit,
     tags: ['standard'],
   });
-  const web1 = standard.addVm('web-1', { vmid: 110, cores: 4 });
-  const web2 = standard.addVm('web-2', { vmid: 111, cores: 4 });
-  const db = standard.addVm('db', { vmid: 120, cores: 8 });
+  const web1 = standard.addVm('web-1', { vmid: 110, cores: 4, adopt: existing });
+  const web2 = standard.addVm('web-2', { vmid: 111, cores: 4, adopt: existing });
+  const db = standard.addVm('db', { vmid: 120, cores: 8, adopt: existing });
 
   // The k3s nodes are the NixOS hosts k3s-node1..3; their vmids 201–203 are this example's
   // choice (the lab's facts give none). Memory and disks are sized for k3s (also a choice):

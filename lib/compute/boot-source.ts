@@ -27,6 +27,18 @@ export interface CloneOptions {
   readonly full?: boolean;
 }
 
+/** Options of {@link BootSource.iso}. */
+export interface IsoOptions {
+  /**
+   * An ISO of drivers the installer needs, such as virtio-win for a Windows guest on virtio-scsi
+   * disks and a virtio NIC (Windows has no inbox driver for either). The VM's stack downloads it
+   * to the node. bpg/proxmox v0.111.1 gives a VM one CD-ROM only (bpg issue #718), so the
+   * installer keeps it and setup loads the drivers from this ISO once it is swapped in (README).
+   * @default - none
+   */
+  readonly drivers?: VmImage;
+}
+
 /** Options of {@link BootSource.cloneExisting}. */
 export interface CloneExistingOptions extends CloneOptions {
   /**
@@ -34,12 +46,20 @@ export interface CloneExistingOptions extends CloneOptions {
    * @default - the VM's own host
    */
   readonly node?: ProxmoxHost;
+  /**
+   * The template's disks are on storage that the VM's node reaches too (Proxmox clones onto
+   * another node only from shared storage). Needed when `node` is another host.
+   * @default false
+   */
+  readonly sharedStorage?: boolean;
 }
 
 /** What a boot source's kind needs; each field is set by the kinds that use it. */
 export interface BootSourceDetails {
   /** The ISO installer ({@link BootKind.ISO}) or the cloud image ({@link BootKind.CLOUD_IMAGE}). */
   readonly image?: VmImage;
+  /** The drivers ISO of an installer ({@link BootKind.ISO}). */
+  readonly drivers?: VmImage;
   /** The template VM of the model a clone is made from. */
   readonly template?: ProxmoxVm;
   /** The vmid of a template outside the model a clone is made from. */
@@ -48,6 +68,8 @@ export interface BootSourceDetails {
   readonly templateNode?: ProxmoxHost;
   /** Is a clone a full clone (independent disks) rather than a linked clone? */
   readonly full?: boolean;
+  /** Does the user say that a template outside the model is on shared storage? */
+  readonly templateOnSharedStorage?: boolean;
 }
 
 /** How a VM boots. Construct with one of the static factories. */
@@ -58,8 +80,8 @@ export class BootSource {
   }
 
   /** From an ISO image (an installer), attached as a CD-ROM after the first disk. */
-  public static iso(image: VmImage): BootSource {
-    return new BootSource(BootKind.ISO, { image });
+  public static iso(image: VmImage, options: IsoOptions = {}): BootSource {
+    return new BootSource(BootKind.ISO, { image, drivers: options.drivers });
   }
 
   /** From a cloud image, imported into the VM's first disk when the VM is created. */
@@ -74,7 +96,7 @@ export class BootSource {
 
   /** As a clone of a template that exists on Proxmox outside the model, by vmid. */
   public static cloneExisting(templateVmid: number, options: CloneExistingOptions = {}): BootSource {
-    return new BootSource(BootKind.CLONE, { templateVmid, templateNode: options.node, full: options.full ?? true });
+    return new BootSource(BootKind.CLONE, { templateVmid, templateNode: options.node, full: options.full ?? true, templateOnSharedStorage: options.sharedStorage ?? false });
   }
 
   private constructor(

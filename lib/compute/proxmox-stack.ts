@@ -70,12 +70,6 @@ export interface ProxmoxStackProps {
    * @default - the lab's first user with sudo
    */
   readonly sshUser?: User | false;
-  /**
-   * Adopt a running lab: every VM of the stack gets a Terraform `import` block (node/vmid), so
-   * Terraform takes over the existing VMs instead of creating them.
-   * @default false
-   */
-  readonly importExistingVms?: boolean;
 }
 
 /** A raw change to the synthesized Terraform JSON (cdktf's `addOverride`). */
@@ -100,8 +94,6 @@ export interface StackSettings {
   readonly backend: StateBackend;
   /** The provider's SSH account. */
   readonly sshUser: User | undefined;
-  /** Import every VM. */
-  readonly importExistingVms: boolean;
   /** Raw overrides of the stack's JSON. */
   readonly terraformOverrides: readonly TerraformOverride[];
 }
@@ -145,8 +137,6 @@ export class ProxmoxStack extends Construct implements StackSettings {
   public readonly insecure: boolean;
   /** The API token reference. */
   public readonly apiToken: Secret;
-  /** Whether every VM is imported. */
-  public readonly importExistingVms: boolean;
 
   private readonly explicitEndpoint?: ProxmoxHost;
   private readonly explicitBackend?: StateBackend;
@@ -160,7 +150,6 @@ export class ProxmoxStack extends Construct implements StackSettings {
     this.stackName = id;
     this.insecure = props.insecure ?? true;
     this.apiToken = props.apiToken ?? Secret.fromEnvironment(PROXMOX_API_TOKEN_VARIABLE);
-    this.importExistingVms = props.importExistingVms ?? false;
     this.explicitEndpoint = props.endpoint;
     this.explicitBackend = props.backend;
     this.explicitSshUser = props.sshUser;
@@ -265,7 +254,6 @@ export function defaultStackSettings(lab: Homelab): StackSettings {
     apiToken: Secret.fromEnvironment(PROXMOX_API_TOKEN_VARIABLE),
     backend: StateBackend.local(defaultStatePath(lab.name)),
     sshUser: firstSudoUser(lab),
-    importExistingVms: false,
     terraformOverrides: [],
   };
 }

@@ -133,6 +133,9 @@ const SUPPORTED_CONTENT: Record<StorageType, readonly StorageContent[]> = {
 };
 
 /** Proxmox's storage id syntax (`pve-storage-id`). */
+/** The storage types that every node of a cluster reaches (NFS, CIFS, Ceph RBD would be). */
+const SHARED_STORAGE_TYPES: ReadonlySet<StorageType> = new Set<StorageType>();
+
 const STORAGE_ID = /^[a-z][a-z0-9._-]*[a-z0-9]$/;
 
 /**
@@ -174,6 +177,15 @@ export class ProxmoxStorage extends Construct {
   /** The storage type. */
   public get type(): StorageType {
     return this.backing.type;
+  }
+
+  /**
+   * Whether every node of a Proxmox cluster reaches the storage (what Proxmox needs to clone or
+   * migrate a VM's disks onto another node). None of the types the library models is: a ZFS
+   * pool, a directory and an LVM thin pool are local to their node.
+   */
+  public get shared(): boolean {
+    return SHARED_STORAGE_TYPES.has(this.type);
   }
 
   /** Can the storage hold this content? */

@@ -179,6 +179,37 @@ export interface TpmProps {
   readonly version?: TpmVersion;
 }
 
+/**
+ * A VM that exists already (made by hand, by Pulumi, by an earlier tool): Terraform imports it
+ * (`<node>/<vmid>`) instead of creating it, and must never replace it. The bpg provider replaces a
+ * VM (and deletes its disks) when one of the attributes its schema marks ForceNew changes; the
+ * ones the library sets are the vmid and node (the import id), the EFI disk type, the TPM
+ * version, a clone's source, and cloud-init's user data file. State what the existing VM has
+ * (from `pulumi stack export` or `qm config <vmid>`); what is left unstated, Terraform leaves as
+ * it is (`lifecycle.ignore_changes`).
+ */
+export interface VmAdoptionProps {
+  /**
+   * Let Terraform destroy the VM (`terraform destroy`, or a plan that replaces it). Left false,
+   * the resource gets `lifecycle.prevent_destroy`, and such a plan stops with an error.
+   * @default false
+   */
+  readonly allowDestroy?: boolean;
+  /**
+   * The EFI disk type the existing VM has: `"2m"` or `"4m"` (`efitype=4m` in the `efidisk0` line
+   * of `qm config`; without it, `2m`), or `"none"` when it has no EFI disk (`efiDisk` is absent
+   * in `pulumi stack export`). bpg replaces the VM when the type changes between 2m and 4m.
+   * @default - unknown: Terraform leaves the EFI disk as the VM has it (`ignore_changes`)
+   */
+  readonly efiDiskType?: '2m' | '4m' | 'none';
+  /**
+   * The TPM version the existing VM has (`version=` in the `tpmstate0` line of `qm config`), or
+   * `"none"` when it has no TPM. bpg replaces the VM when the version changes.
+   * @default - unknown: Terraform leaves the TPM state as the VM has it (`ignore_changes`)
+   */
+  readonly tpmVersion?: TpmVersion | 'none';
+}
+
 /** Start and shutdown order on the host's boot. */
 export interface StartupProps {
   /** The position in the start order (lower starts first, shuts down last). */
@@ -351,11 +382,33 @@ export interface ProxmoxVmProps {
    */
   readonly stack?: ProxmoxStack;
   /**
-   * The VM exists already: Terraform imports it (node/vmid) instead of creating it.
-   * @default - the stack's importExistingVms
+   * The VM exists already: Terraform imports it (`<node>/<vmid>`) instead of creating it, keeps
+   * it from being destroyed, and leaves what would replace it as it is. Only for VMs that exist:
+   * importing a missing VM stops `terraform plan` ("Cannot import non-existent remote object").
+   * @default - none: Terraform creates the VM
    */
-  readonly importExisting?: boolean;
+  readonly adopt?: VmAdoptionProps;
+  /**
+   * How long the provider waits for the QEMU guest agent (a Go duration such as `"1m"`), when
+   * guestAgent is on. It waits on create and on every refresh until the agent answers.
+   * @default - "1m" for a VM that boots an installer ISO (no agent runs until the system is
+   *   installed), else the provider's "15m"
+   */
+  readonly guestAgentTimeout?: string;
 }
+
+/** An adoption with its defaults applied. */
+export interface VmAdoption {
+  /** Whether Terraform may destroy the VM. */
+  readonly allowDestroy: boolean;
+  /** The existing VM's EFI disk type, when stated. */
+  readonly efiDiskType?: '2m' | '4m' | 'none';
+  /** The existing VM's TPM version, when stated. */
+  readonly tpmVersion?: TpmVersion | 'none';
+}
+
+/** How long the provider waits for the guest agent of a VM that boots an installer ISO. */
+const INSTALLER_AGENT_TIMEOUT = '1m';
 
 /** A NIC with its defaults applied. */
 export interface VmNic {
@@ -382,6 +435,9 @@ export interface VmDisk extends Required<Omit<VmDiskProps, 'storage' | 'size'>> 
 }
 
 const PROXMOX_VM = Symbol.for('homelab-cdk.ProxmoxVm');
+
+/** A Go duration (the provider's TimeoutValidator). */
+const GO_DURATION = /^[-+]?(0|([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+)$/;
 
 /** Interfaces Proxmox accepts, and how many of each. */
 const DISK_BUSES: Record<string, number> = { scsi: 31, virtio: 16, sata: 6, ide: 4 };
@@ -450,10 +506,13 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
   public readonly cloudInit?: CloudInitProps;
   /** Whether it is a template. */
   public readonly template: boolean;
+  /** The adoption of an existing VM, if Terraform imports it. */
+  public readonly adoption?: VmAdoption;
+  /** How long the provider waits for the guest agent, when not its default. */
+  public readonly guestAgentTimeout?: string;
 
   private readonly explicitIp?: string;
   private readonly explicitStack?: ProxmoxStack;
-  private readonly explicitImport?: boolean;
   private readonly explicitMemory?: Size;
   private readonly diskProps: VmDiskProps[];
   private readonly nicProps: VmNicProps[];
@@ -496,7 +555,8 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
     this.template = props.template ?? false;
     this.explicitIp = props.ipAddress;
     this.explicitStack = props.stack;
-    this.explicitImport = props.importExisting;
+    this.adoption = props.adopt && { allowDestroy: props.adopt.allowDestroy ?? false, efiDiskType: props.adopt.efiDiskType, tpmVersion: props.adopt.tpmVersion };
+    this.guestAgentTimeout = props.guestAgentTimeout ?? (this.guestAgent && this.boot.kind === BootKind.ISO ? INSTALLER_AGENT_TIMEOUT : undefined);
     this.diskProps = [...(props.disks ?? [])];
     this.nicProps = props.nics ? [...props.nics] : [{}];
 
@@ -569,7 +629,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
 
   /** Whether Terraform imports the running VM instead of creating it. */
   public get importExisting(): boolean {
-    return this.explicitImport ?? this.stack?.importExistingVms ?? false;
+    return this.adoption !== undefined;
   }
 
   /** The Terraform import id of the VM (`<node>/<vmid>`, the provider's format). */
@@ -629,6 +689,10 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
     errors.push(...this.validateBoot());
     errors.push(...this.validateCloudInit());
     errors.push(...this.validateStackMembership());
+    errors.push(...this.validateAdoption());
+    if (this.guestAgentTimeout !== undefined && !GO_DURATION.test(this.guestAgentTimeout)) {
+      errors.push(problem(`guestAgentTimeout "${this.guestAgentTimeout}" is not a Go duration`, 'give a duration such as "1m" or "90s"'));
+    }
     for (const tag of this.tags) {
       if (!/^[a-z0-9_][a-z0-9_+.-]*$/.test(tag)) {
         errors.push(problem(`tag "${tag}" is not a Proxmox tag`, 'use lower-case letters, digits, "_", "+", "." and "-"'));
@@ -643,6 +707,52 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
     }
     if (this.template && this.started) {
       Annotations.of(this).addWarning(problem('a template VM is never running, but started is true', 'set started: false on templates'), 'homelab-cdk:started-template');
+    }
+    return errors;
+  }
+
+  /**
+   * Problems of adopting the VM: a stated value of the existing VM that the model changes in a
+   * way that makes bpg replace the VM (its ForceNew / CustomizeDiff rules), or drop a device.
+   */
+  private validateAdoption(): string[] {
+    const adoption = this.adoption;
+    if (!adoption) {
+      return [];
+    }
+    const errors: string[] = [];
+    const efi = adoption.efiDiskType;
+    if (efi !== undefined && efi !== 'none' && this.efiDisk && this.efiDisk.type !== efi) {
+      errors.push(
+        problem(
+          `the existing VM's EFI disk is ${efi} but the model's is ${this.efiDisk.type}; bpg replaces a VM whose EFI disk type changes (forceNewOnEFIDiskTypeChange), destroying it and its disks`,
+          `set efiDisk.type: '${efi}' (what the VM has), or leave adopt.efiDiskType out to keep the EFI disk as it is`,
+        ),
+      );
+    }
+    if (efi !== undefined && efi !== 'none' && !this.efiDisk) {
+      errors.push(problem(`the existing VM has a ${efi} EFI disk that the model lacks, so Terraform would remove it and its UEFI variables`, `add efiDisk: { storage, type: '${efi}' }`));
+    }
+    if (efi === 'none' && this.efiDisk) {
+      Annotations.of(this).addWarning(
+        problem(
+          `the existing VM has no EFI disk, so Terraform adds a ${this.efiDisk.type} one in place: the guest starts with fresh UEFI variables (its boot entries are rebuilt${this.efiDisk.preEnrolledKeys ? ', Secure Boot turns on' : ''}; BitLocker may ask for its recovery key)`,
+          'have the recovery key at hand before apply, or leave adopt.efiDiskType out to keep the VM without an EFI disk',
+        ),
+        'homelab-cdk:adopt-adds-efi-disk',
+      );
+    }
+    const tpm = adoption.tpmVersion;
+    if (tpm !== undefined && tpm !== 'none' && this.tpm && this.tpm.version !== tpm) {
+      errors.push(
+        problem(
+          `the existing VM's TPM is ${tpm} but the model's is ${this.tpm.version}; bpg replaces a VM whose TPM version changes, destroying it and its disks`,
+          `set tpm.version to the VM's (${tpm}), or leave adopt.tpmVersion out to keep the TPM state as it is`,
+        ),
+      );
+    }
+    if (tpm !== undefined && tpm !== 'none' && !this.tpm) {
+      errors.push(problem(`the existing VM has a TPM ${tpm} that the model lacks, so Terraform would remove its state (and keys sealed to it)`, `add tpm: { storage, version: '${tpm}' }`));
     }
     return errors;
   }
@@ -793,13 +903,14 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
 
   private validateBoot(): string[] {
     const errors: string[] = [];
-    const { image, template, templateVmid, templateNode } = this.boot.details;
+    const { image, template, templateVmid, templateNode, templateOnSharedStorage } = this.boot.details;
     switch (this.boot.kind) {
       case BootKind.ISO:
         if (image!.kind !== ImageKind.ISO) {
           errors.push(problem(`boot image ${displayPath(image!)} is a disk image, not an ISO`, 'use BootSource.cloudImage for a disk image'));
         }
         errors.push(...this.storageProblems(image!.storage, `the ISO ${image!.fileName}`));
+        errors.push(...this.driverProblems());
         break;
       case BootKind.CLOUD_IMAGE:
         if (image!.kind !== ImageKind.DISK_IMAGE) {
@@ -827,9 +938,77 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
         if (templateNode && Homelab.of(templateNode) !== Homelab.of(this)) {
           errors.push(problem(`template node ${displayPath(templateNode)} belongs to another lab`, 'use a Proxmox host of this lab'));
         }
+        errors.push(...this.cloneSourceProblems());
+        if (templateNode && templateNode !== this.hypervisor && !templateOnSharedStorage) {
+          errors.push(
+            problem(
+              `the template ${templateVmid} is on ${templateNode.nodeName} and the VM on ${this.hypervisor.nodeName}; Proxmox clones onto another node only from storage both reach`,
+              `clone a template on ${this.hypervisor.nodeName}, or set sharedStorage: true in BootSource.cloneExisting if the template's disks are on shared storage of one Proxmox cluster`,
+            ),
+          );
+        }
         break;
       default:
         break;
+    }
+    return errors;
+  }
+
+  /**
+   * Problems of an installer's drivers ISO, and the warning that Windows setup sees no disk on a
+   * virtio bus without them (Windows has no inbox virtio-scsi or virtio-blk driver).
+   */
+  private driverProblems(): string[] {
+    const drivers = this.boot.details.drivers;
+    if (drivers) {
+      if (drivers.kind !== ImageKind.ISO) {
+        return [problem(`the drivers image ${displayPath(drivers)} is a disk image, not an ISO`, 'give an ISO, such as virtio-win.iso')];
+      }
+      return this.storageProblems(drivers.storage, `the drivers ISO ${drivers.fileName}`);
+    }
+    const windows = this.osType === OsType.WINDOWS_11 || this.osType === OsType.WINDOWS_10;
+    const virtioDisk = this.disks.find((d) => d.interface.startsWith('scsi') || d.interface.startsWith('virtio'));
+    if (windows && virtioDisk && !this.adoption) {
+      Annotations.of(this).addWarning(
+        problem(
+          `Windows setup has no driver for the virtio disk ${virtioDisk.interface}, so it finds no disk to install to`,
+          "give the virtio-win ISO: BootSource.iso(installer, { drivers: storage.addImage('virtio-win', { kind: ImageKind.ISO, url: 'https://fedorapeople.org/groups/virt/virtio-win/direct-downloads/stable-virtio/virtio-win.iso' }) }), or install onto a sata0 disk",
+        ),
+        'homelab-cdk:windows-without-virtio-drivers',
+      );
+    }
+    return [];
+  }
+
+  /**
+   * Problems of a clone of a template of the model: it must be reachable from the VM's node
+   * (on the same node, or on shared storage), and in the VM's stack, so that the clone's
+   * resource refers to the template's and Terraform creates the template first.
+   */
+  private cloneSourceProblems(): string[] {
+    const template = this.boot.details.template;
+    if (!template || template === this || !ProxmoxVm.isProxmoxVm(template)) {
+      return [];
+    }
+    const errors: string[] = [];
+    if (template.hypervisor !== this.hypervisor) {
+      const local = [...new Set(template.disks.map((d) => d.storage).filter((st) => !st.shared).map((st) => `${st.storageId} (${st.type})`))];
+      if (local.length > 0 || template.disks.length === 0) {
+        errors.push(
+          problem(
+            `the template ${displayPath(template)} is on ${template.hypervisor.nodeName} and the VM on ${this.hypervisor.nodeName}; Proxmox clones onto another node only from storage both reach, and the template's disks are on ${local.join(', ') || 'no storage'}, local to ${template.hypervisor.nodeName}`,
+            `clone a template on ${this.hypervisor.nodeName} (make one there), or run the VM on ${template.hypervisor.nodeName}`,
+          ),
+        );
+      }
+    }
+    if (template.stack !== this.stack) {
+      errors.push(
+        problem(
+          `the template ${displayPath(template)} is in stack ${template.stack?.stackName ?? '(none)'} and the clone in ${this.stack?.stackName ?? '(none)'}, so Terraform cannot order the clone after its template`,
+          `put the clone in the template's stack (stack: ${template.stack?.stackName ?? 'its stack'})`,
+        ),
+      );
     }
     return errors;
   }

@@ -4,7 +4,7 @@ import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
 
 /** What every member of a family shares: a VM's props without those that name one VM. */
-export type VmFamilyProps = Omit<ProxmoxVmProps, 'vmid' | 'name' | 'guest' | 'ipAddress' | 'importExisting'>;
+export type VmFamilyProps = Omit<ProxmoxVmProps, 'vmid' | 'name' | 'guest' | 'ipAddress' | 'adopt'>;
 
 /** What a member sets: its vmid, and whatever differs from the family. */
 export type VmFamilyMemberProps = Partial<Omit<ProxmoxVmProps, 'vmid'>> & Pick<ProxmoxVmProps, 'vmid'>;

@@ -22,6 +22,9 @@ export interface ImageChecksum {
   readonly value: string;
 }
 
+/** The number of hex digits of each algorithm's digest. */
+const DIGEST_LENGTH: Record<ImageChecksum['algorithm'], number> = { md5: 32, sha1: 40, sha224: 56, sha256: 64, sha384: 96, sha512: 128 };
+
 /** Props of {@link VmImage}. */
 export interface VmImageProps {
   /** What kind of image it is. */
@@ -37,8 +40,10 @@ export interface VmImageProps {
    */
   readonly fileName?: string;
   /**
-   * A checksum Proxmox verifies after the download.
-   * @default - none
+   * A checksum Proxmox verifies after the download (`checksum` and `checksum_algorithm` of
+   * `proxmox_download_file`): pin a dated URL with the digest its publisher lists, so that the
+   * image a VM gets does not depend on the day it is created.
+   * @default - none: whatever the URL serves
    */
   readonly checksum?: ImageChecksum;
   /**
@@ -125,6 +130,16 @@ export class VmImage extends Construct {
     }
     if (this.checksum !== undefined && !/^[0-9a-fA-F]+$/.test(this.checksum.value)) {
       errors.push(problem(`checksum "${this.checksum.value}" is not hexadecimal`, `give the ${this.checksum.algorithm} digest in hex`));
+    } else if (this.checksum !== undefined && this.checksum.value.length !== DIGEST_LENGTH[this.checksum.algorithm]) {
+      errors.push(
+        problem(
+          `checksum has ${this.checksum.value.length} hex digits, but a ${this.checksum.algorithm} digest has ${DIGEST_LENGTH[this.checksum.algorithm]}`,
+          'give the digest the image\'s publisher lists for that algorithm (SHA256SUMS, SHA512SUMS, <file>.sha256), or correct the algorithm',
+        ),
+      );
+    }
+    if (this.checksum !== undefined && this.url === undefined) {
+      errors.push(problem('the image has a checksum but no url: Proxmox verifies a checksum only when it downloads the file', 'give the url, or leave the checksum out for a file uploaded by hand'));
     }
     const content = contentForImage(this.kind);
     if (!this.storage.holds(content)) {

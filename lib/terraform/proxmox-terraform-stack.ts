@@ -4,7 +4,7 @@
  * need, import blocks for VMs that exist already, and outputs (vmids, MACs, addresses).
  */
 import { Construct } from 'constructs';
-import { LocalBackend, TerraformBackend, TerraformOutput, TerraformRemoteState, TerraformStack, TerraformVariable } from 'cdktf';
+import { LocalBackend, TerraformBackend, TerraformResourceLifecycle, TerraformOutput, TerraformRemoteState, TerraformStack, TerraformVariable } from 'cdktf';
 import { Homelab } from '../core/homelab';
 import { Secret, SecretSource } from '../core/secret';
 import { BootKind } from '../compute/boot-source';
@@ -68,11 +68,12 @@ export class ProxmoxTerraformStack extends TerraformStack {
     }
     this.downloadResources = downloads;
 
+    // Templates first, so that their clones refer to their resources (and depend on them).
     const vmResources = new Map<ProxmoxVm, ProxmoxVirtualEnvironmentVm>();
-    for (const vm of props.vms) {
-      vmResources.set(vm, this.addVm(vm, settings));
-    }
     this.vmResources = vmResources;
+    for (const vm of [...props.vms.filter((v) => v.template), ...props.vms.filter((v) => !v.template)]) {
+      vmResources.set(vm, this.addVm(vm));
+    }
 
     this.addOutputs(props.vms);
     for (const o of settings.terraformOverrides) {
@@ -130,7 +131,7 @@ export class ProxmoxTerraformStack extends TerraformStack {
     return this.downloadResources.get(image)?.id ?? image.volumeId;
   }
 
-  private addVm(vm: ProxmoxVm, settings: StackSettings): ProxmoxVirtualEnvironmentVm {
+  private addVm(vm: ProxmoxVm): ProxmoxVirtualEnvironmentVm {
     const lab = Homelab.of(vm);
     const disks = vm.disks;
     const boot = vm.boot;
@@ -149,7 +150,7 @@ export class ProxmoxTerraformStack extends TerraformStack {
       operatingSystem: { type: vm.osType },
       cpu: { cores: vm.cores, type: vm.cpuType },
       memory: { dedicated: vm.memory.to('MiB') },
-      agent: { enabled: vm.guestAgent },
+      agent: { enabled: vm.guestAgent, timeout: vm.guestAgent ? vm.guestAgentTimeout : undefined },
       // Without an agent, Proxmox's shutdown waits for ACPI; stop instead on destroy.
       stopOnDestroy: vm.guestAgent ? undefined : true,
       startup: vm.startup && { order: vm.startup.order, upDelay: vm.startup.upDelay, downDelay: vm.startup.downDelay },
@@ -181,9 +182,9 @@ export class ProxmoxTerraformStack extends TerraformStack {
       initialization: this.initializationOf(vm, lab),
     };
     const id = terraformName(vm.vmName);
-    const resource = new ProxmoxVirtualEnvironmentVm(this, id, config);
+    const resource = new ProxmoxVirtualEnvironmentVm(this, id, { ...config, lifecycle: adoptionLifecycle(vm) });
     resource.overrideLogicalId(id);
-    if (vm.importExisting || settings.importExistingVms) {
+    if (vm.adoption) {
       resource.importFrom(vm.importId);
     }
     for (const o of vm.terraformOverrides) {
@@ -195,8 +196,10 @@ export class ProxmoxTerraformStack extends TerraformStack {
   private cloneOf(vm: ProxmoxVm): ProxmoxVirtualEnvironmentVmConfig['clone'] {
     const { template, templateVmid, templateNode, full } = vm.boot.details;
     const node: ProxmoxHost | undefined = template?.hypervisor ?? templateNode;
+    // A template of this stack is referred to by its resource's vm_id, so Terraform creates it first.
+    const templateResource = template && this.vmResources.get(template);
     return {
-      vmId: template?.vmid ?? templateVmid!,
+      vmId: templateResource ? templateResource.vmId : (template?.vmid ?? templateVmid!),
       full,
       nodeName: node && node !== vm.hypervisor ? node.nodeName : undefined,
     };
@@ -262,13 +265,50 @@ class ConfiguredBackend extends TerraformBackend {
   }
 }
 
-/** The images a set of VMs boots from, in order of first use. */
+/**
+ * The lifecycle of an adopted VM's resource: `prevent_destroy` unless the user allows destroying
+ * it, and `ignore_changes` for each attribute the library sets that makes bpg replace the VM
+ * (the schema's `x_force_new` / `x_force_new_if`) and whose existing value the user has not
+ * stated. `vm_id` and `node_name` are the import id's, so they always match. Attributes that only
+ * matter when a VM is created (a clone's source, the imported cloud image, the user data
+ * snippet) are never applied to an existing VM.
+ */
+function adoptionLifecycle(vm: ProxmoxVm): TerraformResourceLifecycle | undefined {
+  const adoption = vm.adoption;
+  if (!adoption) {
+    return undefined;
+  }
+  const ignore: string[] = [];
+  if (vm.efiDisk && adoption.efiDiskType === undefined) {
+    ignore.push('efi_disk');
+  }
+  if (vm.tpm && adoption.tpmVersion === undefined) {
+    ignore.push('tpm_state');
+  }
+  const kind = vm.boot.kind;
+  if (kind === BootKind.CLONE) {
+    ignore.push('clone');
+  }
+  if (kind === BootKind.CLOUD_IMAGE && vm.disks.length > 0) {
+    ignore.push('disk[0].import_from');
+  }
+  if (vm.cloudInit?.userData !== undefined) {
+    ignore.push('initialization[0].user_data_file_id');
+  }
+  return {
+    preventDestroy: adoption.allowDestroy ? undefined : true,
+    ignoreChanges: ignore.length > 0 ? ignore : undefined,
+  };
+}
+
+/** The images a set of VMs boots from (and their installers' driver ISOs), in order of first use. */
 export function imagesOf(vms: readonly ProxmoxVm[]): VmImage[] {
   const images: VmImage[] = [];
   for (const vm of vms) {
-    const image = vm.boot.details.image;
-    if (image && !images.includes(image)) {
-      images.push(image);
+    for (const image of [vm.boot.details.image, vm.boot.details.drivers]) {
+      if (image && !images.includes(image)) {
+        images.push(image);
+      }
     }
   }
   return images;

@@ -31,6 +31,56 @@ describe('a valid Proxmox lab', () => {
   });
 });
 
+describe('the guest agent', () => {
+  it('refuses an agent timeout that is not a Go duration', () => {
+    const t = proxmoxLab();
+    plainVm(t, 'web', 110, { guestAgent: true, guestAgentTimeout: '5 minutes' });
+    expect(only(errorsOf(t.lab), /guestAgentTimeout/)).toBe('testlab/web: guestAgentTimeout "5 minutes" is not a Go duration. Fix: give a duration such as "1m" or "90s".');
+  });
+});
+
+describe('images', () => {
+  it('refuses a checksum of the wrong length for its algorithm', () => {
+    const t = proxmoxLab();
+    t.local.addImage('debian', { kind: ImageKind.DISK_IMAGE, url: 'https://example.org/debian-13.qcow2', checksum: { algorithm: 'sha512', value: 'ab'.repeat(32) } });
+    expect(only(errorsOf(t.lab), /checksum/)).toMatch(/^testlab\/pve\/proxmox\/local\/debian: checksum has 64 hex digits, but a sha512 digest has 128\. Fix: give the digest/);
+  });
+
+  it('refuses a checksum on a file that is not downloaded', () => {
+    const t = proxmoxLab();
+    t.local.addImage('win', { kind: ImageKind.ISO, fileName: 'win.iso', checksum: { algorithm: 'sha256', value: 'ab'.repeat(32) } });
+    expect(only(errorsOf(t.lab), /checksum/)).toMatch(/^testlab\/pve\/proxmox\/local\/win: the image has a checksum but no url/);
+  });
+
+  const windowsVm = (t: ReturnType<typeof proxmoxLab>, drivers?: ReturnType<typeof t.local.addImage>) =>
+    new ProxmoxVm(t.lab, 'win', {
+      hypervisor: t.proxmox,
+      vmid: 100,
+      disks: [{ storage: t.tank, size: Size.gibibytes(64) }],
+      bios: Bios.OVMF,
+      efiDisk: { storage: t.tank },
+      tpm: { storage: t.tank },
+      osType: OsType.WINDOWS_11,
+      boot: BootSource.iso(t.local.addImage('installer', { kind: ImageKind.ISO, fileName: 'win11.iso' }), { drivers }),
+    });
+
+  it('warns that Windows setup sees no virtio disk without the virtio-win drivers', () => {
+    const t = proxmoxLab();
+    windowsVm(t);
+    expect(only(warningsOf(t.lab), /virtio/)).toMatch(/^testlab\/win: Windows setup has no driver for the virtio disk scsi0, so it finds no disk to install to\. Fix: give the virtio-win ISO: BootSource\.iso\(installer, \{ drivers: .*\[homelab-cdk:windows-without-virtio-drivers\]$/);
+    const u = proxmoxLab();
+    windowsVm(u, u.local.addImage('virtio-win', { kind: ImageKind.ISO, url: 'https://fedorapeople.org/groups/virt/virtio-win/direct-downloads/stable-virtio/virtio-win.iso' }));
+    expect(warningsOf(u.lab)).toEqual([]);
+    expect(errorsOf(u.lab)).toEqual([]);
+  });
+
+  it('refuses a drivers image that is not an ISO', () => {
+    const t = proxmoxLab();
+    windowsVm(t, t.local.addImage('drivers', { kind: ImageKind.DISK_IMAGE, url: 'https://example.org/drivers.qcow2' }));
+    expect(only(errorsOf(t.lab), /drivers/)).toMatch(/^testlab\/win: the drivers image testlab\/pve\/proxmox\/local\/drivers is a disk image, not an ISO\. Fix: give an ISO/);
+  });
+});
+
 describe('VM identity', () => {
   it('refuses two VMs with one vmid, naming the first', () => {
     const t = proxmoxLab();
@@ -284,6 +334,51 @@ describe('boot sources and cloud-init', () => {
     const base = plainVm(t, 'base', 9000);
     plainVm(t, 'web', 110, { boot: BootSource.clone(base) });
     expect(only(errorsOf(t.lab), /template/)).toBe('testlab/web: testlab/base is cloned but is not a template. Fix: set template: true on it.');
+  });
+
+  /** A second Proxmox host, pve2, with a ZFS storage `tank2`. */
+  const secondHost = (t: ReturnType<typeof proxmoxLab>) => {
+    const pve2 = new Host(t.lab, 'pve2', {
+      hardware: HardwareProfile.bareMetal({ cpuVendor: 'intel', interfaceName: 'eno1' }),
+      ipAddress: '10.0.0.3',
+      macAddress: 'a8:a1:59:00:00:03',
+      addressing: Addressing.STATIC,
+    });
+    const proxmox = new ProxmoxHost(pve2, 'proxmox');
+    const tank = proxmox.addStorage('tank2', { backing: StorageBacking.zfs(new TestZfsDataset(pve2, 'tank-vms', 'tank/vms', 'tank2')) });
+    return { proxmox, tank };
+  };
+
+  // qm clone: "--target: Target node. Only allowed if the original VM is on shared storage."
+  it('refuses a clone of a template on another node whose disks are on local storage', () => {
+    const t = proxmoxLab();
+    const template = plainVm(t, 'base', 9000, { template: true, started: false });
+    const pve2 = secondHost(t);
+    new ProxmoxVm(t.lab, 'web', { hypervisor: pve2.proxmox, vmid: 110, disks: [{ storage: pve2.tank, size: Size.gibibytes(16) }], boot: BootSource.clone(template) });
+    expect(only(errorsOf(t.lab), /clones onto another node/)).toBe(
+      'testlab/web: the template testlab/base is on pve and the VM on pve2; Proxmox clones onto another node only from storage both reach, and the template\'s disks are on tank (zfspool), local to pve. Fix: clone a template on pve2 (make one there), or run the VM on pve.',
+    );
+  });
+
+  it('refuses a clone of a template outside the model on another node unless its storage is shared', () => {
+    const t = proxmoxLab();
+    const pve2 = secondHost(t);
+    plainVm(t, 'web', 110, { boot: BootSource.cloneExisting(9000, { node: pve2.proxmox }) });
+    expect(only(errorsOf(t.lab), /clones onto another node/)).toMatch(/^testlab\/web: the template 9000 is on pve2 and the VM on pve; .* Fix: clone a template on pve, or set sharedStorage: true/);
+    const u = proxmoxLab();
+    plainVm(u, 'web', 110, { boot: BootSource.cloneExisting(9000, { node: secondHost(u).proxmox, sharedStorage: true }) });
+    expect(errorsOf(u.lab).filter((e) => /clones onto another node/.test(e))).toEqual([]);
+  });
+
+  it('refuses a clone in another stack than its template, which Terraform could not order after it', () => {
+    const t = proxmoxLab();
+    const prod = new ProxmoxStack(t.lab, 'prod');
+    const dev = new ProxmoxStack(t.lab, 'dev');
+    const template = plainVm(t, 'base', 9000, { template: true, started: false, stack: prod });
+    plainVm(t, 'web', 110, { boot: BootSource.clone(template), stack: dev });
+    expect(only(errorsOf(t.lab), /Terraform cannot order/)).toBe(
+      'testlab/web: the template testlab/base is in stack prod and the clone in dev, so Terraform cannot order the clone after its template. Fix: put the clone in the template\'s stack (stack: prod).',
+    );
   });
 
   it('refuses a cloud-init password that is not a Terraform variable', () => {

@@ -52,8 +52,8 @@ describe('homelab diff on the reference lab', () => {
       outdir,
       editedApps({
         file: 'reference-lab/compute.ts',
-        from: "standard.addVm('web-1', { vmid: 110, cores: 4 });",
-        to: "standard.addVm('web-1', { vmid: 110, cores: 4, memory: Size.mebibytes(6144) });",
+        from: "standard.addVm('web-1', { vmid: 110, cores: 4, adopt: existing });",
+        to: "standard.addVm('web-1', { vmid: 110, cores: 4, memory: Size.mebibytes(6144), adopt: existing });",
       }),
     );
     expect(Object.keys(changes)).toEqual(['terraform/prod/cdk.tf.json']);

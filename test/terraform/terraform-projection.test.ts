@@ -19,7 +19,7 @@ import {
   synthesizeTerraformApp,
 } from '../../lib';
 import { buildReferenceLab, ReferenceLab } from '../../apps/reference-lab';
-import { readTree, tempDir } from '../support/labs';
+import { readTree, tempDir, vmHost } from '../support/labs';
 import { plainVm, proxmoxLab, ProxmoxTestLab } from '../support/compute';
 import { resourceSchema, schemaProblems, SCHEMA_PROVIDER_VERSION } from '../support/tf-schema';
 
@@ -119,9 +119,9 @@ describe('the reference lab\'s Terraform stack', () => {
     expect(doc.terraform.required_providers.proxmox).toEqual({ source: 'bpg/proxmox', version: SCHEMA_PROVIDER_VERSION });
   });
 
-  it('imports the running VMs by node/vmid instead of creating them', () => {
+  it('imports the five running VMs by node/vmid instead of creating them', () => {
     const imports = doc.import.map((i: any) => [i.to, i.id]);
-    expect(imports).toHaveLength(8);
+    expect(imports).toHaveLength(5);
     for (const [to, id] of imports) {
       const name = to.replace(`${VM}.`, '');
       expect(id).toBe(`maxdata/${vms[name].vm_id}`);
@@ -135,16 +135,42 @@ describe('the reference lab\'s Terraform stack', () => {
   it('downloads the images the VMs boot from, and the VMs refer to the downloads', () => {
     const downloads = doc.resource.proxmox_download_file;
     const [debianId, debian] = Object.entries<any>(downloads).find(([, d]) => d.content_type === 'import')!;
-    expect(debian).toMatchObject({ node_name: 'maxdata', datastore_id: 'local', file_name: 'debian-13-genericcloud-amd64.qcow2' });
+    expect(debian).toMatchObject({ node_name: 'maxdata', datastore_id: 'local', file_name: 'debian-13-genericcloud-amd64-20260712-2537.qcow2' });
     expect(vms.web_1.disk[0].import_from).toBe(`\${proxmox_download_file.${debianId}.id}`);
     const [isoId] = Object.entries<any>(downloads).find(([, d]) => d.content_type === 'iso')!;
     expect(vms.k3s_node1.cdrom.file_id).toBe(`\${proxmox_download_file.${isoId}.id}`);
     expect(vms.web_1.initialization).toMatchObject({ user_account: { username: 'max', keys: [...ref.max.sshKeys] }, ip_config: [{ ipv4: { address: 'dhcp' } }] });
   });
 
+  it('pins the downloaded images to dated builds with their published digests; only virtio-win\'s stable link moves', () => {
+    const downloads = Object.values<any>(doc.resource.proxmox_download_file);
+    const moving = downloads.filter((d) => d.checksum === undefined).map((d) => d.url);
+    expect(moving).toEqual(['https://fedorapeople.org/groups/virt/virtio-win/direct-downloads/stable-virtio/virtio-win.iso']);
+    for (const d of downloads.filter((x) => x.checksum !== undefined)) {
+      expect(d.url).not.toMatch(/latest/);
+      expect(d.checksum).toMatch(d.checksum_algorithm === 'sha512' ? /^[0-9a-f]{128}$/ : /^[0-9a-f]{64}$/);
+    }
+  });
+
+  it('downloads the virtio-win drivers next to the Windows installer', () => {
+    const drivers = Object.values<any>(doc.resource.proxmox_download_file).find((d) => d.file_name === 'virtio-win.iso');
+    expect(drivers).toMatchObject({ node_name: 'maxdata', datastore_id: 'local', content_type: 'iso' });
+  });
+
   it('starts the k3s control plane before the workers', () => {
     expect(vms.k3s_node1.startup.order).toBeLessThan(vms.k3s_node2.startup.order);
     expect(vms.k3s_node1.agent.enabled).toBe(true);
+  });
+
+  // bpg's docs: "Setting agent.enabled = true without running qemu-guest-agent in the VM will
+  // also result in long timeouts"; agent.timeout defaults to 15m (the schema's x_default).
+  it('waits at most a minute for the guest agent of a VM that boots the installer ISO, which runs none', () => {
+    expect(resourceSchema(VM).block_types!.agent.block.attributes!.timeout).toMatchObject({ x_default: '15m' });
+    const isoBooted = Object.values<any>(vms).filter((v) => v.cdrom?.file_id?.includes('proxmox_download_file') && v.agent.enabled);
+    expect(isoBooted.map((v) => v.name).sort()).toEqual(['k3s-node1', 'k3s-node2', 'k3s-node3']);
+    for (const vm of isoBooted) {
+      expect(vm.agent.timeout, vm.name).toBe('1m');
+    }
   });
 });
 
@@ -217,13 +243,37 @@ describe('stacks of small labs', () => {
     expect(doc.resource[VM].web.initialization.user_account).toEqual({ username: 'admin', keys: [...t.admin.sshKeys], password: '${var.admin_password}' });
   });
 
+  it('keeps the provider\'s agent timeout for a VM that boots from its disk, and takes a given one', () => {
+    const t = proxmoxLab();
+    new ProxmoxVm(t.lab, 'a-vm', { hypervisor: t.proxmox, vmid: 110, guest: vmHost(t.lab, 'a', '10.0.0.21') });
+    const iso = t.local.addImage('installer', { kind: ImageKind.ISO, url: 'https://example.org/installer.iso' });
+    new ProxmoxVm(t.lab, 'b-vm', { hypervisor: t.proxmox, vmid: 111, guest: vmHost(t.lab, 'b', '10.0.0.22'), boot: BootSource.iso(iso), guestAgentTimeout: '3m' });
+    plainVm(t, 'c', 112, { boot: BootSource.iso(iso) });
+    const vms = testingSynth(t).resource[VM];
+    expect(vms.a.agent).toEqual({ enabled: true });
+    expect(vms.b.agent).toEqual({ enabled: true, timeout: '3m' });
+    expect(vms.c.agent).toEqual({ enabled: false });
+  });
+
   it('clones a template of the model', () => {
     const t = proxmoxLab();
     const template = plainVm(t, 'debian-template', 9000, { template: true, started: false });
     plainVm(t, 'web', 110, { boot: BootSource.clone(template, { full: false }) });
     const doc = testingSynth(t);
     expect(doc.resource[VM].debian_template).toMatchObject({ template: true, started: false });
-    expect(doc.resource[VM].web.clone).toEqual({ vm_id: 9000, full: false });
+    // A reference to the template's resource, not the literal 9000: Terraform creates the template first.
+    expect(doc.resource[VM].web.clone).toEqual({ vm_id: '${proxmox_virtual_environment_vm.debian_template.vm_id}', full: false });
+    expect(schemaProblems(doc)).toEqual([]);
+  });
+
+  it('refers to the template even when the clone comes first by vmid', () => {
+    const t = proxmoxLab();
+    const template = plainVm(t, 'template', 9000, { template: true, started: false });
+    plainVm(t, 'early', 105, { boot: BootSource.clone(template) });
+    plainVm(t, 'other', 106, { boot: BootSource.cloneExisting(8000) });
+    const doc = testingSynth(t);
+    expect(doc.resource[VM].early.clone.vm_id).toBe('${proxmox_virtual_environment_vm.template.vm_id}');
+    expect(doc.resource[VM].other.clone.vm_id).toBe(8000);
     expect(schemaProblems(doc)).toEqual([]);
   });
 
