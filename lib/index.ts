@@ -4,6 +4,7 @@
  */
 // core: the lab, its network, validation, secrets, output
 export * from './core/addressing';
+export { calendarEventProblem, isCalendarEvent } from './core/calendar';
 export * from './core/dns';
 export * from './core/homelab';
 export * from './core/memory';

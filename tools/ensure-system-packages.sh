@@ -3,7 +3,8 @@
 #   nix-instantiate (nix-bin), shellcheck, dnsmasq (dnsmasq-base), promtool (prometheus), rclone,
 #   busybox (udhcpc and nslookup: the DHCP and DNS client of the network-namespace tests),
 #   tcpdump and wakeonlan (the magic packet, sent and captured on a veth), iptables (a host's
-#   generated firewall, loaded into a network namespace).
+#   generated firewall, loaded into a network namespace), systemd-analyze (systemd: the verdicts on
+#   calendar events that lib/core/calendar.ts must match).
 # Run by `npm test` (pretest) and by .ci/run. Needs root (or sudo) to install.
 set -euo pipefail
 
@@ -17,6 +18,7 @@ declare -A wanted=(
   [tcpdump]=tcpdump
   [wakeonlan]=wakeonlan
   [iptables]=iptables
+  [systemd-analyze]=systemd
 )
 
 missing=()

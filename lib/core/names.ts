@@ -3,6 +3,7 @@
  * A name that passes these contains no `/`, no `..` and no character a shell or Nix would read
  * as syntax, so it is safe wherever the projections put it.
  */
+import { isCalendarEvent } from './calendar';
 
 /**
  * A host name as NixOS accepts it (`networking.hostName`) and DNS can carry: one label of
@@ -68,9 +69,10 @@ export function isPackageName(name: string): boolean {
 }
 
 /**
- * Is this plausibly a systemd calendar expression (`daily`, `Mon..Fri 02:00`, `*-*-* 03:30:00`,
- * `*-*~01`)? Only its characters are checked: no shell or Nix syntax can pass.
+ * Is this a systemd calendar expression that systemd takes (`daily`, `Mon..Fri 02:00`,
+ * `*-*-* 03:30:00`, `*-*~01`, `daily Europe/Berlin`)? Read by the grammar of systemd.time(7)
+ * (see calendar.ts), so no shell or Nix syntax can pass either.
  */
 export function isCalendarExpression(schedule: string): boolean {
-  return /^[A-Za-z0-9*:,./ ~-]+$/.test(schedule) && schedule.trim() !== '';
+  return isCalendarEvent(schedule);
 }

@@ -52,6 +52,7 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
   CloneExistingOptions: {
     full: null,
     node: null,
+    sharedStorage: null,
   },
   CloneOptions: {
     full: null,
@@ -174,6 +175,9 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     name: null,
     packageSpec: null,
   },
+  IsoOptions: {
+    drivers: null,
+  },
   K3sClusterProps: {
     clusterCidr: null,
     disable: null,
@@ -268,7 +272,6 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     apiToken: null,
     backend: null,
     endpoint: null,
-    importExistingVms: null,
     insecure: null,
     sshUser: null,
   },
@@ -283,6 +286,7 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     vms: null,
   },
   ProxmoxVmProps: {
+    adopt: "VmAdoptionProps",
     bios: null,
     boot: null,
     cloudInit: "CloudInitProps",
@@ -293,8 +297,8 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     efiDisk: "EfiDiskProps",
     guest: null,
     guestAgent: null,
+    guestAgentTimeout: null,
     hypervisor: null,
-    importExisting: null,
     ipAddress: null,
     machine: null,
     memory: null,
@@ -398,7 +402,6 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     apiToken: null,
     backend: null,
     endpoint: null,
-    importExistingVms: null,
     insecure: null,
     sshUser: null,
     stackName: null,
@@ -439,6 +442,11 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
   ValidateOptions: {
     strict: null,
   },
+  VmAdoptionProps: {
+    allowDestroy: null,
+    efiDiskType: null,
+    tpmVersion: null,
+  },
   VmBackupJobProps: {
     jobName: null,
     mode: null,
@@ -458,6 +466,7 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     storage: null,
   },
   VmFamilyMemberProps: {
+    adopt: "VmAdoptionProps",
     bios: null,
     boot: null,
     cloudInit: "CloudInitProps",
@@ -468,8 +477,8 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     efiDisk: "EfiDiskProps",
     guest: null,
     guestAgent: null,
+    guestAgentTimeout: null,
     hypervisor: null,
-    importExisting: null,
     ipAddress: null,
     machine: null,
     memory: null,
@@ -495,6 +504,7 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     disks: "VmDiskProps",
     efiDisk: "EfiDiskProps",
     guestAgent: null,
+    guestAgentTimeout: null,
     hypervisor: null,
     machine: null,
     memory: null,

@@ -201,6 +201,39 @@ export function formatFinding(finding: Finding): string {
   return `${finding.path}: ${finding.message}`;
 }
 
+/**
+ * A finding as scripts read it (`homelab … --json`): the parts of its message apart. The message
+ * `what is wrong. Fix: how to fix it. [homelab-cdk:some-id]` gives `message` "what is wrong.",
+ * `fix` "how to fix it." and `id` "homelab-cdk:some-id".
+ */
+export interface FindingRecord {
+  /** `error` or `warning`. */
+  readonly severity: Severity;
+  /** The warning's id, by which it can be acknowledged; null when it has none (every error). */
+  readonly id: string | null;
+  /** The construct path, or the app file and line; null for a failure of the command itself. */
+  readonly path: string | null;
+  /** What is wrong. */
+  readonly message: string;
+  /** How to fix it; null when the message gives no fix. */
+  readonly fix: string | null;
+}
+
+/** The finding with its message split into what is wrong, the fix and the warning id. */
+export function findingRecord(finding: Finding): FindingRecord {
+  let text = finding.message;
+  let id: string | null = null;
+  const withId = /\s*\[(homelab-cdk:[A-Za-z0-9._-]+)\]$/.exec(text);
+  if (withId) {
+    id = withId[1];
+    text = text.slice(0, withId.index);
+  }
+  const at = text.indexOf(' Fix: ');
+  const message = at < 0 ? text : text.slice(0, at);
+  const fix = at < 0 ? null : text.slice(at + ' Fix: '.length);
+  return { severity: finding.severity, id, path: finding.path, message, fix };
+}
+
 /** Thrown when a lab has validation errors; carries all of them. */
 export class ValidationError extends Error {
   public constructor(

@@ -1,4 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
+import { calendarEventProblem } from '../core/calendar';
 import { deriveHostId, deriveMac, isHostId, isIpv4, isIpv4Cidr, normalizeMac } from '../core/addressing';
 import { Homelab } from '../core/homelab';
 import { isCalendarExpression, isHostName, isLocaleName, isNixosRelease, isPackageName, isTimeZone } from '../core/names';
@@ -428,7 +429,7 @@ export class Host extends Construct implements INetworkEndpoint {
       errors.push(problem(`garbage collection keeps ${gc.keepDays} days`, 'keep at least 1 day (a whole number), or set garbageCollection: false'));
     }
     if (gc && !isCalendarExpression(gc.schedule)) {
-      errors.push(problem(`garbage collection schedule "${gc.schedule}" is not a systemd calendar expression`, 'use e.g. "weekly" or "Sun 03:00"'));
+      errors.push(problem(`garbage collection schedule "${gc.schedule}" is not a systemd calendar expression (${calendarEventProblem(gc.schedule)})`, 'use e.g. "weekly" or "Sun 03:00"'));
     }
     if (this.cpuThreads !== undefined && (!Number.isInteger(this.cpuThreads) || this.cpuThreads < 1)) {
       errors.push(problem(`cpuThreads is ${this.cpuThreads}`, 'give the number of CPU threads (nproc), a whole number of at least 1'));

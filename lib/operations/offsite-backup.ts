@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { calendarEventProblem } from '../core/calendar';
 import { Homelab } from '../core/homelab';
 import { isSafeName } from '../core/names';
 import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
@@ -205,7 +206,7 @@ export class OffsiteBackup extends Construct {
     }
     for (const [name, schedule] of schedules) {
       if (!isCalendarExpression(schedule)) {
-        errors.push(problem(`${name} "${schedule}" is not a systemd calendar expression`, 'use e.g. "daily", "weekly" or "*-*-* 03:00:00"'));
+        errors.push(problem(`${name} "${schedule}" is not a systemd calendar expression (${calendarEventProblem(schedule)})`, 'use e.g. "daily", "weekly" or "*-*-* 03:00:00"'));
       }
     }
     if (!(this.maxAgeHours > 0)) {

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { calendarEventProblem } from '../core/calendar';
 import { ProxmoxHost } from '../compute/proxmox-host';
 import { StorageContent, ProxmoxStorage } from '../compute/proxmox-storage';
 import { ProxmoxVm } from '../compute/proxmox-vm';
@@ -158,7 +159,7 @@ export class VmBackupJob extends Construct {
       }
     }
     if (!isCalendarExpression(this.schedule)) {
-      errors.push(problem(`schedule "${this.schedule}" is not a systemd calendar expression`, 'use e.g. "daily" or "*-*-* 02:30:00"'));
+      errors.push(problem(`schedule "${this.schedule}" is not a systemd calendar expression (${calendarEventProblem(this.schedule)})`, 'use e.g. "daily" or "*-*-* 02:30:00"'));
     }
     if (!Object.values(VzdumpMode).includes(this.mode)) {
       errors.push(problem(`mode "${this.mode}" is not a vzdump mode`, `use one of ${Object.values(VzdumpMode).join(', ')}`));

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { calendarEventProblem } from '../core/calendar';
 import { isCalendarExpression, isUserName } from '../core/names';
 import { Secret, SecretSource } from '../core/secret';
 import { displayPath, perValidationRun, problem } from '../core/validation';
@@ -214,7 +215,7 @@ export class ZfsReplication extends Construct {
       );
     }
     if (!isCalendarExpression(this.schedule)) {
-      errors.push(problem(`replication schedule "${this.schedule}" is not a systemd calendar expression`, 'use e.g. "hourly", "daily" or "*-*-* 02:00:00"'));
+      errors.push(problem(`replication schedule "${this.schedule}" is not a systemd calendar expression (${calendarEventProblem(this.schedule)})`, 'use e.g. "hourly", "daily" or "*-*-* 02:00:00"'));
     }
     if (!/^[a-z0-9][a-z0-9._-]*$/.test(this.commandName)) {
       errors.push(problem(`syncoid command name "${this.commandName}" is not a plain unit name`, 'use lower-case letters, digits, ".", "_" and "-" (set commandName)'));

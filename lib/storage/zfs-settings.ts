@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { calendarEventProblem } from '../core/calendar';
 import { IMemoryReservation, markMemoryReservation } from '../core/memory';
 import { isCalendarExpression } from '../core/names';
 import { Size } from '../core/size';
@@ -200,7 +201,7 @@ export class ZfsSettings extends Construct implements IMemoryReservation {
       ['healthCheck.schedule', this.settings.healthCheck === false ? false : this.settings.healthCheck.schedule],
     ] as const) {
       if (schedule !== false && !isCalendarExpression(schedule)) {
-        errors.push(problem(`${name} schedule "${schedule}" is not a systemd calendar expression`, 'use e.g. "weekly", "monthly" or "Sun 03:00"'));
+        errors.push(problem(`${name} schedule "${schedule}" is not a systemd calendar expression (${calendarEventProblem(schedule)})`, 'use e.g. "weekly", "monthly" or "Sun 03:00"'));
       }
     }
     if (this.settings.healthCheck !== false) {

@@ -1,12 +1,15 @@
 /**
  * The `homelab` command line: `homelab synth` validates the lab, renders every projection and
- * writes `dist/`; `homelab validate` only validates.
+ * writes `dist/`; `homelab validate` only validates; `homelab diff` shows what synth would change.
+ * Every command takes `--json` (its result, or its errors, as JSON on standard output).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { describeRecovery, recoverOutput } from '../core/output-writer';
 import { readableMessage } from '../core/readable';
-import { formatFinding, problem, ValidationError, ValidationReport } from '../core/validation';
+import { colourPatch, colourWanted, palette, Palette } from './colour';
+import { Finding, findingRecord, FindingRecord, problem, Severity, ValidationError } from '../core/validation';
 import { loadLab } from './app-loader';
 import { configuredApp, initProject } from './init';
 import { formatRunbook, labRunbook } from './runbook';
@@ -23,6 +26,11 @@ export interface CliIo {
   readonly out: (text: string) => void;
   /** Writes one line of errors, warnings and usage help to standard error. */
   readonly err: (text: string) => void;
+  /**
+   * Which of the two streams get colour (see colour.ts).
+   * @default - none
+   */
+  readonly colour?: { readonly out: boolean; readonly err: boolean };
 }
 
 /** The default app file, relative to the working directory. */
@@ -31,18 +39,49 @@ export const DEFAULT_APP = 'apps/main.ts';
 const processIo: CliIo = {
   out: (t) => process.stdout.write(t + '\n'),
   err: (t) => process.stderr.write(t + '\n'),
+  colour: {
+    out: colourWanted({ isTTY: process.stdout.isTTY, env: process.env }),
+    err: colourWanted({ isTTY: process.stderr.isTTY, env: process.env }),
+  },
 };
+
+/** Exit codes of `homelab diff --exit-code`, as `git diff --exit-code` and `kubectl diff` give them. */
+export const DIFF_EXIT_CODES = { noChanges: 0, changes: 1, error: 2 } as const;
+
+/** This package's version, from its package.json. */
+export function packageVersion(): string {
+  // lib/synth/cli.ts, or build/lib/synth/cli.js once compiled.
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'homelab-cdk' && pkg.version) {
+        return pkg.version;
+      }
+    }
+    if (path.dirname(dir) === dir) {
+      return 'unknown';
+    }
+  }
+}
 
 /**
  * Runs the CLI with `argv` (without `node` and the script) and returns the exit code:
- * 0 success, 1 validation or synthesis errors, 2 usage errors.
+ * 0 success, 1 validation or synthesis errors, 2 usage errors; `diff --exit-code` gives
+ * {@link DIFF_EXIT_CODES} instead.
  */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   let exitCode = 0;
-  // With --json, validation errors are printed as JSON on standard output too.
-  let jsonErrors = false;
+  // With --json, errors (usage errors too) are printed as JSON on standard output as well.
+  const json = argv.includes('--json');
+  // With diff --exit-code, 1 means "changes", so every error is 2.
+  let diffExitCodes = false;
+  const out = palette(io.colour?.out ?? false);
+  const err = palette(io.colour?.err ?? false);
+  const printJson = (value: unknown) => io.out(JSON.stringify(value, null, 2));
   const program = new Command('homelab')
     .description('Synthesize a homelab described with homelab-cdk: NixOS flake, Terraform JSON, Kubernetes manifests.')
+    .version(packageVersion(), '-V, --version', "print homelab-cdk's version")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 
@@ -75,7 +114,6 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .option('--json', 'print the summary (or the errors) as JSON on standard output', false)
     .addOption(adoptOption())
     .action((opts: { app: string; out: string; strict: boolean; only?: string[]; quiet: boolean; json: boolean; adopt: boolean }) => {
-      jsonErrors = opts.json;
       recover(opts.out);
       const lab = loadLab(opts.app);
       const started = process.hrtime.bigint();
@@ -84,7 +122,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       const rel = path.relative(process.cwd(), result.outdir) || '.';
       const summary = summarizeLab(lab, result.report, outputSummary(rel, result.plan, ms));
       if (opts.json) {
-        io.out(JSON.stringify(summary, null, 2));
+        printJson({ ...summary, warnings: summary.warnings.map(findingRecord) });
       } else if (!opts.quiet) {
         io.out(formatSummary(summary));
       }
@@ -98,21 +136,38 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .addOption(strictOption())
     .addOption(new Option('--only <projections...>', 'compare only these projections').choices(PROJECTIONS.map((p) => p.name)))
     .option('--stat', 'list the changed files only', false)
+    .option('--exit-code', 'exit 1 when there are changes and 2 on any error (0: no changes), as git diff --exit-code', false)
+    .option('--json', 'print the changes (or the errors) as JSON on standard output', false)
     .addOption(adoptOption())
-    .action((opts: { app: string; out: string; strict: boolean; only?: string[]; stat: boolean; adopt: boolean }) => {
+    .action((opts: { app: string; out: string; strict: boolean; only?: string[]; stat: boolean; exitCode: boolean; json: boolean; adopt: boolean }) => {
+      diffExitCodes = opts.exitCode;
       recover(opts.out);
       const lab = loadLab(opts.app);
       const { result, changes } = diffLab(lab, { outdir: opts.out, strict: opts.strict, only: opts.only, adopt: opts.adopt });
-      printWarnings(result.report, io);
-      for (const change of changes) {
-        io.out(opts.stat ? `${change.kind.padEnd(8)} ${change.path}` : change.patch.trimEnd());
-      }
+      printWarnings(result.report.warnings, io, err);
       const count = (kind: string) => changes.filter((c) => c.kind === kind).length;
-      io.out(
-        changes.length === 0
-          ? `${lab.name}: no changes`
-          : `${lab.name}: ${count('added')} added, ${count('changed')} changed, ${count('removed')} removed (nothing written)`,
-      );
+      if (opts.json) {
+        printJson({
+          lab: lab.name,
+          added: count('added'),
+          changed: count('changed'),
+          removed: count('removed'),
+          changes: changes.map((c) => (opts.stat ? { kind: c.kind, path: c.path } : { kind: c.kind, path: c.path, patch: c.patch })),
+          warnings: result.report.warnings.map(findingRecord),
+        });
+      } else {
+        for (const change of changes) {
+          io.out(opts.stat ? `${change.kind.padEnd(8)} ${change.path}` : colourPatch(change.patch.trimEnd(), out));
+        }
+        io.out(
+          changes.length === 0
+            ? `${lab.name}: no changes`
+            : `${lab.name}: ${count('added')} added, ${count('changed')} changed, ${count('removed')} removed (nothing written)`,
+        );
+      }
+      if (opts.exitCode && changes.length > 0) {
+        exitCode = DIFF_EXIT_CODES.changes;
+      }
     });
 
   program
@@ -141,8 +196,15 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .command('diagram')
     .description('print a Mermaid flowchart of the lab (hosts, VMs, pools, DNS, Wake-on-LAN, cluster)')
     .addOption(appOption())
-    .action((opts: { app: string }) => {
-      io.out(labDiagram(loadLab(opts.app)));
+    .option('--json', 'print {"lab", "mermaid"} as JSON on standard output', false)
+    .action((opts: { app: string; json: boolean }) => {
+      const lab = loadLab(opts.app);
+      const mermaid = labDiagram(lab);
+      if (opts.json) {
+        printJson({ lab: lab.name, mermaid });
+      } else {
+        io.out(mermaid);
+      }
     });
 
   program
@@ -151,53 +213,86 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .addOption(appOption())
     .addOption(strictOption())
     .option('-o, --out <dir>', 'the output folder, where an interrupted write is finished first', 'dist')
-    .action((opts: { app: string; strict: boolean; out: string }) => {
+    .option('--json', 'print {"lab", "valid", "errors", "warnings"} as JSON on standard output', false)
+    .action((opts: { app: string; strict: boolean; out: string; json: boolean }) => {
       recover(opts.out);
       const lab = loadLab(opts.app);
       const report = validateLab(lab, { strict: opts.strict });
       if (report.errors.length > 0) {
         throw new ValidationError(report);
       }
-      printWarnings(report, io);
-      io.out(`${lab.name}: valid (${report.warnings.length} warning(s))`);
+      printWarnings(report.warnings, io, err);
+      if (opts.json) {
+        printJson({ lab: lab.name, valid: true, errors: [], warnings: report.warnings.map(findingRecord), acknowledgedWarnings: report.acknowledged?.length ?? 0 });
+      } else {
+        io.out(`${lab.name}: valid (${report.warnings.length} warning(s))`);
+      }
     });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
-    exitCode = handleError(e, io, jsonErrors);
+    const code = handleError(e, io, err, json);
+    exitCode = diffExitCodes && code !== 0 ? DIFF_EXIT_CODES.error : code;
   }
   return exitCode;
 }
 
-function printWarnings(report: ValidationReport, io: CliIo): void {
-  for (const w of report.warnings) {
-    io.err(`warning ${formatFinding(w)}`);
+/** One finding as a line: `error homelab/b: …`, the severity coloured and the path bold. */
+function findingLine(f: Finding, p: Palette): string {
+  const label = f.severity === Severity.ERROR ? p.red('error') : p.yellow('warning');
+  return `${label} ${p.bold(f.path)}: ${f.message}`;
+}
+
+function printWarnings(warnings: readonly Finding[], io: CliIo, p: Palette): void {
+  for (const w of warnings) {
+    io.err(findingLine(w, p));
   }
 }
 
-function handleError(e: unknown, io: CliIo, json: boolean): number {
+/** The JSON that a failed command prints with --json: never nothing. */
+function failureJson(errors: readonly FindingRecord[], warnings: readonly FindingRecord[]): string {
+  return JSON.stringify({ valid: false, errors, warnings }, null, 2);
+}
+
+/** A failure of the command itself (not of a construct) as a finding record: its path is null. */
+function commandFailure(messageWithFix: string): FindingRecord {
+  return { ...findingRecord({ path: '', severity: Severity.ERROR, message: readableMessage(messageWithFix) }), path: null };
+}
+
+function handleError(e: unknown, io: CliIo, p: Palette, json: boolean): number {
   if (e instanceof CommanderError || (e as { code?: string })?.code?.startsWith?.('commander.')) {
-    const err = e as CommanderError;
-    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
+    const error = e as CommanderError;
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) {
+      return 0;
+    }
+    if (json) {
+      io.out(failureJson([commandFailure(problem(error.message.replace(/^error: /, ''), 'see homelab --help, or homelab <command> --help'))], []));
+    }
+    return 2;
   }
   if (e instanceof ValidationError || (e as Error)?.name === 'ValidationError') {
     const report = (e as ValidationError).report;
     if (json) {
-      io.out(JSON.stringify({ errors: report.errors, warnings: report.warnings }, null, 2));
+      io.out(failureJson(report.errors.map(findingRecord), report.warnings.map(findingRecord)));
     }
     for (const f of report.errors) {
-      io.err(`error ${formatFinding(f)}`);
+      io.err(findingLine(f, p));
     }
-    printWarnings(report, io);
+    printWarnings(report.warnings, io, p);
     io.err(`${report.errors.length} error(s); nothing was written.`);
     printDebugStack((e as Error).cause, io);
     return 1;
   }
   // Anything else (the output folder refused, a bug): one line in the house format, no stack.
   const message = typeof (e as Error)?.message === 'string' ? (e as Error).message : String(e);
-  const fixed = / Fix: /.test(message) ? message : problem(message, 'if the message does not say what to change, run again with HOMELAB_DEBUG=1 and report the stack as a bug of homelab-cdk');
-  io.err(`error homelab: ${readableMessage(fixed)}`);
+  const fixed = readableMessage(
+    / Fix: /.test(message) ? message : problem(message, 'if the message does not say what to change, run again with HOMELAB_DEBUG=1 and report the stack as a bug of homelab-cdk'),
+  );
+  if (json) {
+    io.out(failureJson([commandFailure(fixed)], []));
+  }
+  io.err(`${p.red('error')} ${p.bold('homelab')}: ${fixed}`);
   printDebugStack(e, io);
   return 1;
 }

@@ -131,6 +131,17 @@ describe('the network', () => {
 });
 
 describe('host settings', () => {
+  it('refuses a garbage collection schedule that systemd-analyze calendar refuses, saying why', () => {
+    const { lab } = smallLab();
+    vmHost(lab, 'a', '10.0.0.10', { garbageCollection: { schedule: 'every other tuesday' } });
+    vmHost(lab, 'b', '10.0.0.11', { garbageCollection: { schedule: 'Mon..Fri 25:99' } });
+    vmHost(lab, 'c', '10.0.0.12', { garbageCollection: { schedule: 'Mon..Fri 02:00 Europe/Berlin' } });
+    expect(errorsOf(lab)).toEqual([
+      'testlab/a: garbage collection schedule "every other tuesday" is not a systemd calendar expression (it is neither a shorthand (daily, weekly, …) nor weekdays, a date or a time). Fix: use e.g. "weekly" or "Sun 03:00".',
+      'testlab/b: garbage collection schedule "Mon..Fri 25:99" is not a systemd calendar expression (hour 25 is not within 0..23). Fix: use e.g. "weekly" or "Sun 03:00".',
+    ]);
+  });
+
   it('refuses host names that are not host names (which also keeps them safe as paths)', () => {
     const { lab } = smallLab();
     vmHost(lab, 'a', '10.0.0.10', { hostName: '../etc' });

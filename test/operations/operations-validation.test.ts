@@ -202,7 +202,7 @@ describe('off-site backup validation', () => {
     new OffsiteBackup(nas, 'again', { remote: sftpRemote(), sources: [BackupSource.dataset(data)], backupName: 'offsite' });
     expect(errorsOf(lab)).toEqual([
       'testlab/nas/again: backup name offsite is also used by testlab/nas/offsite. Fix: give each OffsiteBackup of a host its own backupName.',
-      'testlab/nas/offsite: schedule "every day; rm -rf /" is not a systemd calendar expression. Fix: use e.g. "daily", "weekly" or "*-*-* 03:00:00".',
+      'testlab/nas/offsite: schedule "every day; rm -rf /" is not a systemd calendar expression (it is neither a shorthand (daily, weekly, …) nor weekdays, a date or a time). Fix: use e.g. "daily", "weekly" or "*-*-* 03:00:00".',
     ]);
   });
 

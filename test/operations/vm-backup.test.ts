@@ -71,7 +71,7 @@ describe('VmBackupJob', () => {
     new VmBackupJob(t.proxmox, 'b', { storage: backups, jobName: 'same' });
     const errors = errorsOf(t.lab).join('\n');
     expect(errors).toMatch(/testlab\/pve\/proxmox\/a: the retention keeps nothing, so every backup would be deleted as soon as it is made\. Fix:/);
-    expect(errors).toMatch(/testlab\/pve\/proxmox\/a: schedule "daily; rm -rf \/" is not a systemd calendar expression\. Fix:/);
+    expect(errors).toMatch(/testlab\/pve\/proxmox\/a: schedule "daily; rm -rf \/" is not a systemd calendar expression \(it is neither a shorthand .*\)\. Fix:/);
     expect(errors).toMatch(/testlab\/pve\/proxmox\/a: the job backs up no VM\. Fix:/);
     expect(errors).toMatch(/testlab\/pve\/proxmox\/b: job name same is also the name of testlab\/pve\/proxmox\/a\. Fix:/);
   });
