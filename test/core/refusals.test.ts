@@ -188,14 +188,8 @@ describe('render-time failures are caught by validation first', () => {
     const pve = new Host(lab, 'pve', { hardware: HardwareProfile.bareMetal({ cpuVendor: 'amd', interfaceName: 'eno1' }), ipAddress: '10.0.0.2', macAddress: 'a8:a1:59:00:00:02' });
     new ProxmoxStack(lab, 's'.repeat(10000), { endpoint: new ProxmoxHost(pve, 'proxmox') });
     const dir = path.join(tempDir(), 'dist');
-    let error: unknown;
-    try {
-      synthesize(lab, { outdir: dir });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ValidationError);
-    const messages = (error as ValidationError).report.errors.map((f) => `${f.path}: ${f.message}`);
+    const error = synthesisRefusal(lab, dir);
+    const messages = error.report.errors.map((f) => `${f.path}: ${f.message}`);
     expect(messages).toContain(`testlab: the id "${'s'.repeat(80)}…" of a construct under it is 10000 bytes long, and ids become file and resource names. Fix: give it an id of at most 255 bytes.`);
     for (const m of messages) {
       expect(m.length).toBeLessThan(400);
@@ -208,14 +202,8 @@ describe('render-time failures are caught by validation first', () => {
     // A value the Nix serializer refuses at render time; a finding either way, never a bare exception.
     vmHost(lab, 'web', '10.0.0.5').addNixSettings({ 'boot.kernel.sysctl': { 'vm.x': 2 ** 60 } });
     const dir = path.join(tempDir(), 'dist');
-    let error: unknown;
-    try {
-      synthesize(lab, { outdir: dir });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ValidationError);
-    for (const f of (error as ValidationError).report.errors) {
+    const error = synthesisRefusal(lab, dir);
+    for (const f of error.report.errors) {
       expect(`${f.path}: ${f.message}`).toMatch(/^testlab(\/\S+)?: .+ Fix: .+/);
     }
     expect(fs.existsSync(dir)).toBe(false);
@@ -317,3 +305,14 @@ describe('the CLI', () => {
     expect(errors.join('\n')).not.toContain('hunter2');
   });
 });
+
+/** The ValidationError that synthesizing `lab` into `dir` throws (failing the test if none). */
+function synthesisRefusal(lab: Homelab, dir: string): ValidationError {
+  try {
+    synthesize(lab, { outdir: dir });
+  } catch (e) {
+    expect(e).toBeInstanceOf(ValidationError);
+    return e as ValidationError;
+  }
+  throw new Error('expected synthesis to refuse the lab');
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Addressing, Disk, HardwareProfile, Host, PartitionType, ProxmoxHost, Secret, Size, SnapshotPolicy, StorageBacking, VdevLayout, ZfsPool, ZfsReplication, ZfsSettings } from '../../lib';
-import { smallLab, vmHost } from '../support/labs';
+import { Addressing, Disk, HardwareProfile, PartitionType, ProxmoxHost, Secret, Size, SnapshotPolicy, StorageBacking, VdevLayout, ZfsPool, ZfsReplication, ZfsSettings } from '../../lib';
+import { vmHost } from '../support/labs';
 import { errorsOf, raidzPool, testDisks, warningsOf, zfsLab } from './support';
 
 describe('a valid pool', () => {
@@ -421,15 +421,7 @@ describe('hardware profiles', () => {
 
 /** nas with tank (special vdev, 32K small blocks) as a Proxmox host whose storage `vmdata` is tank/vms/vmdata. */
 function zvolLab() {
-  const { lab } = smallLab();
-  const nas = new Host(lab, 'nas', {
-    hardware: HardwareProfile.bareMetal({ cpuVendor: 'amd' }),
-    ipAddress: '10.0.0.5',
-    macAddress: 'a8:a1:59:00:00:05',
-    memory: Size.gibibytes(32),
-    addressing: Addressing.STATIC,
-    interfaceName: 'enp3s0',
-  });
+  const { lab, nas } = zfsLab({ addressing: Addressing.STATIC, interfaceName: 'enp3s0' });
   const { hdds, ssds } = testDisks();
   const tank = raidzPool(nas, hdds);
   tank.addSpecialVdev({ devices: ssds, smallBlocks: Size.kibibytes(32) });

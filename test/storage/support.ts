@@ -1,5 +1,5 @@
 /** A small lab with one ZFS host, for the storage tests. */
-import { Disk, HardwareProfile, Homelab, Host, Size, validateLab, VdevLayout, ZfsPool } from '../../lib';
+import { Disk, HardwareProfile, Homelab, Host, HostProps, Size, validateLab, VdevLayout, ZfsPool } from '../../lib';
 import { smallLab } from '../support/labs';
 
 /** Four 4 TB HDDs and two 1 TB SSDs with by-id names, made fresh for each lab. */
@@ -9,14 +9,15 @@ export function testDisks(prefix = 'T') {
   return { hdds, ssds };
 }
 
-/** A lab with a bare-metal host `nas` (32 GiB RAM) whose root is not on ZFS. */
-export function zfsLab(): { lab: Homelab; nas: Host } {
+/** A lab with a bare-metal host `nas` (32 GiB RAM) whose root is not on ZFS, with `host` overrides. */
+export function zfsLab(host: Partial<HostProps> = {}): { lab: Homelab; nas: Host } {
   const { lab } = smallLab();
   const nas = new Host(lab, 'nas', {
     hardware: HardwareProfile.bareMetal({ cpuVendor: 'amd' }),
     ipAddress: '10.0.0.5',
     macAddress: 'a8:a1:59:00:00:05',
     memory: Size.gibibytes(32),
+    ...host,
   });
   return { lab, nas };
 }
