@@ -5,8 +5,11 @@
  *
  *   npx tsx tools/generate-proxmox-bindings.ts [path/to/bpg-proxmox.schema.json]
  *
- * The default schema path is ../shared/terraform/bpg-proxmox.schema.json. The output is committed;
- * neither the build nor the tests need the schema file. Rerun after a provider upgrade.
+ * The default schema is tools/schemas/bpg-proxmox.schema.json, a copy kept in the repository (so
+ * a clone can regenerate; test/terraform/bindings-generated.test.ts checks that the committed
+ * bindings are what it generates). After a provider upgrade, replace that copy and rerun.
+ *
+ *   npx tsx tools/generate-proxmox-bindings.ts --check   # exits 1 when a generated file differs
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -51,18 +54,38 @@ interface Block {
   description?: string;
 }
 
-function main(): void {
-  const schemaPath = path.resolve(process.argv[2] ?? path.join(ROOT, '../shared/terraform/bpg-proxmox.schema.json'));
+/** The schema kept in the repository. */
+export const SCHEMA_FILE = path.join(ROOT, 'tools/schemas/bpg-proxmox.schema.json');
+
+/** Every generated file (absolute path → content) for the schema at `schemaPath`. */
+export function generateBindings(schemaPath: string = SCHEMA_FILE): Map<string, string> {
   const schema = JSON.parse(fs.readFileSync(schemaPath, 'utf8'));
   const provider = schema.provider_schemas[PROVIDER];
   const version: string = schema.x_source.provider_version;
   const outDir = path.join(ROOT, 'lib/terraform/proxmox');
-
-  write(path.join(outDir, 'provider.generated.ts'), providerFile(provider.provider.block, version));
+  const files = new Map<string, string>();
+  files.set(path.join(outDir, 'provider.generated.ts'), providerFile(provider.provider.block, version));
   for (const r of RESOURCES) {
-    write(path.join(outDir, `${r.file}.generated.ts`), resourceFile(r.type, r.className, provider.resource_schemas[r.type].block, version));
+    files.set(path.join(outDir, `${r.file}.generated.ts`), resourceFile(r.type, r.className, provider.resource_schemas[r.type].block, version));
   }
-  write(path.join(ROOT, 'test/terraform/fixtures/bpg-proxmox.schema.json'), JSON.stringify(fixture(schema), null, 1) + '\n');
+  files.set(path.join(ROOT, 'test/terraform/fixtures/bpg-proxmox.schema.json'), JSON.stringify(fixture(schema), null, 1) + '\n');
+  return files;
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const files = generateBindings(path.resolve(args.find((a) => !a.startsWith('--')) ?? SCHEMA_FILE));
+  if (args.includes('--check')) {
+    const stale = [...files].filter(([file, content]) => !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== content).map(([file]) => path.relative(ROOT, file));
+    if (stale.length > 0) {
+      process.stderr.write(`out of date: ${stale.join(', ')}; run npx tsx tools/generate-proxmox-bindings.ts\n`);
+      process.exit(1);
+    }
+    return;
+  }
+  for (const [file, content] of files) {
+    write(file, content);
+  }
 }
 
 function write(file: string, content: string): void {
@@ -341,4 +364,6 @@ function fixture(schema: any): unknown {
   };
 }
 
-main();
+if (require.main === module) {
+  main();
+}
