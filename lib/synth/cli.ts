@@ -13,6 +13,7 @@ import { Finding, findingRecord, FindingRecord, problem, Severity, ValidationErr
 import { loadLab } from './app-loader';
 import { configuredApp, initProject } from './init';
 import { formatRunbook, labRunbook } from './runbook';
+import { typeCheckApp } from './type-check';
 import { labDiagram } from './diagram';
 import { diffLab } from './diff';
 import { PROJECTIONS } from './projections';
@@ -214,12 +215,19 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .addOption(strictOption())
     .option('-o, --out <dir>', 'the output folder, where an interrupted write is finished first', 'dist')
     .option('--json', 'print {"lab", "valid", "errors", "warnings"} as JSON on standard output', false)
-    .action((opts: { app: string; strict: boolean; out: string; json: boolean }) => {
+    .option('--type-check', 'run the TypeScript compiler on the app too (tsx, which loads it, checks no types)', false)
+    .action((opts: { app: string; strict: boolean; out: string; json: boolean; typeCheck: boolean }) => {
       recover(opts.out);
-      const lab = loadLab(opts.app);
+      const typeErrors = opts.typeCheck ? typeCheckApp(opts.app) : [];
+      let lab;
+      try {
+        lab = loadLab(opts.app);
+      } catch (e) {
+        throw e instanceof ValidationError && typeErrors.length > 0 ? new ValidationError({ ...e.report, errors: [...typeErrors, ...e.report.errors] }) : e;
+      }
       const report = validateLab(lab, { strict: opts.strict });
-      if (report.errors.length > 0) {
-        throw new ValidationError(report);
+      if (report.errors.length + typeErrors.length > 0) {
+        throw new ValidationError({ ...report, errors: [...typeErrors, ...report.errors] });
       }
       printWarnings(report.warnings, io, err);
       if (opts.json) {

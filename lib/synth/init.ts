@@ -88,7 +88,7 @@ function projectFiles(name: string, packageSpec: string | undefined): Record<str
     scripts: {
       synth: 'homelab synth',
       diff: 'homelab diff',
-      check: 'tsc --noEmit && homelab validate --strict',
+      check: 'homelab validate --strict --type-check',
       // cdktf and cdk8s otherwise ask the network for news and upgrades on every run.
       'synth:terraform': 'CHECKPOINT_DISABLE=1 cdktf synth',
       'synth:k8s': 'CDK8S_CHECK_UPGRADE=false cdk8s synth',

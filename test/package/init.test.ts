@@ -68,6 +68,18 @@ describe('homelab init', () => {
     expect(diff.stdout.trim().split('\n').pop()).toBe('minimal: no changes');
   });
 
+  it('reports a type error in the lab with validate --type-check, on its file and line, which homelab synth alone would not see', () => {
+    const lab = fs.readFileSync(path.join(project, 'lab.ts'), 'utf8');
+    fs.writeFileSync(path.join(project, 'typo.ts'), lab.replace("ipAddress: '10.0.0.2'", 'ipAddress: 10'));
+    try {
+      const r = run('npx', ['homelab', 'validate', '--type-check', '--app', 'typo.ts'], project);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/error typo\.ts:\d+:\d+: Type 'number' is not assignable to type 'string'\. \(TS2322\)\. Fix: correct the line named here/);
+    } finally {
+      fs.rmSync(path.join(project, 'typo.ts'));
+    }
+  });
+
   it('refuses a folder that has any of its files already, naming each, and writes nothing', () => {
     const other = tempDir('init-taken-');
     fs.writeFileSync(path.join(other, 'package.json'), '{ "name": "mine" }');
