@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 import { runCli } from '../lib/synth/cli';
+import { quietCdktfDeprecation } from '../lib/synth/node-warnings';
+
+quietCdktfDeprecation();
 
 runCli(process.argv.slice(2)).then(
   (code) => {
