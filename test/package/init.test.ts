@@ -49,23 +49,28 @@ describe('homelab init', () => {
     expect(check.status).toBe(0);
   });
 
-  it('synthesizes with homelab synth (no --app), and cdktf synth and cdk8s synth write the same bytes', () => {
+  it('synthesizes with homelab synth (no --app), and cdk8s synth writes the same bytes', () => {
     const synth = run('npx', ['homelab', 'synth', '--json'], project);
     expect(synth.stderr).toBe('');
     expect(synth.status).toBe(0);
     expect(JSON.parse(synth.stdout).hosts.map((h: { name: string }) => h.name)).toEqual(['app', 'pve']);
-    const stacks = fs.readdirSync(path.join(project, 'dist/terraform'));
-    expect(stacks).toEqual(['prod']);
+    expect(fs.readdirSync(path.join(project, 'dist/terraform'))).toEqual(['prod']);
+    const cdk8s = run('npm', ['run', '--silent', 'synth:k8s'], project);
+    expect(cdk8s.status, cdk8s.stdout + cdk8s.stderr).toBe(0);
+    const diff = run('npx', ['homelab', 'diff'], project);
+    expect(diff.stdout.trim().split('\n').pop()).toBe('minimal: no changes');
+  });
 
+  // cdktf-cli 0.21's terminal library (@cdktf/node-pty-prebuilt-multiarch) has no build for Node 24's
+  // ABI, so `cdktf synth` itself cannot start there (the library and homelab synth can).
+  it.skipIf(Number(process.versions.node.split('.')[0]) >= 24)('lets cdktf synth write the same Terraform JSON as homelab synth', () => {
+    expect(run('npx', ['homelab', 'synth', '-q'], project).status).toBe(0);
+    const stacks = fs.readdirSync(path.join(project, 'dist/terraform'));
     const cdktf = run('npm', ['run', '--silent', 'synth:terraform'], project);
     expect(cdktf.status, cdktf.stdout + cdktf.stderr).toBe(0);
     for (const stack of stacks) {
       expect(fs.readFileSync(path.join(project, 'cdktf.out/stacks', stack, 'cdk.tf.json'), 'utf8'), stack).toBe(fs.readFileSync(path.join(project, 'dist/terraform', stack, 'cdk.tf.json'), 'utf8'));
     }
-    const cdk8s = run('npm', ['run', '--silent', 'synth:k8s'], project);
-    expect(cdk8s.status, cdk8s.stdout + cdk8s.stderr).toBe(0);
-    const diff = run('npx', ['homelab', 'diff'], project);
-    expect(diff.stdout.trim().split('\n').pop()).toBe('minimal: no changes');
   });
 
   it('reports a type error in the lab with validate --type-check, on its file and line, which homelab synth alone would not see', () => {
