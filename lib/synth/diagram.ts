@@ -45,6 +45,10 @@ export function labDiagram(lab: Homelab): string {
     lines.push(`    ${node(host, [host.hostName, host.ipAddress, ...roleOf(host)].join('<br/>'))}`);
   }
   lines.push('  end');
+  // The router is every host's default route (VMs reach it through their hypervisor's bridge).
+  for (const host of Host.all(lab).filter((h) => !guestHosts.has(h))) {
+    lines.push(`  ${id(host)} ---|default route| gateway`);
+  }
 
   for (const proxmox of hypervisors) {
     const own = vms.filter((vm) => vm.hypervisor === proxmox);

@@ -8,6 +8,7 @@ import { ReferenceLab } from '../../apps/reference-lab';
 import { materialize, tempDir, vmHost } from '../support/labs';
 import { evalModule, evalNixJson, nixFilesUnder, parseNixFiles } from '../support/nix';
 import { synthesizeReferenceLab } from '../support/reference';
+import { buildReferenceLab } from '../../apps/reference-lab';
 import { clusterLab, errorsOf, warningsOf } from '../support/cluster';
 
 let ref: ReferenceLab;
@@ -257,5 +258,12 @@ describe('the diagram of an HA cluster', () => {
     cluster.addAgent(worker2);
     const edges = labDiagram(lab).split('\n').filter((l) => l.includes('-->|k3s'));
     expect(edges).toEqual(['  n_testlab_worker1 -->|k3s server join| n_testlab_server', '  n_testlab_worker2 -->|k3s| n_testlab_server']);
+  });
+});
+
+describe('the diagram of the reference lab', () => {
+  it('ties every machine that is not a VM to the router, and nothing else to it', () => {
+    const edges = labDiagram(buildReferenceLab().lab).split('\n').filter((l) => l.includes('gateway') && /---|-->/.test(l));
+    expect(edges).toEqual(['  n_homelab_maxdata ---|default route| gateway', '  n_homelab_pi_network ---|default route| gateway']);
   });
 });
