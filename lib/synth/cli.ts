@@ -31,7 +31,15 @@ export interface CliIo {
    * Which of the two streams get colour (see colour.ts).
    * @default - none
    */
-  readonly colour?: { readonly out: boolean; readonly err: boolean };
+  readonly colour?: CliColour;
+}
+
+/** Which of the CLI's two streams get colour. */
+export interface CliColour {
+  /** Standard output (summaries, diffs, diagrams). */
+  readonly out: boolean;
+  /** Standard error (errors, warnings). */
+  readonly err: boolean;
 }
 
 /** The default app file, relative to the working directory. */
@@ -47,7 +55,17 @@ const processIo: CliIo = {
 };
 
 /** Exit codes of `homelab diff --exit-code`, as `git diff --exit-code` and `kubectl diff` give them. */
-export const DIFF_EXIT_CODES = { noChanges: 0, changes: 1, error: 2 } as const;
+export const DIFF_EXIT_CODES: DiffExitCodes = { noChanges: 0, changes: 1, error: 2 };
+
+/** The exit codes of `homelab diff --exit-code`. */
+export interface DiffExitCodes {
+  /** The output folder already holds what synth would write. */
+  readonly noChanges: 0;
+  /** Synth would add, change or remove files. */
+  readonly changes: 1;
+  /** Any error: the model's, a failed command, a usage error. */
+  readonly error: 2;
+}
 
 /** This package's version, from its package.json. */
 export function packageVersion(): string {
