@@ -364,9 +364,17 @@ function report(r: Results): string {
         `${p.identicalPairs === p.pairs ? `yes, ${p.pairs} of ${p.pairs} pairs (${p.filesCompared} files)` : `**no** in ${p.pairs - p.identicalPairs} of ${p.pairs} (${p.differences.join(', ')})`} |`,
     );
   }
+  const digests = new Set(run.paths.map((p) => p.outputDigest));
+  lines.push('');
+  lines.push(
+    digests.size === 1
+      ? "Every path wrote the same Terraform JSON and manifests (one SHA-256 over all of them): the user's project synthesizes the same lab as this repository."
+      : `**The paths wrote different outputs** (${run.paths.map((p) => `${p.key} ${p.outputDigest.slice(0, 12)}`).join(', ')}).`,
+  );
+  lines.push('');
   const floor = run.solo.nodeNothing;
   const onlyNix = run.solo.userOnlyNix;
-  lines.push(`| floors: ${floor.label} ${spread(floor.wall)}; ${onlyNix.label} ${spread(onlyNix.wall)} | | | | |`);
+  lines.push(`Floors, timed in the same rounds: ${floor.label} ${spread(floor.wall)}; ${onlyNix.label} ${spread(onlyNix.wall)}.`);
   lines.push('');
   lines.push('What each side runs (its npm script\'s binary and environment, without npm\'s own start-up):');
   lines.push('');
@@ -450,9 +458,11 @@ function report(r: Results): string {
     const exponent = (a: number, b: number) => Math.log(b / a) / Math.log(TARGETS.k8sTo / TARGETS.k8sFrom);
     const e = exponent(from.first.median, to.first.median);
     const warm = exponent(from.second.median, to.second.median);
+    // The first render carries the JIT's warm-up, a roughly fixed cost that flatters its exponent:
+    // the target counts as met only when the warm render's exponent meets it too.
     lines.push(
-      `| ${TARGETS.k8sTo} Kubernetes workloads, growth exponent ≤ ${TARGETS.k8sExponent} from ${TARGETS.k8sFrom} to ${TARGETS.k8sTo} | ` +
-        `first render in a fresh process ${ms(from.first.median)} → ${ms(to.first.median)}: ${e.toFixed(2)} (second render ${ms(from.second.median)} → ${ms(to.second.median)}: ${warm.toFixed(2)}) | ${verdict(e <= TARGETS.k8sExponent)} |`,
+      `| ${TARGETS.k8sTo} Kubernetes workloads, growth exponent ≤ ${TARGETS.k8sExponent} from ${TARGETS.k8sFrom} to ${TARGETS.k8sTo} (first and second render) | ` +
+        `first render in a fresh process ${ms(from.first.median)} → ${ms(to.first.median)}: ${e.toFixed(2)}; second render ${ms(from.second.median)} → ${ms(to.second.median)}: ${warm.toFixed(2)} | ${verdict(Math.max(e, warm) <= TARGETS.k8sExponent)} |`,
     );
   } else {
     lines.push(`| ${TARGETS.k8sTo} Kubernetes workloads, growth exponent ≤ ${TARGETS.k8sExponent} | not measured in this run (--charts) | |`);

@@ -6,6 +6,7 @@
  * Terraform JSON and manifests are read, and each pair is checked for byte-identical outputs.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -67,6 +68,8 @@ export interface PairedResult {
   readonly differences: readonly string[];
   /** Files compared per pair. */
   readonly filesCompared: number;
+  /** SHA-256 of homelab's Terraform JSON and manifests in the last pair (paths and bytes): the same lab gives the same digest on every path. */
+  readonly outputDigest: string;
 }
 
 /** All of an interleaved run. */
@@ -84,9 +87,9 @@ export interface InterleavedRun {
 export function runInterleaved(paths: readonly PairedPath[], solo: readonly SoloCommand[], warmup: number, rounds: number, log: (m: string) => void): InterleavedRun {
   const loadBefore = loadAverage();
   const started = performance.now();
-  const times = new Map<string, { homelab: number[]; peers: number[]; steps: Map<string, number[]>; identical: number; differences: Set<string>; files: number }>();
+  const times = new Map<string, { homelab: number[]; peers: number[]; steps: Map<string, number[]>; identical: number; differences: Set<string>; files: number; digest: string }>();
   for (const p of paths) {
-    times.set(p.key, { homelab: [], peers: [], steps: new Map(p.peers.steps.map((s) => [s.label, []])), identical: 0, differences: new Set(), files: 0 });
+    times.set(p.key, { homelab: [], peers: [], steps: new Map(p.peers.steps.map((s) => [s.label, []])), identical: 0, differences: new Set(), files: 0, digest: '' });
   }
   const soloTimes = new Map<string, number[]>(solo.map((s) => [s.key, []]));
   for (let round = 0; round < warmup + rounds; round++) {
@@ -108,6 +111,7 @@ export function runInterleaved(paths: readonly PairedPath[], solo: readonly Solo
       t.peers.push(b.total);
       b.steps.forEach((ms, i) => t.steps.get(p.peers.steps[i].label)!.push(ms));
       t.files = Math.max(ours.size, theirs.size);
+      t.digest = digest(ours);
       if (differences.length === 0 && ours.size > 0) {
         t.identical++;
       }
@@ -145,6 +149,7 @@ export function runInterleaved(paths: readonly PairedPath[], solo: readonly Solo
         pairs: t.homelab.length,
         differences: [...t.differences].sort(),
         filesCompared: t.files,
+        outputDigest: t.digest,
       };
     }),
     solo: Object.fromEntries(solo.map((s) => [s.key, { label: s.label, command: describe([s.step]), wall: summarize(soloTimes.get(s.key)!) }])),
@@ -173,6 +178,14 @@ export function readOutputs(terraformDir: string, k8sDir: string): Map<string, s
 /** The 1-, 5- and 15-minute load averages. */
 export function loadAverage(): string {
   return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+}
+
+function digest(files: Map<string, string>): string {
+  const hash = createHash('sha256');
+  for (const [name, content] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    hash.update(`${name}\0${content}\0`);
+  }
+  return hash.digest('hex');
 }
 
 function compareOutputs(ours: Map<string, string>, theirs: Map<string, string>): string[] {
