@@ -2,128 +2,172 @@
  * The synthesis benchmark (`npm run bench`, which compiles the project first). Not a test: it
  * measures and prints, it asserts nothing about time. It measures
  *
- * 1. `homelab synth` of the reference lab in-process, after warm-up (median of many runs);
- * 2. a cold `homelab synth` as a new process on the compiled JavaScript (median of several);
- * 3. `cdktf synth` and `cdk8s synth` on the same lab in the same run, for comparison (their CLIs
- *    as cdktf.json and cdk8s.yaml configure them, and once more with the compiled apps), and
- *    checks that they write the same Terraform JSON and manifests as `homelab synth`;
- * 4. generated labs of 10, 100 and 1000 VMs (bench/generated-lab.ts), each synthesized in a fresh
- *    process that reports its phases and its peak memory.
+ * 1. in one interleaved run (A B A B …, a warm-up round, then pairs), the ways users run
+ *    `homelab synth` (A), each against `cdktf synth` + `cdk8s synth` (B) run the way their own
+ *    config files run the same lab, and checks that each pair wrote byte-identical Terraform JSON
+ *    and manifests:
+ *    - a user's TypeScript `lab.ts` (the reference lab) in a project made by `homelab init` with
+ *      the packed package, run by the installed CLI, against the project's cdktf.json and
+ *      cdk8s.yaml (the headline ratio);
+ *    - `npm run synth` in this repository (tsx bin/homelab.ts synth) against cdktf.json and
+ *      cdk8s.yaml here;
+ *    - the compiled CLI with its default app (apps/main.ts) against the same;
+ *    - compiled apps on both sides;
+ *    beside them, each round, `node -e 0` and the user's `homelab synth --only nix`;
+ * 2. the reference lab in-process after warm-up, and its first synthesis in fresh processes;
+ * 3. generated labs of 10 … 4000 VMs (bench/generated-lab.ts), each in fresh processes, with
+ *    their phases, peak memory and growth exponents;
+ * 4. the Kubernetes projection of 100, 200 and 400 ClusterCharts in fresh processes, with its
+ *    growth exponent.
  *
  * Then it prints the machine, the numbers and the issue's targets as markdown (for README.md's
  * Performance section) and writes them as JSON to build/bench-results.json.
  *
  *   npm run bench                      # everything
- *   npm run bench -- --quick           # fewer runs (a smoke run of the benchmark itself)
- *   npm run bench -- --sizes 10,100,1000,2000,4000
+ *   npm run bench -- --quick           # fewer runs and sizes (a smoke run of the benchmark itself)
+ *   npm run bench -- --pairs 9 --sizes 10,100,1000,2000,4000 --charts 100,200,400,800
  *   npm run bench -- --scratch /dev/shm   # write the outputs there (default: the OS's temp folder)
  */
-import { spawnSync, SpawnSyncOptions } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { InProcessResult } from './in-process';
+import type { K8sOnceResult } from './k8s-once';
+import { InterleavedRun, loadAverage, PairedPath, readOutputs, runInterleaved, SoloCommand, Step } from './paired-runs';
 import { Sample, summarize } from './stats';
 import type { SynthOnceResult } from './synth-once';
+import { makeUserProject, UserProject } from './user-project';
 
 /** The project's root: build/bench/ is two levels below it. */
 const ROOT = path.resolve(__dirname, '..', '..');
 const BUILD = path.join(ROOT, 'build');
-const BIN = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
 /** Keep the other CLIs from checking for updates and from drawing progress spinners while measured. */
 const QUIET_ENV = { ...process.env, CHECKPOINT_DISABLE: '1', CDK8S_CHECK_UPGRADE: 'false', CI: '1' };
 
-/** The issue's targets. */
+/** The issue's targets (issue 17). */
 const TARGETS = {
-  inProcessMs: 100,
-  coldSpeedup: 8,
-  largeLabVms: 1000,
-  largeLabMs: 3000,
-  largeLabMiB: 1024,
+  userSpeedup: 14,
+  repoSpeedup: 10,
+  onlyNixFactor: 2,
+  warmMs: 20,
+  firstMs: 100,
+  largeVms: 4000,
+  largeMs: 4000,
+  largeMiB: 300,
+  k8sFrom: 100,
+  k8sTo: 400,
+  k8sExponent: 1.1,
 };
 
 interface Options {
   readonly quick: boolean;
+  readonly pairs: number;
   readonly sizes: readonly number[];
+  readonly charts: readonly number[];
   /** The folder the outputs are written below. */
   readonly scratch: string;
 }
 
-interface CommandTiming {
-  readonly label: string;
-  readonly command: string;
+interface FreshRuns<T> {
+  readonly runs: readonly T[];
+  /** Wall time of the process, measured from outside. */
   readonly wall: Sample;
 }
 
-interface GeneratedLabResult {
+interface GeneratedLabResult extends FreshRuns<SynthOnceResult> {
   readonly vms: number;
-  readonly runs: readonly SynthOnceResult[];
-  /** Wall time of the process, measured from outside. */
-  readonly wall: Sample;
   readonly synth: Sample;
-  readonly total: Sample;
   readonly maxRssMiB: number;
+}
+
+interface K8sScalingResult extends FreshRuns<K8sOnceResult> {
+  readonly charts: number;
+  readonly first: Sample;
+  readonly second: Sample;
+  readonly maxRssMiB: number;
+}
+
+interface Exponent {
+  readonly from: number;
+  readonly to: number;
+  readonly value: number;
 }
 
 function main(): void {
   const options = parseOptions(process.argv.slice(2));
   const scratch = fs.mkdtempSync(path.join(options.scratch, 'homelab-bench-'));
-  const runs = options.quick ? { inProcess: 10, warmup: 5, cold: 3, other: 1, generated: 1 } : { inProcess: 50, warmup: 20, cold: 10, other: 3, generated: 3 };
+  const runs = options.quick
+    ? { warmupRounds: 1, pairs: options.pairs, inProcess: 10, warmup: 5, fresh: 3, generated: 1, k8s: 1 }
+    : { warmupRounds: 1, pairs: options.pairs, inProcess: 50, warmup: 20, fresh: 10, generated: 3, k8s: 3 };
   const machine = describeMachine();
   log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGiB} GiB RAM, Node ${machine.node}, load ${machine.loadAverage}`);
   try {
-    log(`in-process: ${runs.warmup} warm-up runs, then ${runs.inProcess}`);
-    const inProcess = runJson<InProcessResult>(process.execPath, [
-      path.join(BUILD, 'bench', 'in-process.js'),
-      '--out',
-      path.join(scratch, 'in-process'),
-      '--runs',
-      String(runs.inProcess),
-      '--warmup',
-      String(runs.warmup),
-    ]);
+    log('making the user project: npm pack, homelab init --package <tarball>, npm install --prefer-offline, the reference lab as lab.ts');
+    const project = makeUserProject(ROOT, scratch, QUIET_ENV);
+    log(`user project ready in ${ms(project.setupMs)}`);
 
-    log(`cold CLI: ${runs.cold} runs of each homelab synth, ${runs.other} of cdktf synth and cdk8s synth`);
-    const homelabOut = path.join(scratch, 'homelab-cold');
-    const cold = timeCommand(
-      'homelab synth, cold process (compiled JS)',
-      process.execPath,
-      [path.join(BUILD, 'bin', 'homelab.js'), 'synth', '--app', path.join(BUILD, 'apps', 'main.js'), '--out', homelabOut, '--quiet'],
-      runs.cold,
-      // Into an empty folder each time, as the other CLIs write every file.
-      () => fs.rmSync(homelabOut, { recursive: true, force: true }),
-    );
-    const coldTsx = timeCommand(
-      'homelab synth through tsx (`npm run synth`, TypeScript sources)',
-      BIN('tsx'),
-      ['bin/homelab.ts', 'synth', '--out', path.join(scratch, 'homelab-tsx'), '--quiet'],
-      runs.other,
-    );
-    const cdktfOut = path.join(scratch, 'cdktf.out');
-    const cdk8sOut = path.join(scratch, 'cdk8s.out');
-    const cdktf = timeCommand('cdktf synth (cdktf.json: `npx tsx apps/cdktf.ts`)', BIN('cdktf'), ['synth', '--output', cdktfOut], runs.other);
-    const cdk8s = timeCommand('cdk8s synth (cdk8s.yaml: `npx tsx apps/cdk8s.ts`)', BIN('cdk8s'), ['synth', '--output', cdk8sOut], runs.other);
-    const cdktfCompiled = timeCommand(
-      'cdktf synth with the compiled app (`--app "node build/apps/cdktf.js"`)',
-      BIN('cdktf'),
-      ['synth', '--app', `node ${path.join(BUILD, 'apps', 'cdktf.js')}`, '--output', path.join(scratch, 'cdktf-compiled.out')],
-      runs.other,
-    );
-    const cdk8sCompiled = timeCommand(
-      'cdk8s synth with the compiled app (`--app "node build/apps/cdk8s.js"`)',
-      BIN('cdk8s'),
-      ['synth', '--app', `node ${path.join(BUILD, 'apps', 'cdk8s.js')}`, '--output', path.join(scratch, 'cdk8s-compiled.out')],
-      runs.other,
-    );
-    const sameOutput = compareWithOtherClis(homelabOut, cdktfOut, cdk8sOut);
+    log(`interleaved run: ${runs.warmupRounds} warm-up round, then ${runs.pairs} pairs of each path`);
+    const interleaved = runInterleaved(pairedPaths(project, scratch), soloCommands(project, scratch), runs.warmupRounds, runs.pairs, log);
+    for (const p of interleaved.paths) {
+      if (p.identicalPairs !== p.pairs) {
+        log(`WARNING: ${p.label}: outputs differ in ${p.pairs - p.identicalPairs} pair(s): ${p.differences.join(', ')}`);
+      }
+    }
+
+    log(`in-process: ${runs.warmup} warm-up runs, then ${runs.inProcess}`);
+    const inProcess = runJson<InProcessResult>([path.join(BUILD, 'bench', 'in-process.js'), '--out', path.join(scratch, 'in-process'), '--runs', String(runs.inProcess), '--warmup', String(runs.warmup)]);
+
+    log(`first synthesis of the reference lab in ${runs.fresh} fresh processes, and as many with --only nix`);
+    const first = freshRuns<SynthOnceResult>(runs.fresh, (i) => [path.join(BUILD, 'bench', 'synth-once.js'), '--lab', 'reference', '--out', path.join(scratch, `first-${i}`)]);
+    const firstNix = freshRuns<SynthOnceResult>(runs.fresh, (i) => [path.join(BUILD, 'bench', 'synth-once.js'), '--lab', 'reference', '--only', 'nix', '--out', path.join(scratch, `first-nix-${i}`)]);
 
     const generated: GeneratedLabResult[] = [];
     for (const vms of options.sizes) {
       log(`generated lab of ${vms} VMs: ${runs.generated} fresh process(es)`);
-      generated.push(runGeneratedLab(vms, runs.generated, scratch));
+      const r = freshRuns<SynthOnceResult>(runs.generated, (i) => [path.join(BUILD, 'bench', 'synth-once.js'), '--lab', String(vms), '--out', path.join(scratch, `generated-${vms}-${i}`)]);
+      const warned = r.runs.find((x) => x.warnings !== 0);
+      if (warned) {
+        throw new Error(`the generated lab of ${vms} VMs has ${warned.warnings} warning(s): it should be a clean lab`);
+      }
+      generated.push({ vms, ...r, synth: summarize(r.runs.map((x) => x.synthMs)), maxRssMiB: Math.max(...r.runs.map((x) => x.maxRssMiB)) });
     }
 
-    const results = { machine, scratch: options.scratch, date: new Date().toISOString(), runs, inProcess, cold, coldTsx, cdktf, cdk8s, cdktfCompiled, cdk8sCompiled, sameOutput, generated };
+    const k8s: K8sScalingResult[] = [];
+    for (const charts of options.charts) {
+      log(`Kubernetes projection of ${charts} ClusterCharts: ${runs.k8s} fresh process(es)`);
+      const r = freshRuns<K8sOnceResult>(runs.k8s, () => [path.join(BUILD, 'bench', 'k8s-once.js'), '--charts', String(charts)]);
+      k8s.push({
+        charts,
+        ...r,
+        first: summarize(r.runs.map((x) => x.firstMs)),
+        second: summarize(r.runs.map((x) => x.secondMs)),
+        maxRssMiB: Math.max(...r.runs.map((x) => x.maxRssMiB)),
+      });
+    }
+
+    const results: Results = {
+      machine,
+      loadAtEnd: loadAverage(),
+      scratch: options.scratch,
+      date: new Date().toISOString(),
+      runs,
+      userProject: { setupMs: project.setupMs, tarball: path.basename(project.tarball) },
+      interleaved,
+      inProcess,
+      first,
+      firstNix,
+      generated,
+      generatedExponents: {
+        wall: exponents(generated.map((g) => [g.vms, g.wall.median])),
+        synth: exponents(generated.map((g) => [g.vms, g.synth.median])),
+      },
+      k8s,
+      k8sExponents: {
+        first: exponents(k8s.map((k) => [k.charts, k.first.median])),
+        second: exponents(k8s.map((k) => [k.charts, k.second.median])),
+      },
+    };
     fs.mkdirSync(BUILD, { recursive: true });
     fs.writeFileSync(path.join(BUILD, 'bench-results.json'), JSON.stringify(results, null, 2) + '\n');
     process.stdout.write(report(results) + '\n');
@@ -133,90 +177,122 @@ function main(): void {
   }
 }
 
-/** Runs a generated lab `runs` times, each in a new process with an empty output folder. */
-function runGeneratedLab(vms: number, runs: number, scratch: string): GeneratedLabResult {
-  const results: SynthOnceResult[] = [];
-  const walls: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const out = path.join(scratch, `generated-${vms}-${i}`);
-    const started = process.hrtime.bigint();
-    const result = runJson<SynthOnceResult>(process.execPath, [path.join(BUILD, 'bench', 'synth-once.js'), '--lab', String(vms), '--out', out]);
-    walls.push(Number(process.hrtime.bigint() - started) / 1e6);
-    if (result.warnings !== 0) {
-      throw new Error(`the generated lab of ${vms} VMs has ${result.warnings} warning(s): it should be a clean lab`);
-    }
-    results.push(result);
-    fs.rmSync(out, { recursive: true, force: true });
-  }
-  return {
-    vms,
-    runs: results,
-    wall: summarize(walls),
-    synth: summarize(results.map((r) => r.synthMs)),
-    total: summarize(results.map((r) => r.totalMs)),
-    maxRssMiB: Math.max(...results.map((r) => r.maxRssMiB)),
+/**
+ * The four ways of running the reference lab. npm's own start-up (~0.2–0.3 s per `npm run`) is
+ * left out on both sides: each side runs the binary its npm script runs, with the script's
+ * environment, so `npm run synth:terraform` + `npm run synth:k8s` do not pay npm twice.
+ */
+function pairedPaths(project: UserProject, scratch: string): PairedPath[] {
+  const bin = (dir: string, name: string) => path.join(dir, 'node_modules', '.bin', name);
+  const step = (label: string, cwd: string, command: string, args: string[]): Step => ({ label, cwd, command, args, env: QUIET_ENV });
+  const clean = (...dirs: string[]) => () => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
+  const p = project.dir;
+  const userPeers = {
+    steps: [
+      step('cdktf synth (cdktf.json: npx tsx cdktf.ts)', p, bin(p, 'cdktf'), ['synth']),
+      step('cdk8s synth (cdk8s.yaml: npx tsx cdk8s.ts)', p, bin(p, 'cdk8s'), ['synth']),
+    ],
+    prepare: clean(path.join(p, 'cdktf.out'), path.join(p, 'dist')),
+    outputs: () => readOutputs(path.join(p, 'cdktf.out', 'stacks'), path.join(p, 'dist', 'k8s')),
   };
+  const repoOut = (name: string) => path.join(scratch, name);
+  const homelabSide = (label: string, command: string, args: string[], out: string) => ({
+    steps: [step(label, ROOT, command, [...args, '--out', out, '--quiet'])],
+    prepare: clean(out),
+    outputs: () => readOutputs(path.join(out, 'terraform'), path.join(out, 'k8s')),
+  });
+  const repoPeers = (name: string, cdktfApp?: string, cdk8sApp?: string) => {
+    const tfOut = repoOut(`${name}-cdktf.out`);
+    const k8sOut = repoOut(`${name}-cdk8s.out`);
+    return {
+      steps: [
+        step(cdktfApp ? `cdktf synth --app "${cdktfApp}"` : 'cdktf synth (cdktf.json: npx tsx apps/cdktf.ts)', ROOT, bin(ROOT, 'cdktf'), ['synth', ...(cdktfApp ? ['--app', cdktfApp] : []), '--output', tfOut]),
+        step(cdk8sApp ? `cdk8s synth --app "${cdk8sApp}"` : 'cdk8s synth (cdk8s.yaml: npx tsx apps/cdk8s.ts)', ROOT, bin(ROOT, 'cdk8s'), ['synth', ...(cdk8sApp ? ['--app', cdk8sApp] : []), '--output', k8sOut]),
+      ],
+      prepare: clean(tfOut, k8sOut),
+      outputs: () => readOutputs(path.join(tfOut, 'stacks'), k8sOut),
+    };
+  };
+  return [
+    {
+      key: 'user',
+      label: "a user's `lab.ts` with the installed package's CLI (`homelab synth`, app from package.json)",
+      homelab: {
+        steps: [step('node_modules/.bin/homelab synth --quiet', p, bin(p, 'homelab'), ['synth', '--quiet'])],
+        prepare: clean(path.join(p, 'dist'), path.join(p, 'cdktf.out')),
+        outputs: () => readOutputs(path.join(p, 'dist', 'terraform'), path.join(p, 'dist', 'k8s')),
+      },
+      peers: userPeers,
+    },
+    {
+      key: 'repo',
+      label: 'from this repository, `npm run synth` (`tsx bin/homelab.ts synth`)',
+      homelab: homelabSide('tsx bin/homelab.ts synth', bin(ROOT, 'tsx'), ['bin/homelab.ts', 'synth'], repoOut('repo-homelab')),
+      peers: repoPeers('repo'),
+    },
+    {
+      key: 'compiledCli',
+      label: 'compiled CLI, default app `apps/main.ts`',
+      homelab: homelabSide('node build/bin/homelab.js synth', process.execPath, ['build/bin/homelab.js', 'synth'], repoOut('cli-homelab')),
+      peers: repoPeers('cli'),
+    },
+    {
+      key: 'compiledApps',
+      label: 'compiled app on both sides',
+      homelab: homelabSide('node build/bin/homelab.js synth --app build/apps/main.js', process.execPath, ['build/bin/homelab.js', 'synth', '--app', 'build/apps/main.js'], repoOut('apps-homelab')),
+      peers: repoPeers('apps', 'node build/apps/cdktf.js', 'node build/apps/cdk8s.js'),
+    },
+  ];
 }
 
-/**
- * Do the other CLIs write what `homelab synth` writes? Every Terraform stack and every manifest,
- * byte for byte (so the comparison is of the same work).
- */
-function compareWithOtherClis(homelabOut: string, cdktfOut: string, cdk8sOut: string): { terraform: boolean; k8s: boolean; differences: string[] } {
-  const differences: string[] = [];
-  const stacks = fs.readdirSync(path.join(homelabOut, 'terraform')).sort();
-  for (const stack of stacks) {
-    const ours = path.join(homelabOut, 'terraform', stack, 'cdk.tf.json');
-    const theirs = path.join(cdktfOut, 'stacks', stack, 'cdk.tf.json');
-    if (!fs.existsSync(theirs) || fs.readFileSync(ours, 'utf8') !== fs.readFileSync(theirs, 'utf8')) {
-      differences.push(`terraform/${stack}/cdk.tf.json`);
-    }
-  }
-  const terraform = differences.length === 0 && stacks.length > 0;
-  const manifests = fs.readdirSync(path.join(homelabOut, 'k8s')).sort();
-  const theirManifests = fs.readdirSync(cdk8sOut).sort();
-  let k8s = manifests.length > 0 && JSON.stringify(manifests) === JSON.stringify(theirManifests);
-  for (const file of manifests) {
-    const theirs = path.join(cdk8sOut, file);
-    if (!fs.existsSync(theirs) || fs.readFileSync(path.join(homelabOut, 'k8s', file), 'utf8') !== fs.readFileSync(theirs, 'utf8')) {
-      differences.push(`k8s/${file}`);
-      k8s = false;
-    }
-  }
-  return { terraform, k8s, differences };
+/** The floors, timed in the same rounds: Node doing nothing, and the user's `--only nix`. */
+function soloCommands(project: UserProject, scratch: string): SoloCommand[] {
+  const nixOut = path.join(scratch, 'only-nix');
+  return [
+    { key: 'nodeNothing', label: '`node -e 0`', step: { label: 'node -e 0', cwd: ROOT, command: process.execPath, args: ['-e', '0'], env: QUIET_ENV }, prepare: () => undefined },
+    {
+      key: 'userOnlyNix',
+      label: "a user's `lab.ts`, `homelab synth --only nix`",
+      step: { label: 'node_modules/.bin/homelab synth --only nix --quiet', cwd: project.dir, command: path.join(project.dir, 'node_modules/.bin/homelab'), args: ['synth', '--only', 'nix', '--quiet', '--out', nixOut], env: QUIET_ENV },
+      prepare: () => fs.rmSync(nixOut, { recursive: true, force: true }),
+    },
+  ];
 }
 
-/**
- * Runs a command `runs` times (after one untimed run that warms the disk cache), each time after
- * `prepare` (untimed).
- */
-function timeCommand(label: string, command: string, args: readonly string[], runs: number, prepare: () => void = () => undefined): CommandTiming {
-  prepare();
-  run(command, args);
+/** `count` fresh node processes of a measuring script, each printing one line of JSON. */
+function freshRuns<T>(count: number, args: (i: number) => string[]): FreshRuns<T> {
+  const results: T[] = [];
   const walls: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    prepare();
+  for (let i = 0; i < count; i++) {
+    const argv = args(i);
     const started = process.hrtime.bigint();
-    run(command, args);
+    results.push(runJson<T>(argv));
     walls.push(Number(process.hrtime.bigint() - started) / 1e6);
+    if (argv.includes('--out')) {
+      fs.rmSync(argv[argv.indexOf('--out') + 1], { recursive: true, force: true });
+    }
   }
-  return { label, command: [path.relative(ROOT, command) || command, ...args.map((a) => shortPath(a))].join(' '), wall: summarize(walls) };
+  return { runs: results, wall: summarize(walls) };
 }
 
-function run(command: string, args: readonly string[], options: SpawnSyncOptions = {}): string {
-  const result = spawnSync(command, args, { cwd: ROOT, env: QUIET_ENV, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+function runJson<T>(args: readonly string[]): T {
+  const result = spawnSync(process.execPath, args, { cwd: ROOT, env: QUIET_ENV, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.error) {
     throw result.error;
   }
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}):\n${result.stderr}${result.stdout}`);
+    throw new Error(`node ${args.join(' ')} failed (exit ${result.status}):\n${result.stderr}${result.stdout}`);
   }
-  return String(result.stdout);
+  const lines = String(result.stdout).trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]) as T;
 }
 
-function runJson<T>(command: string, args: readonly string[]): T {
-  const lines = run(command, args).trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]) as T;
+/** log(t2/t1) / log(n2/n1) between consecutive sizes: 1 is linear, 2 quadratic. */
+function exponents(points: ReadonlyArray<readonly [number, number]>): Exponent[] {
+  return points.slice(1).map(([n2, t2], i) => {
+    const [n1, t1] = points[i];
+    return { from: n1, to: n2, value: Math.log(t2 / t1) / Math.log(n2 / n1) };
+  });
 }
 
 interface Machine {
@@ -225,7 +301,7 @@ interface Machine {
   readonly ramGiB: number;
   readonly node: string;
   readonly os: string;
-  /** The 1-minute load average when the benchmark started: other work on the machine skews the numbers. */
+  /** The load averages (1, 5, 15 minutes) when the benchmark started: other work on the machine skews the numbers. */
   readonly loadAverage: string;
 }
 
@@ -243,90 +319,153 @@ function describeMachine(): Machine {
     ramGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
     os: `${os.type()} ${os.release()}`,
-    loadAverage: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    loadAverage: loadAverage(),
   };
 }
 
 type Results = {
   machine: Machine;
+  loadAtEnd: string;
   scratch: string;
   date: string;
   runs: Record<string, number>;
+  userProject: { setupMs: number; tarball: string };
+  interleaved: InterleavedRun;
   inProcess: InProcessResult;
-  cold: CommandTiming;
-  coldTsx: CommandTiming;
-  cdktf: CommandTiming;
-  cdk8s: CommandTiming;
-  cdktfCompiled: CommandTiming;
-  cdk8sCompiled: CommandTiming;
-  sameOutput: { terraform: boolean; k8s: boolean; differences: string[] };
+  first: FreshRuns<SynthOnceResult>;
+  firstNix: FreshRuns<SynthOnceResult>;
   generated: GeneratedLabResult[];
+  generatedExponents: { wall: Exponent[]; synth: Exponent[] };
+  k8s: K8sScalingResult[];
+  /** Of the first render in a fresh process (the target's), and of the second (warm JIT, no fixed start-up cost). */
+  k8sExponents: { first: Exponent[]; second: Exponent[] };
 };
 
-/** The results as markdown: machine, timings, generated labs, targets. */
+/** The results as markdown: machine, the paired table, in-process, scaling, targets. */
 function report(r: Results): string {
   const m = r.machine;
-  const others = r.cdktf.wall.median + r.cdk8s.wall.median;
-  const othersCompiled = r.cdktfCompiled.wall.median + r.cdk8sCompiled.wall.median;
-  const speedup = others / r.cold.wall.median;
+  const run = r.interleaved;
   const lines: string[] = [];
-  lines.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.os}, Node ${m.node} (load average ${m.loadAverage} at the start); outputs written below ${r.scratch}.`);
-  lines.push('');
-  lines.push('| reference lab | median | fastest | runs |');
-  lines.push('|---|---:|---:|---:|');
-  const row = (label: string, s: Sample) => lines.push(`| ${label} | ${ms(s.median)} | ${ms(s.min)} | ${s.count} |`);
-  row(`\`homelab synth\` in-process, warm: validation + 3 projections in memory (${r.inProcess.files} files)`, r.inProcess.synth);
-  row('… building the lab (the user\'s program)', r.inProcess.build);
-  row('… writing, files unchanged', r.inProcess.writeUnchanged);
-  row('… writing, new folder', r.inProcess.writeNew);
-  row('`homelab synth`, cold process (compiled JS)', r.cold.wall);
-  row('`homelab synth` through tsx (`npm run synth`)', r.coldTsx.wall);
-  row('`cdktf synth` (as cdktf.json runs it, through tsx)', r.cdktf.wall);
-  row('`cdk8s synth` (as cdk8s.yaml runs it, through tsx)', r.cdk8s.wall);
-  lines.push(`| \`cdktf synth\` + \`cdk8s synth\` | ${ms(others)} | | |`);
-  row('`cdktf synth`, compiled app', r.cdktfCompiled.wall);
-  row('`cdk8s synth`, compiled app', r.cdk8sCompiled.wall);
-  lines.push(`| \`cdktf synth\` + \`cdk8s synth\`, compiled apps | ${ms(othersCompiled)} | | |`);
+  const spread = (s: Sample) => `${ms(s.median)} (${ms(s.min)}–${ms(s.max)})`;
+  lines.push(
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.os}, Node ${m.node}; load average (1, 5, 15 min) ${m.loadAverage} at the start, ${r.loadAtEnd} at the end; outputs written below ${r.scratch}; ${r.date}.`,
+  );
   lines.push('');
   lines.push(
-    `Same output: cdktf's Terraform JSON ${r.sameOutput.terraform ? 'is' : 'is NOT'} byte-identical to dist/terraform, ` +
-      `cdk8s's manifests ${r.sameOutput.k8s ? 'are' : 'are NOT'} byte-identical to dist/k8s` +
-      (r.sameOutput.differences.length ? ` (differ: ${r.sameOutput.differences.join(', ')})` : '') +
-      '.',
+    `Interleaved run: ${run.warmupRounds} warm-up round, then ${run.rounds} pairs per path, A B A B … (load ${run.loadBefore} before, ${run.loadAfter} after, ${ms(run.durationMs)}). ` +
+      'Medians, with the fastest and slowest run; the ratio is of the medians, the pairs\' own ratios in brackets.',
   );
+  lines.push('');
+  lines.push('| how it is run | homelab | cdktf + cdk8s | ratio | same bytes |');
+  lines.push('|---|---:|---:|---:|---|');
+  for (const p of run.paths) {
+    lines.push(
+      `| ${p.label} | ${spread(p.homelab)} | ${spread(p.peers)} | **${p.ratio.toFixed(1)}×** (${p.pairRatios.min.toFixed(1)}–${p.pairRatios.max.toFixed(1)}×) | ` +
+        `${p.identicalPairs === p.pairs ? `yes, ${p.pairs} of ${p.pairs} pairs (${p.filesCompared} files)` : `**no** in ${p.pairs - p.identicalPairs} of ${p.pairs} (${p.differences.join(', ')})`} |`,
+    );
+  }
+  const digests = new Set(run.paths.map((p) => p.outputDigest));
+  lines.push('');
+  lines.push(
+    digests.size === 1
+      ? "Every path wrote the same Terraform JSON and manifests (one SHA-256 over all of them): the user's project synthesizes the same lab as this repository."
+      : `**The paths wrote different outputs** (${run.paths.map((p) => `${p.key} ${p.outputDigest.slice(0, 12)}`).join(', ')}).`,
+  );
+  lines.push('');
+  const floor = run.solo.nodeNothing;
+  const onlyNix = run.solo.userOnlyNix;
+  lines.push(`Floors, timed in the same rounds: ${floor.label} ${spread(floor.wall)}; ${onlyNix.label} ${spread(onlyNix.wall)}.`);
+  lines.push('');
+  lines.push('What each side runs (its npm script\'s binary and environment, without npm\'s own start-up):');
+  lines.push('');
+  for (const p of run.paths) {
+    const steps = Object.entries(p.peerSteps).map(([label, s]) => `\`${label}\` ${ms(s.median)}`).join(' + ');
+    lines.push(`- ${p.key}: \`${p.homelabCommand}\` vs ${steps}`);
+  }
+  lines.push('');
+  lines.push('| reference lab | median | fastest | slowest | runs |');
+  lines.push('|---|---:|---:|---:|---:|');
+  const row = (label: string, s: Sample) => lines.push(`| ${label} | ${ms(s.median)} | ${ms(s.min)} | ${ms(s.max)} | ${s.count} |`);
+  const med = <T>(xs: readonly T[], pick: (x: T) => number) => summarize(xs.map(pick));
+  row(`in-process, warm: validation + 3 projections in memory (${r.inProcess.files} files)`, r.inProcess.synth);
+  row("… building the lab (the user's program)", r.inProcess.build);
+  row('… writing, files unchanged', r.inProcess.writeUnchanged);
+  row('… writing, new folder', r.inProcess.writeNew);
+  row('first synthesis in a fresh process: validation + 3 projections', med(r.first.runs, (x) => x.synthMs));
+  row('… building the lab', med(r.first.runs, (x) => x.buildMs));
+  row('… writing, new folder', med(r.first.runs, (x) => x.writeMs));
+  row('… Node start-up + loading the library', med(r.first.runs, (x) => x.startupMs + x.loadMs));
+  row('… the whole process (compiled bench/synth-once.js)', r.first.wall);
+  row('first synthesis, `--only nix`: building + validation + Nix', med(r.firstNix.runs, (x) => x.buildMs + x.synthMs));
   lines.push('');
   lines.push('| generated lab | NixOS hosts | Proxmox hosts | constructs | files | output | start-up + load | build | synth | write | process total | CPU time | peak RSS |');
   lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const g of r.generated) {
-    const first = g.runs[0];
-    const med = (pick: (x: SynthOnceResult) => number) => summarize(g.runs.map(pick)).median;
+    const f = g.runs[0];
+    const gm = (pick: (x: SynthOnceResult) => number) => med(g.runs, pick).median;
     lines.push(
-      `| ${g.vms} VMs | ${first.counts?.nixosHosts} | ${first.counts?.proxmoxHosts} | ${first.constructs} | ${first.files} | ${(first.bytes / 2 ** 20).toFixed(1)} MiB | ` +
-        `${ms(med((x) => x.startupMs + x.loadMs))} | ${ms(med((x) => x.buildMs))} | ${ms(g.synth.median)} | ${ms(med((x) => x.writeMs))} | ` +
-        `${ms(g.wall.median)} | ${ms(med((x) => x.cpuMs))} | ${g.maxRssMiB.toFixed(0)} MiB |`,
+      `| ${g.vms} VMs | ${f.counts?.nixosHosts} | ${f.counts?.proxmoxHosts} | ${f.constructs} | ${f.files} | ${(f.bytes / 2 ** 20).toFixed(1)} MiB | ` +
+        `${ms(gm((x) => x.startupMs + x.loadMs))} | ${ms(gm((x) => x.buildMs))} | ${ms(g.synth.median)} | ${ms(gm((x) => x.writeMs))} | ` +
+        `${ms(g.wall.median)} | ${ms(gm((x) => x.cpuMs))} | ${g.maxRssMiB.toFixed(0)} MiB |`,
     );
   }
-  const growth = r.generated
-    .slice(1)
-    .map((g, i) => {
-      const prev = r.generated[i];
-      return `${prev.vms} → ${g.vms} VMs (×${g.vms / prev.vms}): synthesis ×${(g.synth.median / prev.synth.median).toFixed(1)}, process ×${(g.wall.median / prev.wall.median).toFixed(1)}, peak memory ×${(g.maxRssMiB / prev.maxRssMiB).toFixed(1)}`;
-    });
-  if (growth.length) {
+  const fmtExp = (xs: readonly Exponent[]) => xs.map((e) => `${e.from} → ${e.to}: ${e.value.toFixed(2)}`).join(', ');
+  if (r.generated.length > 1) {
     lines.push('');
-    lines.push(`Growth: ${growth.join('; ')}.`);
+    lines.push(`Growth exponents (log(t2/t1) / log(n2/n1); 1 is linear), medians of ${r.runs.generated} process(es) each: synthesis ${fmtExp(r.generatedExponents.synth)}; whole process ${fmtExp(r.generatedExponents.wall)}.`);
   }
   lines.push('');
-  lines.push('| target | result | |');
+  lines.push('| Kubernetes workloads (ClusterCharts, each a Deployment pinned with onHost) | first renderKubernetesManifests in a fresh process | second, same process | building the lab | files | peak RSS |');
+  lines.push('|---:|---:|---:|---:|---:|---:|');
+  for (const k of r.k8s) {
+    lines.push(`| ${k.charts} | ${ms(k.first.median)} | ${ms(k.second.median)} | ${ms(med(k.runs, (x) => x.buildMs).median)} | ${k.runs[0].files} | ${k.maxRssMiB.toFixed(0)} MiB |`);
+  }
+  if (r.k8s.length > 1) {
+    lines.push('');
+    lines.push(
+      `Growth exponents, medians of ${r.runs.k8s} process(es) each: first render ${fmtExp(r.k8sExponents.first)}; second render ${fmtExp(r.k8sExponents.second)} ` +
+        "(the first includes the JIT's warm-up, a roughly fixed cost that lowers its exponent).",
+    );
+  }
+
+  lines.push('');
+  lines.push('| target (issue 17) | result | |');
   lines.push('|---|---|---|');
-  const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
-  const inProc = r.inProcess.synth.median;
-  lines.push(`| reference lab in-process ≤ ${TARGETS.inProcessMs} ms | ${ms(inProc)} | ${verdict(inProc <= TARGETS.inProcessMs)} |`);
-  lines.push(`| cold \`homelab synth\` ≥ ${TARGETS.coldSpeedup}× faster than \`cdktf synth\` + \`cdk8s synth\` | ${ms(r.cold.wall.median)} vs ${ms(others)}: ${speedup.toFixed(1)}× | ${verdict(speedup >= TARGETS.coldSpeedup)} |`);
-  const large = r.generated.find((g) => g.vms === TARGETS.largeLabVms);
+  const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
+  const pathOf = (key: string) => run.paths.find((p) => p.key === key)!;
+  const user = pathOf('user');
+  const repo = pathOf('repo');
+  lines.push(`| user's path ≥ ${TARGETS.userSpeedup}× faster than \`cdktf synth\` + \`cdk8s synth\` | ${ms(user.homelab.median)} vs ${ms(user.peers.median)}: ${user.ratio.toFixed(1)}× | ${verdict(user.ratio >= TARGETS.userSpeedup)} |`);
+  lines.push(`| \`npm run synth\` in this repository ≥ ${TARGETS.repoSpeedup}× | ${ms(repo.homelab.median)} vs ${ms(repo.peers.median)}: ${repo.ratio.toFixed(1)}× | ${verdict(repo.ratio >= TARGETS.repoSpeedup)} |`);
+  const model = med(r.firstNix.runs, (x) => x.buildMs + x.synthMs).median;
+  const nixBound = TARGETS.onlyNixFactor * (floor.wall.median + model);
+  lines.push(
+    `| \`--only nix\` within ${TARGETS.onlyNixFactor}× of \`node -e 0\` + the model's own work | ${ms(onlyNix.wall.median)} vs ${TARGETS.onlyNixFactor} × (${ms(floor.wall.median)} + ${ms(model)}) = ${ms(nixBound)} | ${verdict(onlyNix.wall.median <= nixBound)} |`,
+  );
+  lines.push(`| reference lab in-process ≤ ${TARGETS.warmMs} ms median warm | ${ms(r.inProcess.synth.median)} | ${verdict(r.inProcess.synth.median <= TARGETS.warmMs)} |`);
+  const firstSynth = med(r.first.runs, (x) => x.synthMs).median;
+  lines.push(`| first synthesis in a fresh process ≤ ${TARGETS.firstMs} ms | ${ms(firstSynth)} | ${verdict(firstSynth <= TARGETS.firstMs)} |`);
+  const large = r.generated.find((g) => g.vms === TARGETS.largeVms);
   if (large) {
-    lines.push(`| ${TARGETS.largeLabVms}-VM lab ≤ ${TARGETS.largeLabMs / 1000} s (whole process) | ${ms(large.wall.median)} | ${verdict(large.wall.median <= TARGETS.largeLabMs)} |`);
-    lines.push(`| ${TARGETS.largeLabVms}-VM lab ≤ 1 GB peak memory | ${large.maxRssMiB.toFixed(0)} MiB | ${verdict(large.maxRssMiB <= TARGETS.largeLabMiB)} |`);
+    lines.push(`| ${TARGETS.largeVms} VMs whole process ≤ ${TARGETS.largeMs / 1000} s | ${ms(large.wall.median)} | ${verdict(large.wall.median <= TARGETS.largeMs)} |`);
+    lines.push(`| ${TARGETS.largeVms} VMs peak RSS ≤ ${TARGETS.largeMiB} MiB | ${large.maxRssMiB.toFixed(0)} MiB | ${verdict(large.maxRssMiB <= TARGETS.largeMiB)} |`);
+  } else {
+    lines.push(`| ${TARGETS.largeVms} VMs whole process ≤ ${TARGETS.largeMs / 1000} s, peak RSS ≤ ${TARGETS.largeMiB} MiB | not measured in this run (--sizes) | |`);
+  }
+  const from = r.k8s.find((k) => k.charts === TARGETS.k8sFrom);
+  const to = r.k8s.find((k) => k.charts === TARGETS.k8sTo);
+  if (from && to) {
+    const exponent = (a: number, b: number) => Math.log(b / a) / Math.log(TARGETS.k8sTo / TARGETS.k8sFrom);
+    const e = exponent(from.first.median, to.first.median);
+    const warm = exponent(from.second.median, to.second.median);
+    // The first render carries the JIT's warm-up, a roughly fixed cost that flatters its exponent:
+    // the target counts as met only when the warm render's exponent meets it too.
+    lines.push(
+      `| ${TARGETS.k8sTo} Kubernetes workloads, growth exponent ≤ ${TARGETS.k8sExponent} from ${TARGETS.k8sFrom} to ${TARGETS.k8sTo} (first and second render) | ` +
+        `first render in a fresh process ${ms(from.first.median)} → ${ms(to.first.median)}: ${e.toFixed(2)}; second render ${ms(from.second.median)} → ${ms(to.second.median)}: ${warm.toFixed(2)} | ${verdict(Math.max(e, warm) <= TARGETS.k8sExponent)} |`,
+    );
+  } else {
+    lines.push(`| ${TARGETS.k8sTo} Kubernetes workloads, growth exponent ≤ ${TARGETS.k8sExponent} | not measured in this run (--charts) | |`);
   }
   return lines.join('\n');
 }
@@ -335,21 +474,31 @@ function ms(value: number): string {
   return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : value >= 10 ? `${value.toFixed(0)} ms` : `${value.toFixed(1)} ms`;
 }
 
-function shortPath(arg: string): string {
-  return arg.startsWith(ROOT) ? path.relative(ROOT, arg) : arg.includes('homelab-bench-') ? '<scratch>/' + path.basename(arg) : arg;
-}
-
 function parseOptions(argv: readonly string[]): Options {
-  const sizesIndex = argv.indexOf('--sizes');
-  const sizes = sizesIndex >= 0 ? argv[sizesIndex + 1].split(',').map(Number) : [10, 100, 1000];
+  const quick = argv.includes('--quick');
+  const list = (name: string, fallback: number[]) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1].split(',').map(Number) : fallback;
+  };
+  const sizes = list('--sizes', quick ? [10, 100] : [10, 100, 1000, 4000]);
   for (const n of sizes) {
     if (!Number.isInteger(n) || n < 10 || n % 10 !== 0) {
       throw new Error(`--sizes takes multiples of 10 VMs, not ${n}`);
     }
   }
+  const charts = list('--charts', [100, 200, 400]);
+  for (const n of charts) {
+    if (!Number.isInteger(n) || n < 1) {
+      throw new Error(`--charts takes positive whole numbers, not ${n}`);
+    }
+  }
+  const [pairs] = list('--pairs', [quick ? 2 : 5]);
+  if (!Number.isInteger(pairs) || pairs < 1) {
+    throw new Error(`--pairs takes a positive whole number, not ${pairs}`);
+  }
   const scratchIndex = argv.indexOf('--scratch');
   const scratch = path.resolve(scratchIndex >= 0 ? argv[scratchIndex + 1] : os.tmpdir());
-  return { quick: argv.includes('--quick'), sizes, scratch };
+  return { quick, pairs, sizes, charts, scratch };
 }
 
 function log(message: string): void {

@@ -3,7 +3,7 @@
  * projection in memory, write the output folder), timed phase by phase. Prints one line of JSON
  * for the benchmark: the phases in ms, the time since the process started, and the peak memory.
  *
- *   node build/bench/synth-once.js --lab reference|<vms> --out <dir>
+ *   node build/bench/synth-once.js --lab reference|<vms> --out <dir> [--only nix]
  */
 // The clock starts with the process: performance.now() counts from Node's time origin, so the
 // first reading below already includes Node's own start-up; module loading comes next.
@@ -55,7 +55,8 @@ function main(argv: readonly string[]): SynthOnceResult {
   const loaded = performance.now();
   const { lab, constructs, counts } = labArg === 'reference' ? reference() : generated(Number(labArg));
   const built = performance.now();
-  const rendered = renderLab(lab);
+  const only = option(argv, '--only');
+  const rendered = renderLab(lab, only ? { only: only.split(',') } : {});
   const synthesized = performance.now();
   writeOutput(out, rendered.files, { roots: rendered.projections.map((p) => p.name) });
   const written = performance.now();
