@@ -116,11 +116,11 @@ export function planOutput(outdir: string, files: readonly OutputFile[], options
  * An interrupted earlier write there is finished or undone first.
  */
 export function writeOutput(outdir: string, files: readonly OutputFile[], options: OutputOptions = {}): OutputPlan {
-  const { plan, txn } = commitOutput(outdir, files, options);
-  if (txn) {
+  const { plan, txn, journal } = commitOutput(outdir, files, options);
+  if (txn && journal) {
     // 4. Apply. Should this fail (it only renames and removes), the journal stays for the next run.
     try {
-      applyJournal(path.dirname(txn), txn, readJournal(txn)!);
+      applyJournal(path.dirname(txn), txn, journal);
     } catch (e) {
       throw new Error(
         `the write into ${path.dirname(txn)} was committed but could not be finished (${(e as Error).message}); ` +
@@ -138,7 +138,7 @@ export function writeOutput(outdir: string, files: readonly OutputFile[], option
  * {@link writeOutput}.
  * @internal
  */
-export function commitOutput(outdir: string, files: readonly OutputFile[], options: OutputOptions = {}): { plan: OutputPlan; txn?: string } {
+export function commitOutput(outdir: string, files: readonly OutputFile[], options: OutputOptions = {}): { plan: OutputPlan; txn?: string; journal?: Journal } {
   recoverOutput(outdir);
   const { root, plan, manifest, oldManifestText, byPath } = prepare(outdir, files, options);
   const manifestText = JSON.stringify(manifest, null, 2) + '\n';
@@ -160,6 +160,7 @@ export function commitOutput(outdir: string, files: readonly OutputFile[], optio
     throw e;
   }
   const place: Array<{ staged: string; target: string }> = [];
+  const journal: Journal = { version: 1, place, remove: [...plan.removed] };
   try {
     writeNew(path.join(txn, OWNER), JSON.stringify({ pid: process.pid, host: os.hostname(), createdFolders } satisfies Owner) + '\n', 0o644);
     toWrite.forEach((file, i) => {
@@ -170,7 +171,6 @@ export function commitOutput(outdir: string, files: readonly OutputFile[], optio
     writeNew(path.join(txn, 'manifest'), manifestText, 0o644);
     place.push({ staged: 'manifest', target: MANIFEST_FILE });
     // 3. Commit: the journal appears whole, by a rename, once everything it names is on disk.
-    const journal: Journal = { version: 1, place, remove: [...plan.removed] };
     const pending = path.join(txn, `${JOURNAL}.pending`);
     writeNew(pending, JSON.stringify(journal) + '\n', 0o644, true);
     fs.renameSync(pending, path.join(txn, JOURNAL));
@@ -180,7 +180,7 @@ export function commitOutput(outdir: string, files: readonly OutputFile[], optio
     removeCreatedFolders(createdFolders);
     throw e;
   }
-  return { plan, txn };
+  return { plan, txn, journal };
 }
 
 /**
@@ -424,6 +424,7 @@ class LinkCheck {
 function applyJournal(root: string, txn: string, journal: Journal): { placed: number; removed: number } {
   let placed = 0;
   let removed = 0;
+  const links = new LinkCheck(root);
   for (const { staged, target } of journal.place) {
     const from = path.join(txn, staged);
     if (!lstatOrUndefined(from)) {
@@ -436,7 +437,7 @@ function applyJournal(root: string, txn: string, journal: Journal): { placed: nu
   }
   for (const stale of journal.remove) {
     const target = path.join(root, stale);
-    if (noLinkBelow(root, path.dirname(target)) && lstatOrUndefined(target)?.isFile()) {
+    if (!links.blockerOf(target) && lstatOrUndefined(target)?.isFile()) {
       fs.unlinkSync(target);
       removed++;
       removeEmptyParents(root, path.dirname(target));
@@ -486,15 +487,6 @@ function removeCreatedFolders(created: readonly string[]): void {
       return; // not empty (something else was put there meanwhile), or gone: leave it
     }
   }
-}
-
-function noLinkBelow(root: string, dir: string): boolean {
-  for (let d = dir; d !== root && isInside(root, d); d = path.dirname(d)) {
-    if (!lstatOrUndefined(d)?.isDirectory()) {
-      return false;
-    }
-  }
-  return true;
 }
 
 function removeEmptyParents(root: string, dir: string): void {
