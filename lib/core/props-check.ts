@@ -38,7 +38,13 @@ export function unknownProps(shape: string, props: unknown, at = ''): string[] {
       if (value === undefined) {
         continue; // `{ ...options }` with an unset optional: nothing was meant
       }
-      found.push(problem(`${shape} has no prop ${quoted(field)}${suggestion(key, known)}`, fix(key, known, shape)));
+      const near = nearest(key, known);
+      found.push(
+        problem(
+          `${shape} has no prop ${quoted(field)}${near ? ` (did you mean ${quoted(near)}?)` : ''}`,
+          near ? `write ${near}` : `remove it, or use one of ${shape}'s props: ${known.join(', ')}`,
+        ),
+      );
       continue;
     }
     const nested = keys[key];
@@ -51,17 +57,6 @@ export function unknownProps(shape: string, props: unknown, at = ''): string[] {
     }
   }
   return found;
-}
-
-/** `, did you mean "ipAddress"?` when a known key is close enough to be the one meant. */
-function suggestion(key: string, known: readonly string[]): string {
-  const near = nearest(key, known);
-  return near ? ` (did you mean ${quoted(near)}?)` : '';
-}
-
-function fix(key: string, known: readonly string[], shape: string): string {
-  const near = nearest(key, known);
-  return near ? `write ${near}` : `remove it, or use one of ${shape}'s props: ${known.join(', ')}`;
 }
 
 /** The known key closest to `key`, if it is a likely misspelling (a few edits, or a case slip). */

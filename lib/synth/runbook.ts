@@ -105,7 +105,7 @@ export function labRunbook(lab: Homelab): RunbookStep[] {
     for (const pool of pools) {
       checks.push(`zpool status ${pool.poolName}   # ONLINE, after a reboot too`);
     }
-    const after = [...manualKeys.filter((k) => k === 'router-dhcp' || k === `wake-firmware:${host.hostName}`)];
+    const after = [...manualKeys.filter((k) => k === 'manual:router-dhcp' || k === `manual:wake-firmware:${host.hostName}`)];
     if (!anchors.has(host)) {
       after.push(...anchorKeys);
     }
@@ -123,7 +123,7 @@ export function labRunbook(lab: Homelab): RunbookStep[] {
       manual: false,
       commands: [`CHECKPOINT_DISABLE=1 npx cdktf diff ${stack.stackName}`, `CHECKPOINT_DISABLE=1 npx cdktf deploy ${stack.stackName}   # or terraform -chdir=dist/terraform/${stack.stackName} init && plan && apply`],
       checks: nodes.map((n) => `qm list   # on ${n.hostName}: ${own.filter((vm) => vm.hypervisor.host === n).map((vm) => vm.vmid).join(', ')}`),
-      after: unique([...nodes.map(hostKey), ...(manualKeys.includes('proxmox-token') ? ['proxmox-token'] : []), ...manualKeys.filter((k) => k.startsWith('installer:'))]),
+      after: unique([...nodes.map(hostKey), ...manualKeys.filter((k) => k === 'manual:proxmox-token' || k.startsWith('manual:installer:'))]),
     });
   }
 
@@ -211,7 +211,7 @@ function orderSteps(steps: readonly RunbookStep[]): RunbookStep[] {
 }
 
 function manual(key: string, title: string, commands: string[]): RunbookStep {
-  return { key: `manual:${key}`.replace(/^manual:(router-dhcp|proxmox-token)$/, '$1'), title, manual: true, commands, checks: [], after: [] };
+  return { key: `manual:${key}`, title, manual: true, commands, checks: [], after: [] };
 }
 
 function describe(host: Host, anchors: ReadonlySet<Host>, proxmox: ProxmoxHost | undefined): string {

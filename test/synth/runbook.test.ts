@@ -28,12 +28,12 @@ describe('the runbook of the first deploy', () => {
   it('orders the reference lab: by-hand steps, the Pi, the host it wakes, the VMs, the guests, the cluster, the manifests', () => {
     const steps = labRunbook(buildReferenceLab().lab);
     const at = positions(steps);
-    expect(steps[0].key).toBe('router-dhcp');
+    expect(steps[0].key).toBe('manual:router-dhcp');
     before(at, 'manual:wake-firmware:maxdata', 'host:maxdata');
     // The network anchor first, since it serves DHCP and DNS and wakes maxdata.
     before(at, 'host:pi-network', 'host:maxdata');
     before(at, 'host:maxdata', 'stack:prod');
-    before(at, 'proxmox-token', 'stack:prod');
+    before(at, 'manual:proxmox-token', 'stack:prod');
     for (const guest of ['k3s-node1', 'k3s-node2', 'k3s-node3']) {
       before(at, 'stack:prod', `host:${guest}`);
       before(at, `host:${guest}`, `k3s:${guest}`);
@@ -44,11 +44,11 @@ describe('the runbook of the first deploy', () => {
     expect(steps.find((s) => s.key === 'host:maxdata')!.commands).toContain('sudo bash nix/scripts/create-pools-maxdata.sh --yes-destroy-data');
     expect(steps.find((s) => s.key === 'host:maxdata')!.checks).toContain('systemctl status wake-on-lan-arm   # on maxdata: active (exited), "Wake-on: g"');
     expect(steps.filter((s) => s.manual).map((s) => s.key)).toEqual([
-      'router-dhcp',
+      'manual:router-dhcp',
       'manual:wake-firmware:maxdata',
       'manual:backup-account:sftp://u123456@u123456.your-storagebox.de:23/homelab',
       'manual:installer:windows11',
-      'proxmox-token',
+      'manual:proxmox-token',
     ]);
   });
 
@@ -63,7 +63,7 @@ describe('the runbook of the first deploy', () => {
     cluster.addAgent(other);
     const steps = labRunbook(t.lab);
     const at = positions(steps);
-    expect(steps.map((s) => s.key)).not.toContain('router-dhcp');
+    expect(steps.map((s) => s.key)).not.toContain('manual:router-dhcp');
     expect(steps.some((s) => s.key.startsWith('manual:wake-firmware'))).toBe(false);
     before(at, 'host:pve', 'stack:prod');
     before(at, 'stack:prod', 'host:node1');
