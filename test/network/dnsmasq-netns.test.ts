@@ -6,35 +6,28 @@
  * address sits on the bridge vmbr0 over its NIC (the NIC is then a bridge port without an
  * address). Needs root for `ip netns` (CI runs as root).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Addressing, Dnsmasq, DnsUpstream, HardwareProfile, Host, Homelab, ProxmoxHost, renderNixFlake } from '../../lib';
 import { dnsmasqConf } from '../../lib/nix/renderers/dnsmasq';
 import { materialize, smallLab, tempDir, vmHost } from '../support/labs';
+import { addNamespace, cleanupAfterEach, ip, netnsTag } from '../support/netns';
 import { evalModule } from '../support/nix';
 
 const isRoot = process.getuid?.() === 0;
 const CLIENT_MAC = '3c:2a:f4:10:20:30';
 const CLIENT_ADDRESS = '10.0.0.20';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0).reverse()) c();
-});
+const defer = cleanupAfterEach();
 
-const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
 
 /** Two namespaces joined by a veth pair: the server's end named `serverNic`, the client's eth0. */
 function lanNamespaces(serverNic: string): { server: string; client: string } {
-  const tag = `${process.pid % 100000}${Math.floor(Math.random() * 1000)}`;
-  const server = `hl-s${tag}`;
-  const client = `hl-c${tag}`;
-  ip('netns', 'add', server);
-  cleanups.push(() => spawnSync('ip', ['netns', 'del', server]));
-  ip('netns', 'add', client);
-  cleanups.push(() => spawnSync('ip', ['netns', 'del', client]));
+  const tag = netnsTag();
+  const server = addNamespace(`hl-s${tag}`, defer);
+  const client = addNamespace(`hl-c${tag}`, defer);
   ip('link', 'add', `vs${tag}`, 'type', 'veth', 'peer', 'name', `vc${tag}`);
   ip('link', 'set', `vs${tag}`, 'netns', server);
   ip('link', 'set', `vc${tag}`, 'netns', client);
@@ -42,7 +35,6 @@ function lanNamespaces(serverNic: string): { server: string; client: string } {
   ip('-n', client, 'link', 'set', `vc${tag}`, 'name', 'eth0');
   ip('-n', client, 'link', 'set', 'eth0', 'address', CLIENT_MAC);
   for (const [ns, nic] of [[server, serverNic], [client, 'eth0']]) {
-    ip('-n', ns, 'link', 'set', 'lo', 'up');
     ip('-n', ns, 'link', 'set', nic, 'up');
   }
   return { server, client };
@@ -65,7 +57,7 @@ async function startDnsmasqIn(ns: string, conf: string): Promise<void> {
   let log = '';
   child.stderr.on('data', (d) => (log += d));
   child.stdout.on('data', (d) => (log += d));
-  cleanups.push(() => child.kill('SIGKILL'));
+  defer(() => child.kill('SIGKILL'));
   const deadline = Date.now() + 5000;
   while (!/started, version/.test(log)) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`dnsmasq did not start:\n${log}`);
@@ -157,15 +149,12 @@ describe.runIf(isRoot)('dnsmasq in network namespaces, serving the model', () =>
     const dir = materialize(renderNixFlake(lab));
     const settings = evalModule(path.join(dir, 'hosts/gw/dnsmasq.nix')).services.dnsmasq.settings as Record<string, unknown>;
     const dnsOnly = Object.fromEntries(Object.entries(settings).filter(([k]) => !/^(interface|bind-dynamic|dhcp-)/.test(k)));
-    const tag = `${process.pid % 100000}${Math.floor(Math.random() * 1000)}`;
-    const ns = `hl-r${tag}`;
-    ip('netns', 'add', ns);
-    cleanups.push(() => spawnSync('ip', ['netns', 'del', ns]));
-    ip('-n', ns, 'link', 'set', 'lo', 'up');
+    const tag = netnsTag();
+    const ns = addNamespace(`hl-r${tag}`, defer);
     ip('-n', ns, 'addr', 'add', '127.0.0.2/8', 'dev', 'lo');
     const etc = `/etc/netns/${ns}`;
     fs.mkdirSync(etc, { recursive: true });
-    cleanups.push(() => fs.rmSync(etc, { recursive: true, force: true }));
+    defer(() => fs.rmSync(etc, { recursive: true, force: true }));
     fs.writeFileSync(path.join(etc, 'resolv.conf'), `nameserver 127.0.0.1\n${resolvOptions.length ? `options ${resolvOptions.join(' ')}\n` : ''}`);
     await startDnsmasqIn(ns, dnsmasqConf(dnsOnly) + 'listen-address=127.0.0.1\nbind-interfaces\n');
     await startDnsmasqIn(ns, 'listen-address=127.0.0.2\nbind-interfaces\nno-resolv\nno-hosts\naddress=/example.org/10.99.0.2\n');

@@ -4,20 +4,17 @@
  * end of a veth pair and checked byte for byte: Ethernet and IPv4 broadcast, UDP port 9, six
  * 0xff bytes and the target's MAC sixteen times. Needs root for `ip netns` (CI runs as root).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Addressing, HardwareProfile, Host, renderNixFlake, WakeOnLan } from '../../lib';
 import { materialize, smallLab, tempDir } from '../support/labs';
+import { addNamespace, cleanupAfterEach, ip, netnsTag } from '../support/netns';
 import { evalModule } from '../support/nix';
 
 const isRoot = process.getuid?.() === 0;
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0).reverse()) c();
-});
-const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+const defer = cleanupAfterEach();
 
 /** The UDP payloads of the IPv4 packets in a pcap file (Ethernet link type), with their headers. */
 function udpPackets(pcap: Buffer): Array<{ ethDst: string; ipDst: string; udpPort: number; payload: Buffer }> {
@@ -51,26 +48,21 @@ describe.runIf(isRoot)('the wake script on a veth', () => {
     const dir = materialize(renderNixFlake(lab));
     const env = evalModule(path.join(dir, 'hosts/pi/wake-on-lan.nix'), ['wakeonlan', 'iputils']).systemd.services['wake-server'].environment as Record<string, string>;
 
-    const tag = `${process.pid % 100000}${Math.floor(Math.random() * 1000)}`;
-    const [sender, lan] = [`hl-w${tag}`, `hl-l${tag}`];
-    for (const ns of [sender, lan]) {
-      ip('netns', 'add', ns);
-      cleanups.push(() => spawnSync('ip', ['netns', 'del', ns]));
-    }
+    const tag = netnsTag();
+    const [sender, lan] = [`hl-w${tag}`, `hl-l${tag}`].map((ns) => addNamespace(ns, defer));
     ip('link', 'add', `ws${tag}`, 'type', 'veth', 'peer', 'name', `wl${tag}`);
     ip('link', 'set', `ws${tag}`, 'netns', sender);
     ip('link', 'set', `wl${tag}`, 'netns', lan);
     ip('-n', sender, 'link', 'set', `ws${tag}`, 'name', 'eth0');
     ip('-n', lan, 'link', 'set', `wl${tag}`, 'name', 'eth0');
     for (const ns of [sender, lan]) {
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
       ip('-n', ns, 'link', 'set', 'eth0', 'up');
     }
     ip('-n', sender, 'addr', 'add', '10.0.0.2/24', 'dev', 'eth0');
 
     const pcap = path.join(tempDir('wol-capture-'), 'magic.pcap');
     const tcpdump = spawn('ip', ['netns', 'exec', lan, 'tcpdump', '-i', 'eth0', '-n', '-U', '-c', '1', '-w', pcap, 'udp port 9'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    cleanups.push(() => tcpdump.kill('SIGKILL'));
+    defer(() => tcpdump.kill('SIGKILL'));
     let tcpdumpLog = '';
     tcpdump.stderr.on('data', (d) => (tcpdumpLog += d));
     const exited = new Promise<void>((resolve) => tcpdump.on('exit', () => resolve()));

@@ -8,18 +8,15 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderNixFlake } from '../../lib';
 import { materialize } from '../support/labs';
+import { addNamespace, cleanupAfterEach, ip, netnsTag } from '../support/netns';
 import { evalModule } from '../support/nix';
 import { opsLab } from './support';
 
 const isRoot = process.getuid?.() === 0;
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0).reverse()) c();
-});
-const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+const defer = cleanupAfterEach();
 
 /** Can `ns` open a TCP connection to `address`:`port` (and read the server's greeting)? */
 function connects(ns: string, address: string, port: number): boolean {
@@ -37,14 +34,12 @@ describe.runIf(isRoot)("a watched host's firewall, loaded into iptables", () => 
     expect(firewall.allowedTCPPorts).toContain(22);
     expect(firewall.allowedTCPPorts).not.toContain(9100);
 
-    const tag = `${process.pid % 100000}${Math.floor(Math.random() * 1000)}`;
+    const tag = netnsTag();
     const lan = `hl-b${tag}`;
     const hosts = { web: `hl-t${tag}`, mon: `hl-m${tag}`, phone: `hl-p${tag}` };
     const addresses = { web: web.ipAddress, mon: monitoring!.host.ipAddress, phone: '10.0.0.150' };
     for (const ns of [lan, ...Object.values(hosts)]) {
-      ip('netns', 'add', ns);
-      cleanups.push(() => spawnSync('ip', ['netns', 'del', ns]));
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
+      addNamespace(ns, defer);
     }
     ip('-n', lan, 'link', 'add', 'br0', 'type', 'bridge');
     ip('-n', lan, 'link', 'set', 'br0', 'up');
@@ -78,7 +73,7 @@ describe.runIf(isRoot)("a watched host's firewall, loaded into iptables", () => 
     const server = spawn('ip', ['netns', 'exec', hosts.web, process.execPath, '-e', "for (const p of [9100, 22]) require('net').createServer((s) => s.end('hello\\n')).listen(p, () => console.log('up', p))"], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    cleanups.push(() => server.kill('SIGKILL'));
+    defer(() => server.kill('SIGKILL'));
     await new Promise<void>((resolve) => {
       let out = '';
       server.stdout.on('data', (d) => {
