@@ -7,6 +7,7 @@ export * from './core/addressing';
 export { calendarEventProblem, isCalendarEvent } from './core/calendar';
 export * from './core/dns';
 export * from './core/homelab';
+export * from './core/host-role';
 export * from './core/memory';
 export * from './core/names';
 export * from './core/order';

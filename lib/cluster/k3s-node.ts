@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
 import { isIpv4 } from '../core/addressing';
 import { Homelab } from '../core/homelab';
 import { credentialInText } from '../core/credentials';
@@ -132,7 +133,7 @@ const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
  * (kubelet) and 8472/udp (flannel VXLAN) on every node, 2379–2380/tcp (etcd) on servers of a
  * cluster with several servers.
  */
-export class K3sNode extends Construct {
+export class K3sNode extends Construct implements IHostRoleHolder {
   /** Is `x` a K3sNode (of any copy of this library)? */
   public static isK3sNode(x: unknown): x is K3sNode {
     return typeof x === 'object' && x !== null && K3S_NODE in x;
@@ -161,6 +162,7 @@ export class K3sNode extends Construct {
     super(scope, claimId(scope, id));
     checkProps(this, 'K3sNodeProps', props);
     Object.defineProperty(this, K3S_NODE, { value: true });
+    markHostRoleHolder(this);
     if (props.role === K3sRole.AGENT && props.clusterInit) {
       recordError(this, problem('an agent cannot initialize the cluster (clusterInit)', 'make it a server, or drop clusterInit'));
     }
@@ -359,6 +361,11 @@ export class K3sNode extends Construct {
       }
       return index;
     });
+  }
+
+  /** The role it gives its host: a k3s server or agent. */
+  public hostRoles(): HostRole[] {
+    return [{ host: this.host, summary: `k3s ${this.role}`, diagram: `k3s ${this.role}` }];
   }
 }
 

@@ -1,4 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
+import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
 import { IMemoryReservation, memoryReservationsUnder } from '../core/memory';
 import { Network } from '../core/network';
 import { Protocol } from '../core/ports';
@@ -59,7 +60,7 @@ const PROXMOX_HOST = Symbol.for('homelab-cdk.ProxmoxHost');
  * proxmox.addStorage('tank', { backing: StorageBacking.zfs(tank) });
  * ```
  */
-export class ProxmoxHost extends Construct {
+export class ProxmoxHost extends Construct implements IHostRoleHolder {
   /** Is `x` a ProxmoxHost (of any copy of this library)? */
   public static isProxmoxHost(x: unknown): x is ProxmoxHost {
     return typeof x === 'object' && x !== null && PROXMOX_HOST in x;
@@ -86,6 +87,7 @@ export class ProxmoxHost extends Construct {
     super(scope, claimId(scope, id));
     checkProps(this, 'ProxmoxHostProps', props);
     Object.defineProperty(this, PROXMOX_HOST, { value: true });
+    markHostRoleHolder(this);
     this.host = scope;
     this.macPrefix = props.macPrefix?.toLowerCase();
     const lan = props.bridge ?? {};
@@ -198,6 +200,11 @@ export class ProxmoxHost extends Construct {
       ),
       'homelab-cdk:memory-overcommit',
     );
+  }
+
+  /** The role it gives its host: the hypervisor, with how many VMs it runs. */
+  public hostRoles(): HostRole[] {
+    return [{ host: this.host, summary: `Proxmox VE (${this.vms.length} VMs)`, diagram: 'Proxmox VE' }];
   }
 }
 

@@ -1,4 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
+import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
 import * as ipaddr from 'ipaddr.js';
 import { DnsUpstream, IDnsUpstream } from '../core/dns';
 import { Homelab } from '../core/homelab';
@@ -92,7 +93,7 @@ const MIN_LEASE_SECONDS = 120;
  * dnsmasq.addLease('printer', { macAddress: '3c:2a:f4:10:20:30', ipAddress: '192.168.178.20' });
  * ```
  */
-export class Dnsmasq extends Construct {
+export class Dnsmasq extends Construct implements IHostRoleHolder {
   /** Is `x` a Dnsmasq (of any copy of this library)? */
   public static isDnsmasq(x: unknown): x is Dnsmasq {
     return typeof x === 'object' && x !== null && DNSMASQ in x;
@@ -123,6 +124,7 @@ export class Dnsmasq extends Construct {
     super(host, claimId(host, id));
     checkProps(this, 'DnsmasqProps', props);
     Object.defineProperty(this, DNSMASQ, { value: true });
+    markHostRoleHolder(this);
     this.host = host;
     this.upstreams = [...(props.upstreams ?? [DnsUpstream.CLOUDFLARE, DnsUpstream.GOOGLE])];
     this.leaseTime = props.leaseTime ?? '12h';
@@ -255,6 +257,11 @@ export class Dnsmasq extends Construct {
 
   private isOwnAddress(address: string): boolean {
     return address === this.host.ipAddress || isLoopback(address);
+  }
+
+  /** The role it gives its host: the lab's DHCP and DNS server. */
+  public hostRoles(): HostRole[] {
+    return [{ host: this.host, summary: 'DHCP/DNS (dnsmasq)', diagram: 'dnsmasq' }];
   }
 }
 

@@ -1,4 +1,5 @@
 import { Size } from '../core/size';
+import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
 import { displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { CacheVdev, CacheVdevProps } from './cache-vdev';
@@ -79,7 +80,7 @@ const ZFS_POOL = Symbol.for('homelab-cdk.ZfsPool');
  * const vms = tank.addDataset('vms');
  * ```
  */
-export class ZfsPool extends ZfsDatasetBase {
+export class ZfsPool extends ZfsDatasetBase implements IHostRoleHolder {
   /** Is `x` a ZfsPool (of any copy of this library)? */
   public static isZfsPool(x: unknown): x is ZfsPool {
     return typeof x === 'object' && x !== null && ZFS_POOL in x;
@@ -112,6 +113,7 @@ export class ZfsPool extends ZfsDatasetBase {
     });
     checkProps(this, 'ZfsPoolProps', props);
     Object.defineProperty(this, ZFS_POOL, { value: true });
+    markHostRoleHolder(this);
     this.host = host;
     this.poolName = poolName ?? id;
     this.ashift = ashift ?? 12;
@@ -264,5 +266,10 @@ export class ZfsPool extends ZfsDatasetBase {
     errors.push(...this.validateHardwareFileSystems());
     errors.push(...this.validateDataset());
     return errors;
+  }
+
+  /** The role it gives its host: the host that imports the pool. */
+  public hostRoles(): HostRole[] {
+    return [{ host: this.host, summary: `pool ${this.poolName}` }];
   }
 }

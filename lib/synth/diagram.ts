@@ -10,6 +10,7 @@ import { K3sNode, K3sRole } from '../cluster/k3s-node';
 import { ProxmoxHost } from '../compute/proxmox-host';
 import { ProxmoxVm } from '../compute/proxmox-vm';
 import { Homelab } from '../core/homelab';
+import { hostRolesIn } from '../core/host-role';
 import { Host } from '../hosts/host';
 import { Dnsmasq } from '../network/dnsmasq';
 import { WakeOnLan } from '../network/wake-on-lan';
@@ -30,14 +31,9 @@ export function labDiagram(lab: Homelab): string {
   const vms = all.filter(ProxmoxVm.isProxmoxVm).sort((a, b) => a.vmid - b.vmid);
   const guestHosts = new Set(vms.map((vm) => vm.guest).filter((h): h is Host => h !== undefined));
   const k3sNodes = all.filter(K3sNode.isK3sNode);
-  const roleOf = (host: Host) => {
-    const roles: string[] = [];
-    if (hypervisors.some((p) => p.host === host)) roles.push('Proxmox VE');
-    if (all.some((c) => Dnsmasq.isDnsmasq(c) && c.host === host)) roles.push('dnsmasq');
-    const k3s = k3sNodes.find((n) => n.host === host);
-    if (k3s) roles.push(`k3s ${k3s.role === K3sRole.SERVER ? 'server' : 'agent'}`);
-    return roles;
-  };
+  // The roles that shape the lab (hypervisor, DHCP/DNS, cluster), as the constructs on each host state them.
+  const roles = hostRolesIn(lab);
+  const roleOf = (host: Host) => (roles.get(host) ?? []).flatMap((r) => (r.diagram === undefined ? [] : [r.diagram]));
 
   lines.push(`  subgraph lan["${escapeLabel(`LAN ${lab.network.cidr} · ${lab.domain}`)}"]`);
   lines.push(`    gateway(("${escapeLabel(`router ${lab.network.gateway}`)}"))`);
