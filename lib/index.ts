@@ -38,6 +38,7 @@ export * from './cluster/k3s-node';
 // storage: ZFS pools, vdevs, datasets, snapshots, replication
 export * from './storage/cache-vdev';
 export * from './storage/capacity';
+export * from './storage/health';
 export * from './storage/data-vdev';
 export * from './storage/disk';
 export * from './storage/log-vdev';
@@ -92,7 +93,6 @@ export * from './synth/synthesize';
 export * from './operations/backup-remote';
 export * from './operations/backup-retention';
 export * from './operations/backup-source';
-export * from './operations/monitored-units';
 export * from './operations/monitoring';
 export * from './operations/offsite-backup';
 export * from './operations/schedules';

@@ -1,6 +1,7 @@
 import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
 import type { Host } from '../hosts/host';
+import { FlakeMonitoring } from './flake-monitoring';
 import { NixAttrs, NixExpr } from './nix-value';
 import { renderTemplate } from './templates';
 import { byText } from '../core/order';
@@ -17,6 +18,12 @@ export interface FlakeInput {
    */
   readonly followsNixpkgs?: boolean;
 }
+
+/**
+ * The content of a file of the flake: the text, or a function that makes it once every renderer
+ * has run (for a file made of what other renderers registered, such as the alert rules).
+ */
+export type FlakeFileContent = string | (() => string);
 
 /** Options of {@link NixFlake.addFile}. */
 export interface FlakeFileOptions {
@@ -43,6 +50,10 @@ export class NixFlake {
   private readonly inputs = new Map<string, FlakeInput>();
   private readonly hosts = new Map<string, HostParts>();
   private readonly outputFiles = new Map<string, OutputFile>();
+  private readonly laterFiles = new Map<string, { readonly make: () => string; readonly executable: boolean }>();
+
+  /** What the renderers registered for the monitoring: watched units, alert rules, exporter settings, panels. */
+  public readonly monitoring = new FlakeMonitoring();
 
   public constructor(
     /** The lab whose flake this is. */
@@ -61,7 +72,7 @@ export class NixFlake {
   }
 
   /** Writes `hosts/<host>/<name>.nix` and imports it into the host's configuration. */
-  public addHostModule(host: Host, name: string, content: string): void {
+  public addHostModule(host: Host, name: string, content: FlakeFileContent): void {
     assertFileName(name);
     this.addFile(`hosts/${host.hostName}/${name}.nix`, content);
     this.partsOf(host).imports.push(NixExpr.path(`./${name}.nix`));
@@ -101,9 +112,16 @@ export class NixFlake {
   }
 
   /** Adds a file at a path relative to the flake's root. The same content twice is fine. */
-  public addFile(path: string, content: string, options: FlakeFileOptions = {}): void {
+  public addFile(path: string, content: FlakeFileContent, options: FlakeFileOptions = {}): void {
+    if (typeof content === 'function') {
+      if (this.laterFiles.has(path) || this.outputFiles.has(path)) {
+        throw new Error(`two files were rendered for ${path}`);
+      }
+      this.laterFiles.set(path, { make: content, executable: options.executable ?? false });
+      return;
+    }
     const existing = this.outputFiles.get(path);
-    if (existing && existing.content !== content) {
+    if (this.laterFiles.has(path) || (existing && existing.content !== content)) {
       throw new Error(`two different files were rendered for ${path}`);
     }
     this.outputFiles.set(path, { path, content, executable: options.executable ?? false });
@@ -122,6 +140,11 @@ export class NixFlake {
         `${this.lab.node.path}: nixos.inputUrls names ${unknownOverrides.join(', ')}, which the flake does not use. ` +
           `Fix: override only ${[...this.inputs.keys()].join(', ')}.`,
       );
+    }
+    // Every renderer has run: the files made of what they registered can be made now.
+    for (const [path, later] of this.laterFiles) {
+      this.laterFiles.delete(path);
+      this.addFile(path, later.make(), { executable: later.executable });
     }
     const files = new Map(this.outputFiles);
     for (const parts of this.hosts.values()) {

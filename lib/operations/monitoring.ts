@@ -7,7 +7,7 @@ import { Annotations, displayPath, perValidationRun, problem } from '../core/val
 import { Host } from '../hosts/host';
 import { ZfsPool } from '../storage/zfs-pool';
 import { describeUnreadable } from './backup-remote';
-import { physicalDisks, runsZfsHealthCheck } from './monitored-units';
+import { physicalDisks, runsZfsHealthCheck } from '../storage/health';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';

@@ -18,6 +18,7 @@ import { NixAttrs, NixExpr } from '../nix-value';
 import { renderTemplate } from '../templates';
 import { diskoDevices } from './storage-disko';
 import { diskLayout, ESP_MOUNT_OPTIONS } from './storage-layout';
+import { watchStorage } from './storage-monitoring';
 import { poolCreationSteps, poolPropertySteps } from './storage-scripts';
 
 /** The disko flake input. */
@@ -31,6 +32,7 @@ export function zfsHosts(lab: Homelab): Host[] {
 /** Adds ZFS to every host that has it. */
 export function renderStorage(lab: Homelab, flake: NixFlake): void {
   let healthCheck = false;
+  watchStorage(zfsHosts(lab), flake);
   for (const host of zfsHosts(lab)) {
     const settings = ZfsSettings.resolve(host);
     flake.addHostModule(host, 'zfs', renderSettingsModule(lab, `${host.node.path} (ZFS)`, zfsHostSettings(host)));

@@ -19,6 +19,7 @@ export function renderVmBackups(lab: Homelab, flake: NixFlake): void {
     const services: Record<string, NixAttrs> = {};
     for (const job of jobs) {
       services[job.serviceName] = vmBackupService(job);
+      flake.monitoring.watchUnit(proxmox.host, `${job.serviceName}.service`);
     }
     flake.addHostModule(proxmox.host, 'vm-backups', renderSettingsModule(lab, `${proxmox.node.path} (VM backups)`, { systemd: { services } }));
   }
