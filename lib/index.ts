@@ -63,6 +63,7 @@ export * from './compute/vm-family';
 export * from './compute/vm-image';
 
 // projections
+export * from './nix/flake-monitoring';
 export * from './nix/nix-flake';
 export * from './nix/nix-projection';
 export * from './nix/nix-value';

@@ -5,7 +5,6 @@
 import { Homelab } from '../../core/homelab';
 import { NixFlake } from '../nix-flake';
 import { renderDnsmasq } from './dnsmasq';
-import { renderEscapeHatches } from './escape-hatches';
 import { renderHardware } from './hardware';
 import { renderHomeProfiles } from './home';
 import { renderHostConfigurations } from './host-configuration';
@@ -21,7 +20,7 @@ import { renderOffsiteBackups } from './backup';
 /** A part of the Nix projection. */
 export type NixRenderer = (lab: Homelab, flake: NixFlake) => void;
 
-/** Every renderer of the Nix projection; escape hatches last. */
+/** Every renderer of the Nix projection, in order; the projection runs the escape hatches after them. */
 export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderHostConfigurations,
   renderHardware,
@@ -35,5 +34,4 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderMonitoring,
   renderOffsiteBackups,
   renderVmBackups,
-  renderEscapeHatches,
 ];
