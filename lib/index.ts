@@ -69,7 +69,7 @@ export * from './nix/nix-projection';
 export * from './nix/nix-value';
 export * from './nix/renderers';
 export { renderTemplate, shellQuote } from './nix/templates';
-export { k3sSettings, SOPS_NIX_INPUT } from './nix/renderers/k3s';
+export { k3sSettings, SOPS_NIX_INPUT } from './nix/renderers/cluster/k3s';
 export * from './k8s/adguard-home-chart';
 export * from './k8s/adguard-home-config';
 export * from './k8s/cluster-chart';

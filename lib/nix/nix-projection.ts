@@ -2,7 +2,7 @@ import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
 import { NixFlake } from './nix-flake';
 import { NIX_RENDERERS, NixRenderer } from './renderers';
-import { renderEscapeHatches } from './renderers/escape-hatches';
+import { renderEscapeHatches } from './renderers/hosts/escape-hatches';
 
 /** Options of {@link renderNixFlake}. */
 export interface NixProjectionOptions {

@@ -4,19 +4,19 @@
  * `hosts/<host>/offsite-backup.nix` (the backups, their configuration files in /etc, the secrets
  * they read) and `hosts/<host>/offsite-backup/<name>.conf`.
  */
-import { Homelab } from '../../core/homelab';
-import { Host } from '../../hosts/host';
-import { BackupCredentialKind, BackupRemoteKind } from '../../operations/backup-remote';
-import { Monitoring } from '../../operations/monitoring';
-import { OffsiteBackup } from '../../operations/offsite-backup';
-import { staleAfterHours } from '../../operations/schedules';
-import { AlertRule, UnitReach } from '../flake-monitoring';
-import { generatedHeader, NixFlake, renderSettingsModule } from '../nix-flake';
-import { NixAttrs, NixExpr } from '../nix-value';
-import { renderTemplate } from '../templates';
+import { Homelab } from '../../../core/homelab';
+import { Host } from '../../../hosts/host';
+import { BackupCredentialKind, BackupRemoteKind } from '../../../operations/backup-remote';
+import { Monitoring } from '../../../operations/monitoring';
+import { OffsiteBackup } from '../../../operations/offsite-backup';
+import { staleAfterHours } from '../../../operations/schedules';
+import { AlertRule, UnitReach } from '../../flake-monitoring';
+import { generatedHeader, NixFlake, renderSettingsModule } from '../../nix-flake';
+import { NixAttrs, NixExpr } from '../../nix-value';
+import { renderTemplate } from '../../templates';
 import { isMonitored, TEXTFILE_DIRECTORY } from './monitoring';
 import { alertRule, promqlString } from './monitoring-prometheus';
-import { sopsSecretsSettings, useSopsFor } from './sops';
+import { sopsSecretsSettings, useSopsFor } from '../hosts/sops';
 
 /** Where a backup's configuration and known_hosts are installed on its host. */
 export const OFFSITE_BACKUP_ETC = 'homelab/offsite-backup';

@@ -3,17 +3,17 @@
  * TRIM, the health check) as watched units, the alert rules of the pools and disks, the health
  * check's textfile metrics on the exporters, and the pools' panels of the dashboard.
  */
-import { Host } from '../../hosts/host';
-import { Monitoring } from '../../operations/monitoring';
-import { ZfsPool } from '../../storage/zfs-pool';
-import { ZfsReplication } from '../../storage/zfs-replication';
-import { runsZfsHealthCheck } from '../../storage/health';
-import { ZfsSettings } from '../../storage/zfs-settings';
-import { AlertRule, DashboardPanel } from '../flake-monitoring';
-import { NixFlake } from '../nix-flake';
-import { fillGauge, PROMETHEUS_DATASOURCE, thresholds } from './monitoring-grafana';
-import { TEXTFILE_DIRECTORY } from './monitoring';
-import { alertRule, promqlString } from './monitoring-prometheus';
+import { Host } from '../../../hosts/host';
+import { Monitoring } from '../../../operations/monitoring';
+import { ZfsPool } from '../../../storage/zfs-pool';
+import { ZfsReplication } from '../../../storage/zfs-replication';
+import { runsZfsHealthCheck } from '../../../storage/health';
+import { ZfsSettings } from '../../../storage/zfs-settings';
+import { AlertRule, DashboardPanel } from '../../flake-monitoring';
+import { NixFlake } from '../../nix-flake';
+import { fillGauge, PROMETHEUS_DATASOURCE, thresholds } from '../operations/monitoring-grafana';
+import { TEXTFILE_DIRECTORY } from '../operations/monitoring';
+import { alertRule, promqlString } from '../operations/monitoring-prometheus';
 
 /** Registers the monitoring of every host that runs ZFS (see {@link zfsHosts}). */
 export function watchStorage(hosts: readonly Host[], flake: NixFlake): void {

@@ -3,12 +3,12 @@
  * host's address and bridges, the bridges in the host's networking, Cockpit, and a oneshot
  * service that declares the host's Proxmox storages with pvesm.
  */
-import { ProxmoxHost } from '../../compute/proxmox-host';
-import { ProxmoxStorage, StorageType } from '../../compute/proxmox-storage';
-import { Homelab } from '../../core/homelab';
-import { generatedHeader, NixFlake, renderNixModule } from '../nix-flake';
-import { NixAttrs, NixExpr } from '../nix-value';
-import { renderTemplate } from '../templates';
+import { ProxmoxHost } from '../../../compute/proxmox-host';
+import { ProxmoxStorage, StorageType } from '../../../compute/proxmox-storage';
+import { Homelab } from '../../../core/homelab';
+import { generatedHeader, NixFlake, renderNixModule } from '../../nix-flake';
+import { NixAttrs, NixExpr } from '../../nix-value';
+import { renderTemplate } from '../../templates';
 
 /** The flake input of proxmox-nixos. */
 export const PROXMOX_NIXOS_INPUT = 'proxmox-nixos';

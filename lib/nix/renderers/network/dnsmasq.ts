@@ -4,11 +4,11 @@
  * as NixOS's module writes them to dnsmasq.conf, so the real dnsmasq can check them.
  */
 import * as path from 'node:path';
-import { parseIpv4Cidr } from '../../core/addressing';
-import { Homelab } from '../../core/homelab';
-import { Dnsmasq, dnsmasqServer } from '../../network/dnsmasq';
-import { generatedHeader, NixFlake, renderNixModule } from '../nix-flake';
-import { NixAttrs } from '../nix-value';
+import { parseIpv4Cidr } from '../../../core/addressing';
+import { Homelab } from '../../../core/homelab';
+import { Dnsmasq, dnsmasqServer } from '../../../network/dnsmasq';
+import { generatedHeader, NixFlake, renderNixModule } from '../../nix-flake';
+import { NixAttrs } from '../../nix-value';
 
 /** A value of a dnsmasq setting, as NixOS's key-value format takes it. */
 export type DnsmasqValue = string | number | boolean;

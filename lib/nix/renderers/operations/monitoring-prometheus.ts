@@ -6,9 +6,9 @@
  * with promtool when it builds.
  */
 import { stringify } from 'yaml';
-import { Host } from '../../hosts/host';
-import { Monitoring } from '../../operations/monitoring';
-import { AlertRule, AlertRuleGroup, AlertSeverity, FlakeMonitoring } from '../flake-monitoring';
+import { Host } from '../../../hosts/host';
+import { Monitoring } from '../../../operations/monitoring';
+import { AlertRule, AlertRuleGroup, AlertSeverity, FlakeMonitoring } from '../../flake-monitoring';
 
 /** A Prometheus scrape job with static targets. */
 export interface ScrapeJob {

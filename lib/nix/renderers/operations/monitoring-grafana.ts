@@ -3,8 +3,8 @@
  * lab's dashboard, generated from the model: hosts up, CPU and memory per host, the panels the
  * renderers contributed (the pools' health and fill…), and the logs of the watched units.
  */
-import { Monitoring } from '../../operations/monitoring';
-import { FlakeMonitoring } from '../flake-monitoring';
+import { Monitoring } from '../../../operations/monitoring';
+import { FlakeMonitoring } from '../../flake-monitoring';
 
 /** The uids the dashboard refers to its data sources by. */
 export const DATASOURCE_UIDS = { prometheus: 'homelab-prometheus', loki: 'homelab-loki' } as const;

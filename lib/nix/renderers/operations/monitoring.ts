@@ -5,16 +5,16 @@
  * textfile collectors, the ZFS and smartctl exporters where they apply, Grafana Alloy) and
  * `log-shipping.alloy`. The firewall is opened from the ports the model reserves.
  */
-import { Homelab } from '../../core/homelab';
-import { Host } from '../../hosts/host';
-import { HostExporters, Monitoring } from '../../operations/monitoring';
-import { generatedHeader, NixFlake, renderSettingsModule } from '../nix-flake';
-import { NixAttrs, NixExpr } from '../nix-value';
-import { mergeAttrs } from './host-configuration';
+import { Homelab } from '../../../core/homelab';
+import { Host } from '../../../hosts/host';
+import { HostExporters, Monitoring } from '../../../operations/monitoring';
+import { generatedHeader, NixFlake, renderSettingsModule } from '../../nix-flake';
+import { NixAttrs, NixExpr } from '../../nix-value';
+import { mergeAttrs } from '../hosts/host-configuration';
 import { alloyConfig } from './monitoring-alloy';
 import { grafanaDatasources, labDashboard } from './monitoring-grafana';
 import { prometheusRulesFile, scrapeJobs } from './monitoring-prometheus';
-import { sopsSecretsSettings, useSopsFor } from './sops';
+import { sopsSecretsSettings, useSopsFor } from '../hosts/sops';
 
 /** Where the lab's checks (ZFS health, off-site backups) leave metrics for the node exporter's textfile collector. */
 export const TEXTFILE_DIRECTORY = '/var/lib/prometheus-node-exporter-text';
