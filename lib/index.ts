@@ -5,6 +5,7 @@
 // core: the lab, its network, validation, secrets, output
 export * from './core/addressing';
 export { calendarEventProblem, isCalendarEvent } from './core/calendar';
+export * from './core/diagram-part';
 export * from './core/dns';
 export * from './core/homelab';
 export * from './core/host-role';

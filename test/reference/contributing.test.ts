@@ -75,10 +75,11 @@ describe('CONTRIBUTING.md', () => {
       expect(guide).toContain(`flake.monitoring.${method}`);
       expect(typeof (FlakeMonitoring.prototype as unknown as Record<string, unknown>)[method], method).toBe('function');
     }
-    for (const name of ['markHostRoleHolder', 'renderSettingsModule', 'renderNixFlake', 'isHostRoleHolder']) {
+    for (const name of ['markHostRoleHolder', 'isHostRoleHolder', 'markDiagramPartHolder', 'isDiagramPartHolder', 'renderSettingsModule', 'renderNixFlake']) {
       expect(typeof (lib as Record<string, unknown>)[name], name).toBe('function');
     }
     expect(guide).toContain('IHostRoleHolder');
+    expect(guide).toContain('IDiagramPartHolder');
     expect(guide).toContain('extraRenderers');
   });
 
