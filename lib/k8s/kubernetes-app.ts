@@ -118,9 +118,6 @@ function namedManifests(app: App, rendered: readonly RenderedChart[]): OutputFil
  * with its own `toJson` keeps it. `renderOne` lets the caller catch a chart's failure.
  */
 function renderCharts(app: App, renderOne: (chart: Chart, render: () => readonly unknown[]) => readonly unknown[] | undefined): RenderedChart[] {
-  // The charts in the order of the App's graph before the dependencies are resolved, as
-  // manifestFiles has always named them.
-  const charts = app.charts;
   const subtrees = new Map<IConstruct, IConstruct[]>();
   const findAll = (c: IConstruct): IConstruct[] => {
     let all = subtrees.get(c);
@@ -132,6 +129,9 @@ function renderCharts(app: App, renderOne: (chart: Chart, render: () => readonly
   };
   resolveDependencies(app, findAll);
   validateApp(app, findAll);
+  // In the order of the App's graph with the dependencies resolved, as app.synth() writes them
+  // (a nested chart before its parent).
+  const charts = app.charts;
   return charts.map((chart) => ({
     chart,
     objects: renderOne(chart, () => (chart.toJson === Chart.prototype.toJson ? chartObjects(chart) : chart.toJson())),
