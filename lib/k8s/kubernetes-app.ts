@@ -261,17 +261,17 @@ function buildCharts(app: App, lab: Homelab, problems: ConstructProblem[] | unde
   const owners = new Map<Chart, IKubernetesWorkload>();
   let complete = true;
   const charts = new Map<IConstruct, Chart>();
-  const patch = (workload: IKubernetesWorkload, chart: Chart): void => {
-    const unmatched = applyPatches(chart, workload.kubernetesPatches);
-    if (unmatched.length > 0) {
-      report(workload, problem(`the Kubernetes patch target ${unmatched.join(', ')} names no object of its chart (${objectNames(chart).join(', ') || 'it has none'})`, 'name one of the objects, by kind or kind/name'));
-    }
-  };
   const report = (construct: IConstruct, message: string): void => {
     if (!problems) {
       throw new Error(message);
     }
     problems.push({ construct, message });
+  };
+  const patch = (workload: IKubernetesWorkload, chart: Chart): void => {
+    const unmatched = applyPatches(chart, workload.kubernetesPatches);
+    if (unmatched.length > 0) {
+      report(workload, problem(`the Kubernetes patch target ${unmatched.join(', ')} names no object of its chart (${objectNames(chart).join(', ') || 'it has none'})`, 'name one of the objects, by kind or kind/name'));
+    }
   };
   for (const { workload, kind } of modelWorkloads(lab)) {
     let chart: Chart;
