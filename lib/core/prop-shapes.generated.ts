@@ -242,6 +242,9 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     dnsServers: null,
     gateway: null,
   },
+  NixProjectionOptions: {
+    extraRenderers: null,
+  },
   NixosSettings: {
     inputUrls: null,
     release: null,
@@ -545,6 +548,9 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     serviceName: null,
     target: null,
     watchInterval: null,
+  },
+  WatchUnitOptions: {
+    reach: null,
   },
   WebdavRemoteProps: {
     password: null,
