@@ -35,6 +35,46 @@ export enum StorageType {
 }
 
 /**
+ * Who declares a storage the library manages on its Proxmox host, decided per storage type
+ * (see {@link declarationOf}).
+ */
+export enum StorageDeclaration {
+  /**
+   * The host's Terraform stack, as a `proxmox_storage_*` resource of bpg/proxmox: in Proxmox's
+   * storage configuration (Datacenter → Storage) under Terraform's plan, a dependency of the VMs
+   * and downloads that use it.
+   */
+  TERRAFORM = 'terraform',
+  /** A oneshot service of the host's NixOS configuration that adds or updates it with `pvesm`. */
+  PVESM = 'pvesm',
+  /** Nobody: the storage exists and is managed outside the model (`StorageBacking.existing`). */
+  NONE = 'none',
+}
+
+/**
+ * Who declares a managed storage of each type, and why:
+ * - `zfspool` and `lvmthin`: Terraform (bpg/proxmox v0.111.1's `proxmox_storage_zfspool` and
+ *   `proxmox_storage_lvmthin`, fwprovider/storage/resource_zfs.go and resource_lvm_thin.go, on the
+ *   generic create/read/update/delete of fwprovider/storage/resource_generic.go). The pool or
+ *   volume group is the host's (NixOS makes the ZFS pool and datasets before any apply), the
+ *   storage entry is Proxmox's: as a resource, a change made in the UI shows in the next plan,
+ *   the VMs whose disks are on it depend on it (a fresh host gets the storage before the first
+ *   disk), and it is removed when the model drops it (Proxmox removes only the entry, never the
+ *   pool's data). `shared` is computed `false` for both types, `nodes` is set to the node.
+ * - `dir`: pvesm on the host. Proxmox defines the directory storage `local` (/var/lib/vz) on
+ *   every node itself, even with no storage.cfg (PVE::Storage::Plugin's parse_config), so a
+ *   Terraform resource for it could never be created, only imported, on every host; the pvesm
+ *   script adds a missing storage and updates an existing one without having to know which.
+ *   bpg's `proxmox_storage_directory` also defaults `shared` to true (resource_directory.go at
+ *   v0.111.1), which would tell a cluster that a node's local directory is on every node.
+ */
+const DECLARED_BY: Record<StorageType, StorageDeclaration> = {
+  [StorageType.ZFS_POOL]: StorageDeclaration.TERRAFORM,
+  [StorageType.LVM_THIN]: StorageDeclaration.TERRAFORM,
+  [StorageType.DIRECTORY]: StorageDeclaration.PVESM,
+};
+
+/**
  * A ZFS pool or dataset that backs a Proxmox storage: a `ZfsPool` or `ZfsDataset` of the
  * storage part of the library.
  */
@@ -99,7 +139,7 @@ export class StorageBacking {
   private constructor(
     /** The Proxmox storage type. */
     public readonly type: StorageType,
-    /** Whether the library declares the storage on the host (`pvesm add`/`set`). */
+    /** Whether the library declares the storage (see {@link StorageDeclaration}). */
     public readonly managed: boolean,
     /** The type's details. */
     public readonly details: StorageBackingDetails,
@@ -121,6 +161,14 @@ export interface ProxmoxStorageProps {
    *   also ISO images, disk images to import, snippets, backups and container templates
    */
   readonly content?: StorageContent[];
+  /**
+   * The storage is defined on the host already (by hand, by pvesm, by an earlier tool) and
+   * Terraform declares it (a ZFS or LVM thin storage): the stack imports it by its id instead of
+   * creating it, which Proxmox would refuse ("storage ID already defined"). Leave it out for a
+   * storage the first apply creates: an import of a storage that does not exist fails the plan.
+   * @default false
+   */
+  readonly adopt?: boolean;
 }
 
 const PROXMOX_STORAGE = Symbol.for('homelab-cdk.ProxmoxStorage');
@@ -157,6 +205,8 @@ export class ProxmoxStorage extends Construct {
   public readonly content: readonly StorageContent[];
   /** The Proxmox host it is on. */
   public readonly proxmoxHost: ProxmoxHost;
+  /** Does Terraform import the storage (it exists already) rather than create it? */
+  public readonly adopt: boolean;
 
   public constructor(scope: ProxmoxHost, id: string, props: ProxmoxStorageProps) {
     super(scope, claimId(scope, id));
@@ -166,6 +216,7 @@ export class ProxmoxStorage extends Construct {
     this.backing = props.backing;
     this.storageId = props.storageId ?? props.backing.details.zfs?.storageId ?? id;
     this.content = [...(props.content ?? defaultContent(props.backing.type))];
+    this.adopt = props.adopt ?? false;
     const zfs = props.backing.details.zfs;
     if (zfs && isZfsStorage(zfs) && (this.holds(StorageContent.IMAGES) || this.holds(StorageContent.ROOTDIR))) {
       // Proxmox creates the VM disks (zvols) and container volumes as children of the backing.
@@ -186,6 +237,11 @@ export class ProxmoxStorage extends Construct {
    */
   public get shared(): boolean {
     return SHARED_STORAGE_TYPES.has(this.type);
+  }
+
+  /** Who declares the storage on its host: Terraform, the pvesm service, or nobody. */
+  public get declaredBy(): StorageDeclaration {
+    return this.backing.managed ? DECLARED_BY[this.type] : StorageDeclaration.NONE;
   }
 
   /** Can the storage hold this content? */
@@ -224,6 +280,16 @@ export class ProxmoxStorage extends Construct {
     }
     if (this.content.length === 0) {
       errors.push(problem('the storage holds nothing (empty content)', 'give it content, such as StorageContent.IMAGES'));
+    }
+    if (this.adopt && this.declaredBy !== StorageDeclaration.TERRAFORM) {
+      errors.push(
+        problem(
+          this.declaredBy === StorageDeclaration.PVESM
+            ? `adopt is set, but a ${this.type} storage is declared by pvesm on the host, which updates an existing one anyway`
+            : 'adopt is set, but the storage is managed outside the model (StorageBacking.existing), so nothing imports it',
+          'leave adopt out',
+        ),
+      );
     }
     const d = this.backing.details;
     if (d.zfs) {

@@ -8,8 +8,6 @@ import { ZfsPool } from '../storage/zfs-pool';
 import { ZfsReplication } from '../storage/zfs-replication';
 import { ZfsSettings } from '../storage/zfs-settings';
 import { OffsiteBackup } from './offsite-backup';
-import { VmBackupJob } from './vm-backup-job';
-import { ProxmoxHost } from '../compute/proxmox-host';
 
 /** The by-id paths of the physical disks under a host's pools (none on a VM, whose disks are virtual). */
 export function physicalDisks(host: Host): string[] {
@@ -54,9 +52,6 @@ export function dataProtectionUnits(host: Host): string[] {
     if (settings.healthCheck !== false) {
       units.push('zfs-health');
     }
-  }
-  for (const proxmox of ProxmoxHost.all(host)) {
-    units.push(...VmBackupJob.of(proxmox).map((job) => job.serviceName));
   }
   for (const backup of OffsiteBackup.onHost(host)) {
     units.push(backup.serviceName);

@@ -12,7 +12,6 @@ import { renderHostConfigurations } from './host-configuration';
 import { renderK3s } from './k3s';
 import { renderProxmox } from './proxmox';
 import { renderRebuildScript } from './rebuild-script';
-import { renderVmBackups } from './vm-backup';
 import { renderWakeOnLan } from './wake-on-lan';
 import { renderStorage } from './storage';
 import { renderMonitoring } from './monitoring';
@@ -34,6 +33,5 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderStorage,
   renderMonitoring,
   renderOffsiteBackups,
-  renderVmBackups,
   renderEscapeHatches,
 ];
