@@ -36,7 +36,7 @@ export enum StorageType {
 
 /**
  * Who declares a storage the library manages on its Proxmox host, decided per storage type
- * (see {@link declarationOf}).
+ * (the reasons are in README's "Proxmox storages" and beside the table in this file).
  */
 export enum StorageDeclaration {
   /**
