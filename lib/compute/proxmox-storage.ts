@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { displayPath, problem } from '../core/validation';
+import { Annotations, displayPath, problem } from '../core/validation';
+import { ZfsPool } from '../storage/zfs-pool';
 import { addVolumeUse, isZfsStorage, type IZfsStorage } from '../storage/zfs-storage';
 import type { ProxmoxHost } from './proxmox-host';
 import { VmImage, VmImageProps } from './vm-image';
@@ -208,6 +209,8 @@ export class ProxmoxStorage extends Construct {
   /** Does Terraform import the storage (it exists already) rather than create it? */
   public readonly adopt: boolean;
 
+  private readonly explicitStorageId?: string;
+
   public constructor(scope: ProxmoxHost, id: string, props: ProxmoxStorageProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'ProxmoxStorageProps', props);
@@ -217,6 +220,7 @@ export class ProxmoxStorage extends Construct {
     this.storageId = props.storageId ?? props.backing.details.zfs?.storageId ?? id;
     this.content = [...(props.content ?? defaultContent(props.backing.type))];
     this.adopt = props.adopt ?? false;
+    this.explicitStorageId = props.storageId;
     const zfs = props.backing.details.zfs;
     if (zfs && isZfsStorage(zfs) && (this.holds(StorageContent.IMAGES) || this.holds(StorageContent.ROOTDIR))) {
       // Proxmox creates the VM disks (zvols) and container volumes as children of the backing.
@@ -291,6 +295,18 @@ export class ProxmoxStorage extends Construct {
         ),
       );
     }
+    if (!this.backing.managed && this.type === StorageType.ZFS_POOL) {
+      // A host's ZFS pools are the model's (created once, imported by NixOS), so a ZFS storage
+      // that no pool or dataset of the host backs names a pool the lab does not have.
+      const ids = ZfsPool.onHost(this.proxmoxHost.host).flatMap((pool) => pool.allDatasets.map((ds) => ds.storageId));
+      const fix = ids.includes(this.storageId)
+        ? `back it with StorageBacking.zfs(…) of the pool or dataset whose storage id is ${this.storageId}, so that the model declares it`
+        : `back it with StorageBacking.zfs(…) of one of ${this.proxmoxHost.host.hostName}'s pools or datasets, or check the id against pvesm status`;
+      Annotations.of(this).addWarning(
+        problem(`${this.storageId} is an existing ZFS storage: nothing checks that the host has it, and Proxmox refuses every disk on a storage it does not have`, fix),
+        'homelab-cdk:existing-zfs-storage',
+      );
+    }
     const d = this.backing.details;
     if (d.zfs) {
       const backingPath = d.zfs.node.path;
@@ -304,7 +320,16 @@ export class ProxmoxStorage extends Construct {
       } else if (d.zfs.node.root !== this.node.root) {
         errors.push(problem(`the ZFS backing ${backingPath} belongs to another lab`, 'back the storage with a pool or dataset of this lab'));
       }
-      if (d.zfs.storageId !== this.storageId) {
+      if (this.explicitStorageId === undefined && d.zfs.storageId !== this.node.id) {
+        // The id comes from the backing, so `addStorage('bulk', zfs(bulkVms))` would silently be
+        // the storage "bulk-vms" that the VM disks and Terraform then name.
+        errors.push(
+          problem(
+            `the storage is called "${this.node.id}" here, but its ZFS backing ${backingPath} backs the storage "${d.zfs.storageId}", which is the id Proxmox gets`,
+            `call it "${d.zfs.storageId}" (addStorage('${d.zfs.storageId}', …)), or give ${backingPath} storageId: '${this.node.id}'`,
+          ),
+        );
+      } else if (d.zfs.storageId !== this.storageId) {
         errors.push(problem(`the ZFS backing ${backingPath} backs the storage "${d.zfs.storageId}", not "${this.storageId}"`, 'leave storageId out to use the backing\'s id'));
       }
     }

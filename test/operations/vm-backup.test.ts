@@ -102,6 +102,17 @@ describe('VmBackupJob', () => {
   });
 });
 
+describe("README's word on backup jobs", () => {
+  it('says that a VmBackupJob is a proxmox_backup_job, a resource of the provider schema the library follows', () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    const schema = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../terraform/fixtures/bpg-proxmox.schema.json'), 'utf8'));
+    expect(Object.keys(schema.provider_schemas['registry.terraform.io/bpg/proxmox'].resource_schemas)).toContain('proxmox_backup_job');
+    const paragraph = readme.slice(readme.indexOf('- **`VmBackupJob`**'), readme.indexOf('\n- ', readme.indexOf('- **`VmBackupJob`**') + 1));
+    expect(paragraph).toContain('`proxmox_backup_job`');
+    expect(readme).not.toMatch(/has no backup-job resource/);
+  });
+});
+
 describe('the reference lab\'s VM backups', () => {
   it("back up every VM of maxdata nightly into tank/vzdump, as a job of Proxmox's (Datacenter → Backup), not a unit of the host", () => {
     const { ref, result } = synthesizeReferenceLab();
