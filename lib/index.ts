@@ -78,10 +78,14 @@ export * from './k8s/adguard-home-chart';
 export * from './k8s/adguard-home-config';
 export * from './k8s/kubernetes-app';
 export * from './k8s/on-host';
+export * from './terraform/proxmox/backup-job.generated';
 export * from './terraform/proxmox/download-file.generated';
 export * from './terraform/proxmox/provider.generated';
+export * from './terraform/proxmox/storage-lvmthin.generated';
+export * from './terraform/proxmox/storage-zfspool.generated';
 export * from './terraform/proxmox/virtual-environment-file.generated';
 export * from './terraform/proxmox/virtual-environment-vm.generated';
+export type { ProxmoxStorageResource } from './terraform/proxmox-host-objects';
 export * from './terraform/proxmox-terraform-stack';
 export * from './terraform/terraform-projection';
 

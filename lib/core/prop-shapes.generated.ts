@@ -280,13 +280,16 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     sshUser: null,
   },
   ProxmoxStorageProps: {
+    adopt: null,
     backing: null,
     content: null,
     storageId: null,
   },
   ProxmoxTerraformStackProps: {
+    backupJobs: null,
     downloads: null,
     settings: "StackSettings",
+    storages: null,
     vms: null,
   },
   ProxmoxVmProps: {

@@ -4,14 +4,18 @@
  * need, import blocks for VMs that exist already, and outputs (vmids, MACs, addresses).
  */
 import { Construct } from 'constructs';
-import { LocalBackend, TerraformBackend, TerraformResourceLifecycle, TerraformOutput, TerraformRemoteState, TerraformStack, TerraformVariable } from 'cdktf';
+import { dependable, LocalBackend, TerraformBackend, TerraformResourceLifecycle, TerraformOutput, TerraformRemoteState, TerraformStack, TerraformVariable } from 'cdktf';
 import { Homelab } from '../core/homelab';
 import { Secret, SecretSource } from '../core/secret';
 import { BootKind } from '../compute/boot-source';
 import { ProxmoxHost } from '../compute/proxmox-host';
 import { StackSettings } from '../compute/proxmox-stack';
 import { CDROM_INTERFACE, ProxmoxVm } from '../compute/proxmox-vm';
+import { ProxmoxStorage } from '../compute/proxmox-storage';
 import { VmImage } from '../compute/vm-image';
+import { VmBackupJob } from '../operations/vm-backup-job';
+import { addBackupJobResource, addStorageResource, ProxmoxStorageResource } from './proxmox-host-objects';
+import { ProxmoxBackupJob } from './proxmox/backup-job.generated';
 import { ProxmoxDownloadFile } from './proxmox/download-file.generated';
 import { ProxmoxProvider } from './proxmox/provider.generated';
 import { ProxmoxVirtualEnvironmentFile } from './proxmox/virtual-environment-file.generated';
@@ -28,6 +32,16 @@ export interface ProxmoxTerraformStackProps {
    * @default - every downloaded image the stack's VMs boot from
    */
   readonly downloads?: readonly VmImage[];
+  /**
+   * The storages this stack declares (those Terraform declares, of the hosts it talks to).
+   * @default - none
+   */
+  readonly storages?: readonly ProxmoxStorage[];
+  /**
+   * The VM backup jobs this stack declares.
+   * @default - none
+   */
+  readonly backupJobs?: readonly VmBackupJob[];
 }
 
 /** The cdktf stack of a ProxmoxStack: its VMs, images and snippets as Terraform JSON, with the bpg/proxmox bindings. */
@@ -38,6 +52,10 @@ export class ProxmoxTerraformStack extends TerraformStack {
   public readonly vmResources: ReadonlyMap<ProxmoxVm, ProxmoxVirtualEnvironmentVm>;
   /** The download resources by image. */
   public readonly downloadResources: ReadonlyMap<VmImage, ProxmoxDownloadFile>;
+  /** The storage resources by storage, for escape hatches. */
+  public readonly storageResources: ReadonlyMap<ProxmoxStorage, ProxmoxStorageResource>;
+  /** The backup job resources by job, for escape hatches. */
+  public readonly backupJobResources: ReadonlyMap<VmBackupJob, ProxmoxBackupJob>;
 
   private readonly variables = new Map<string, TerraformVariable>();
 
@@ -61,6 +79,9 @@ export class ProxmoxTerraformStack extends TerraformStack {
         : undefined,
     });
 
+    const storageResources = new Map<ProxmoxStorage, ProxmoxStorageResource>((props.storages ?? []).map((s) => [s, addStorageResource(this, s)]));
+    this.storageResources = storageResources;
+
     const downloads = new Map<VmImage, ProxmoxDownloadFile>();
     const wanted = props.downloads ?? imagesOf(props.vms).filter((i) => i.isDownloaded);
     for (const image of wanted) {
@@ -75,9 +96,40 @@ export class ProxmoxTerraformStack extends TerraformStack {
       vmResources.set(vm, this.addVm(vm));
     }
 
+    this.dependOnStorages();
+    this.backupJobResources = new Map((props.backupJobs ?? []).map((job) => [job, addBackupJobResource(this, job, vmResources, storageResources)]));
+
     this.addOutputs(props.vms);
     for (const o of settings.terraformOverrides) {
       this.addOverride(o.path, o.value);
+    }
+  }
+
+  /**
+   * Makes each download and VM depend on the storage resources of this stack it uses (disks, EFI
+   * disk, TPM state, cloud-init, images), so that a first apply creates the storages first: the
+   * resources name storages by id, which Terraform cannot see as a reference.
+   */
+  private dependOnStorages(): void {
+    if (this.storageResources.size === 0) {
+      return;
+    }
+    const on = (storages: ReadonlyArray<ProxmoxStorage | undefined>) =>
+      [...new Set(storages)].flatMap((s) => {
+        const r = s && this.storageResources.get(s);
+        return r ? [r] : [];
+      });
+    const dependOn = (resource: { dependsOn?: string[] }, storages: ReadonlyArray<ProxmoxStorage | undefined>) => {
+      const needed = on(storages).map((r) => dependable(r));
+      if (needed.length > 0) {
+        resource.dependsOn = [...(resource.dependsOn ?? []), ...needed];
+      }
+    };
+    for (const [image, download] of this.downloadResources) {
+      dependOn(download, [image.storage]);
+    }
+    for (const [vm, resource] of this.vmResources) {
+      dependOn(resource, [...vm.disks.map((d) => d.storage), vm.efiDisk?.storage, vm.tpm?.storage, vm.cloudInit ? (vm.cloudInit.storage ?? vm.disks[0]?.storage) : undefined]);
     }
   }
 

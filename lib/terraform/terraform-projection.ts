@@ -8,7 +8,9 @@ import { App } from 'cdktf';
 import { invokeAspects } from 'cdktf/lib/synthesize/synthesizer';
 import { Construct } from 'constructs';
 import { planStacks, StackPlan } from '../compute/proxmox-stack';
-import { ProxmoxStorage } from '../compute/proxmox-storage';
+import { ProxmoxHost } from '../compute/proxmox-host';
+import { ProxmoxStorage, StorageDeclaration } from '../compute/proxmox-storage';
+import { VmBackupJob } from '../operations/vm-backup-job';
 import { VmImage } from '../compute/vm-image';
 import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
@@ -25,7 +27,30 @@ export const STACK_FILE = 'cdk.tf.json';
 export function buildTerraformStacks(lab: Homelab, scope: Construct): ProxmoxTerraformStack[] {
   const plans = planStacks(lab);
   const downloads = assignDownloads(lab, plans);
-  return plans.map((plan) => new ProxmoxTerraformStack(scope, { settings: plan.settings, vms: plan.vms, downloads: downloads.get(plan) ?? [] }));
+  const storages = assignToHostStacks(plans, ProxmoxHost.all(lab).flatMap((h) => h.storages.filter((s) => s.declaredBy === StorageDeclaration.TERRAFORM)), (s) => s.proxmoxHost);
+  const jobs = assignToHostStacks(plans, ProxmoxHost.all(lab).flatMap((h) => VmBackupJob.of(h)), (j) => j.proxmox);
+  return plans.map(
+    (plan) =>
+      new ProxmoxTerraformStack(scope, { settings: plan.settings, vms: plan.vms, downloads: downloads.get(plan) ?? [], storages: storages.get(plan) ?? [], backupJobs: jobs.get(plan) ?? [] }),
+  );
+}
+
+/**
+ * Which stack declares each of a host's own objects (its Terraform-declared storages, its backup
+ * jobs): the stack whose endpoint is the host, else the first (by name) that plans a VM of the
+ * host, so that the object goes through the API of the host it belongs to. An object of a host
+ * no stack talks to is in no stack.
+ */
+function assignToHostStacks<T>(plans: readonly StackPlan[], objects: readonly T[], hostOf: (x: T) => ProxmoxHost): Map<StackPlan, T[]> {
+  const result = new Map<StackPlan, T[]>();
+  for (const x of objects) {
+    const host = hostOf(x);
+    const plan = plans.find((p) => p.settings.endpoint === host) ?? plans.find((p) => p.vms.some((vm) => vm.hypervisor === host));
+    if (plan) {
+      result.set(plan, [...(result.get(plan) ?? []), x]);
+    }
+  }
+  return result;
 }
 
 /**

@@ -71,12 +71,11 @@ describe('the reference lab\'s Proxmox host on NixOS', () => {
     expect(maxdataBlock).toContain('inputs.proxmox-nixos.nixosModules.proxmox-ve');
   });
 
-  it('declares the storages with pvesm: the directory "local" and the ZFS pools and dataset of the model', () => {
+  it('declares the directory storages with pvesm ("local" and the vzdump archives), and leaves the ZFS ones to Terraform', () => {
     const script = fs.readFileSync(path.join(nixDir, 'hosts/maxdata/proxmox-storages.sh'), 'utf8');
     expect(script).toContain('ensure_storage local dir --path /var/lib/vz --content iso,import,snippets,backup,vztmpl -- --content iso,import,snippets,backup,vztmpl');
-    for (const [id, pool] of [['tank', 'tank'], ['fast', 'fast'], ['my-app', 'tank/vms/my-app']]) {
-      expect(script).toContain(`ensure_storage ${id} zfspool --pool ${pool} --content images,rootdir --sparse 1 --`);
-    }
+    expect(script).toContain('ensure_storage backups dir --path /tank/vzdump --content backup -- --content backup');
+    expect(script).not.toMatch(/zfspool|lvmthin/);
     expect(proxmoxModule.systemd.services['proxmox-storages']).toMatchObject({
       requires: ['pve-cluster.service'],
       before: ['pve-guests.service'],
@@ -94,6 +93,7 @@ describe('the storages script', () => {
   beforeAll(() => {
     const t = proxmoxLab();
     t.proxmox.addStorage('local-lvm', { backing: StorageBacking.lvmThin({ volumeGroup: 'pve', thinPool: 'data' }) });
+    t.proxmox.addStorage('vzdump', { backing: StorageBacking.directory('/srv/vzdump'), content: [StorageContent.BACKUP] });
     t.proxmox.addStorage('nfs', { backing: StorageBacking.existing(StorageType.DIRECTORY), content: [StorageContent.BACKUP] });
     dir = materialize(renderNixFlake(t.lab));
     script = path.join(dir, 'hosts/pve/proxmox-storages.sh');
@@ -117,16 +117,14 @@ describe('the storages script', () => {
     return fs.readFileSync(log, 'utf8').trim().split('\n');
   }
 
-  it('adds the missing storages with their backing, and sets the content of existing ones', () => {
+  it('adds the missing directory storages with their path, and sets the content of existing ones; the ZFS and LVM thin ones are not its', () => {
     expect(run(['local'])).toEqual([
       'pvesm set local --content images,rootdir,iso,import,snippets,backup,vztmpl',
-      'pvesm add zfspool tank --pool tank/vms --content images --sparse 1',
-      'pvesm add lvmthin local-lvm --vgname pve --thinpool data --content images,rootdir',
+      'pvesm add dir vzdump --path /srv/vzdump --content backup',
     ]);
-    expect(run(['local', 'tank', 'local-lvm'])).toEqual([
+    expect(run(['local', 'vzdump', 'tank', 'local-lvm'])).toEqual([
       'pvesm set local --content images,rootdir,iso,import,snippets,backup,vztmpl',
-      'pvesm set tank --content images --sparse 1',
-      'pvesm set local-lvm --content images,rootdir',
+      'pvesm set vzdump --content backup',
     ]);
   });
 
