@@ -57,6 +57,14 @@ export * from './compute/proxmox-host';
 export * from './compute/proxmox-stack';
 export * from './compute/proxmox-storage';
 export * from './compute/proxmox-vm';
+export { defaultStackSettings, planStacks } from './compute/stack-plan';
+export type { CloudInitProps } from './compute/vm-cloud-init';
+export { CDROM_INTERFACE, DiskFormat } from './compute/vm-disk';
+export type { VmDisk, VmDiskProps } from './compute/vm-disk';
+export { Bios, MachineType, OsType, TpmVersion } from './compute/vm-firmware';
+export type { EfiDiskProps, TpmProps, VmFirmware } from './compute/vm-firmware';
+export { deriveVmMac, NicModel } from './compute/vm-nic';
+export type { VmNic, VmNicProps } from './compute/vm-nic';
 export * from './compute/vm-family';
 export * from './compute/vm-image';
 

@@ -5,7 +5,7 @@ import { Secret, SecretSource } from '../core/secret';
 import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
 import { User } from '../hosts/user';
 import { ProxmoxHost } from './proxmox-host';
-import { ProxmoxVm } from './proxmox-vm';
+import type { ProxmoxVm } from './proxmox-vm';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
@@ -224,41 +224,8 @@ export class ProxmoxStack extends Construct implements StackSettings {
   }
 }
 
-/**
- * The lab's Terraform stacks with their VMs: each declared ProxmoxStack (a VM without an
- * explicit stack goes to the lab's only one), or, when the lab declares none but has VMs, one
- * stack named after the lab with the defaults. Sorted by stack name.
- */
-export function planStacks(lab: Homelab): StackPlan[] {
-  const stacks = ProxmoxStack.all(lab);
-  const vms = ProxmoxVm.all(lab);
-  if (stacks.length === 0) {
-    return vms.length === 0 ? [] : [{ settings: defaultStackSettings(lab), vms }];
-  }
-  const byStack = new Map<ProxmoxStack, ProxmoxVm[]>(stacks.map((s) => [s, []]));
-  for (const vm of vms) {
-    const stack = vm.declaredStack ?? (stacks.length === 1 ? stacks[0] : undefined);
-    if (stack) {
-      byStack.get(stack)?.push(vm);
-    }
-  }
-  return stacks.map((s) => ({ settings: s, vms: byStack.get(s) ?? [] }));
-}
-
-/** The settings of the stack a lab without a ProxmoxStack gets. */
-export function defaultStackSettings(lab: Homelab): StackSettings {
-  return {
-    stackName: lab.name,
-    endpoint: ProxmoxHost.all(lab)[0],
-    insecure: true,
-    apiToken: Secret.fromEnvironment(PROXMOX_API_TOKEN_VARIABLE),
-    backend: StateBackend.local(defaultStatePath(lab.name)),
-    sshUser: firstSudoUser(lab),
-    terraformOverrides: [],
-  };
-}
-
-function firstSudoUser(lab: IConstruct): User | undefined {
+/** The lab's first user with sudo: the provider's SSH account unless a stack names one. */
+export function firstSudoUser(lab: IConstruct): User | undefined {
   return User.all(lab).find((u) => u.sudo);
 }
 

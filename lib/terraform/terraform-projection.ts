@@ -7,7 +7,8 @@
 import { App } from 'cdktf';
 import { invokeAspects } from 'cdktf/lib/synthesize/synthesizer';
 import { Construct } from 'constructs';
-import { planStacks, StackPlan } from '../compute/proxmox-stack';
+import { StackPlan } from '../compute/proxmox-stack';
+import { planStacks } from '../compute/stack-plan';
 import { ProxmoxStorage } from '../compute/proxmox-storage';
 import { VmImage } from '../compute/vm-image';
 import { Homelab } from '../core/homelab';

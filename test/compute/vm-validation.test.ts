@@ -202,6 +202,13 @@ describe('MAC addresses', () => {
     );
   });
 
+  it('checks the MAC a NixOS guest derives under the prefix like any derived one', () => {
+    const t = proxmoxLab({ proxmox: { macPrefix: 'bc:24:11' } });
+    const vm = new ProxmoxVm(t.lab, 'node1-vm', { hypervisor: t.proxmox, vmid: 201, guest: vmHost(t.lab, 'node1', '10.0.0.21') });
+    expect(vm.macAddress).toMatch(/^bc:24:11:/);
+    expect(only(errorsOf(t.lab), /MAC/)).toMatch(/^testlab\/node1-vm: the MAC address bc:24:11:.* derived for NIC 0 is not a locally administered unicast address/);
+  });
+
   it('accepts a given vendor MAC, and derived MACs under a locally administered prefix', () => {
     const t = proxmoxLab({ proxmox: { macPrefix: '02:10' } });
     const derived = plainVm(t, 'web', 110);
