@@ -53,6 +53,8 @@ export * from './storage/zfs-storage';
 // compute: Proxmox VE hosts, storages, VMs
 export * from './compute/boot-source';
 export * from './compute/bridge';
+export * from './compute/ha-group';
+export * from './compute/proxmox-cluster';
 export * from './compute/proxmox-host';
 export * from './compute/proxmox-stack';
 export * from './compute/proxmox-storage';
@@ -81,6 +83,8 @@ export * from './k8s/cluster-chart';
 export * from './k8s/kubernetes-app';
 export * from './k8s/on-host';
 export * from './terraform/proxmox/download-file.generated';
+export * from './terraform/proxmox/hagroup.generated';
+export * from './terraform/proxmox/haresource.generated';
 export * from './terraform/proxmox/provider.generated';
 export * from './terraform/proxmox/virtual-environment-file.generated';
 export * from './terraform/proxmox/virtual-environment-vm.generated';

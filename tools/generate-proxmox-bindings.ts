@@ -22,6 +22,8 @@ const RESOURCES: ReadonlyArray<{ type: string; className: string; file: string }
   { type: 'proxmox_virtual_environment_vm', className: 'ProxmoxVirtualEnvironmentVm', file: 'virtual-environment-vm' },
   { type: 'proxmox_download_file', className: 'ProxmoxDownloadFile', file: 'download-file' },
   { type: 'proxmox_virtual_environment_file', className: 'ProxmoxVirtualEnvironmentFile', file: 'virtual-environment-file' },
+  { type: 'proxmox_hagroup', className: 'ProxmoxHagroup', file: 'hagroup' },
+  { type: 'proxmox_haresource', className: 'ProxmoxHaresource', file: 'haresource' },
 ];
 
 /** Members of cdktf's TerraformResource that a computed-attribute getter must not shadow. */

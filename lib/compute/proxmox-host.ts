@@ -8,6 +8,7 @@ import { Addressing, Host } from '../hosts/host';
 import { NixSystem } from '../hosts/hardware-profile';
 import { Bridge, BridgeProps } from './bridge';
 import { ProxmoxStorage, ProxmoxStorageProps } from './proxmox-storage';
+import type { ProxmoxCluster } from './proxmox-cluster';
 import type { ProxmoxVm } from './proxmox-vm';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
@@ -83,6 +84,7 @@ export class ProxmoxHost extends Construct {
   public readonly macPrefix?: string;
 
   private readonly placedVms: ProxmoxVm[] = [];
+  private readonly memberships: ProxmoxCluster[] = [];
 
   public constructor(scope: Host, id: string, props: ProxmoxHostProps = {}) {
     super(scope, claimId(scope, id));
@@ -149,6 +151,31 @@ export class ProxmoxHost extends Construct {
     if (!this.placedVms.includes(vm)) {
       this.placedVms.push(vm);
     }
+  }
+
+  /** The Proxmox VE cluster the host is a member of, if any. */
+  public get cluster(): ProxmoxCluster | undefined {
+    return this.memberships[0];
+  }
+
+  /** Every cluster that names the host as a member (more than one is an error of the cluster). */
+  public get clusters(): readonly ProxmoxCluster[] {
+    return this.memberships;
+  }
+
+  /** Records a cluster that has the host as a member; ProxmoxCluster's constructor calls it. */
+  public joinCluster(cluster: ProxmoxCluster): void {
+    if (!this.memberships.includes(cluster)) {
+      this.memberships.push(cluster);
+    }
+  }
+
+  /**
+   * Does this host's API manage VMs on `node`? Its own, and those of every member of its
+   * cluster (a cluster has one configuration, so any member's API reaches all of them).
+   */
+  public apiReaches(node: ProxmoxHost): boolean {
+    return node === this || (this.cluster !== undefined && this.cluster === node.cluster);
   }
 
   /** Adds a bridge (an isolated one without ports, a second NIC's, …). */

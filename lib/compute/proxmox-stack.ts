@@ -4,6 +4,7 @@ import { Homelab } from '../core/homelab';
 import { Secret, SecretSource } from '../core/secret';
 import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
 import { User } from '../hosts/user';
+import { ProxmoxCluster } from './proxmox-cluster';
 import { ProxmoxHost } from './proxmox-host';
 import type { ProxmoxVm } from './proxmox-vm';
 import { byText } from '../core/order';
@@ -43,10 +44,12 @@ export class StateBackend {
 /** Props of {@link ProxmoxStack}. */
 export interface ProxmoxStackProps {
   /**
-   * The Proxmox host whose API the provider talks to (`https://<ip>:8006`).
+   * The Proxmox host whose API the provider talks to (`https://<ip>:8006`), or a
+   * ProxmoxCluster (its `apiHost`). The stack plans the VMs of that host, or of every member of
+   * that cluster, and no others: another host's API cannot create them.
    * @default - the lab's first Proxmox host by name
    */
-  readonly endpoint?: ProxmoxHost;
+  readonly endpoint?: ProxmoxHost | ProxmoxCluster;
   /**
    * Skip the TLS certificate check of the API.
    * @default true (Proxmox VE serves a self-signed certificate until you install one)
@@ -138,7 +141,7 @@ export class ProxmoxStack extends Construct implements StackSettings {
   /** The API token reference. */
   public readonly apiToken: Secret;
 
-  private readonly explicitEndpoint?: ProxmoxHost;
+  private readonly explicitEndpoint?: ProxmoxHost | ProxmoxCluster;
   private readonly explicitBackend?: StateBackend;
   private readonly explicitSshUser?: User | false;
   private readonly overrides: TerraformOverride[] = [];
@@ -158,7 +161,11 @@ export class ProxmoxStack extends Construct implements StackSettings {
 
   /** The Proxmox host whose API the stack talks to, if the lab has one. */
   public get endpoint(): ProxmoxHost | undefined {
-    return this.explicitEndpoint ?? ProxmoxHost.all(this.node.root)[0];
+    const explicit = this.explicitEndpoint;
+    if (ProxmoxCluster.isProxmoxCluster(explicit)) {
+      return explicit.apiHost;
+    }
+    return explicit ?? ProxmoxHost.all(this.node.root)[0];
   }
 
   /** Where the state lives. */

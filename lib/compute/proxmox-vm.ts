@@ -625,6 +625,14 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
           errors.push(problem(`template node ${displayPath(templateNode)} belongs to another lab`, 'use a Proxmox host of this lab'));
         }
         errors.push(...this.cloneSourceProblems());
+        if (templateNode && templateNode !== this.hypervisor && templateOnSharedStorage && (this.hypervisor.cluster === undefined || templateNode.cluster !== this.hypervisor.cluster)) {
+          errors.push(
+            problem(
+              `the template ${templateVmid} is on ${templateNode.nodeName} and the VM on ${this.hypervisor.nodeName}, which are not one Proxmox cluster, so no storage is shared between them`,
+              `clone a template on ${this.hypervisor.nodeName}, or make both nodes members of one ProxmoxCluster`,
+            ),
+          );
+        }
         if (templateNode && templateNode !== this.hypervisor && !templateOnSharedStorage) {
           errors.push(
             problem(
@@ -677,7 +685,15 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
       return [];
     }
     const errors: string[] = [];
-    if (template.hypervisor !== this.hypervisor) {
+    const node = this.hypervisor;
+    if (template.hypervisor !== node && (node.cluster === undefined || template.hypervisor.cluster !== node.cluster)) {
+      errors.push(
+        problem(
+          `the template ${displayPath(template)} is on ${template.hypervisor.nodeName} and the VM on ${node.nodeName}, which are not one Proxmox cluster; Proxmox clones only within a cluster`,
+          `clone a template on ${node.nodeName} (make one there), or make both nodes members of one ProxmoxCluster with the template's disks on its shared storage`,
+        ),
+      );
+    } else if (template.hypervisor !== node) {
       const local = [...new Set(template.disks.map((d) => d.storage).filter((st) => !st.shared).map((st) => `${st.storageId} (${st.type})`))];
       if (local.length > 0 || template.disks.length === 0) {
         errors.push(

@@ -15,14 +15,17 @@ export interface VmScope extends IConstruct {
 }
 
 /**
- * Problems of a storage used by a VM on `node`: it must be a storage of that node and hold the
- * content asked for.
+ * Problems of a storage used by a VM on `node`: it must be a storage of that node (or one shared
+ * in the node's cluster) and hold the content asked for.
  */
 export function storageUseProblems(node: ProxmoxHost, storage: ProxmoxStorage, what: string, content?: StorageContent): string[] {
   if (!ProxmoxStorage.isProxmoxStorage(storage)) {
     return [problem(`${what} is on ${typeof storage === 'string' ? `"${storage}"` : 'something'} that is not a ProxmoxStorage`, 'give a storage construct of the host (proxmox.addStorage(…))')];
   }
-  if (storage.proxmoxHost !== node) {
+  // A storage shared in the node's cluster is one storage for every member (Proxmox's storage
+  // configuration is cluster-wide), under the same id.
+  const sharedWithNode = storage.shared && node.cluster !== undefined && storage.proxmoxHost.cluster === node.cluster;
+  if (storage.proxmoxHost !== node && !sharedWithNode) {
     return [
       problem(
         `${what} is on storage ${storage.storageId} of ${storage.proxmoxHost.nodeName}, which does not exist on ${node.nodeName}`,
