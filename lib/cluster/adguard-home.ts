@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
+import { DiagramParts, DiagramShape, IDiagramPartHolder, markDiagramPartHolder } from '../core/diagram-part';
 import { isIpv4, isIpv4Cidr } from '../core/addressing';
 import { DnsUpstream, IDnsUpstream } from '../core/dns';
 import { Homelab } from '../core/homelab';
@@ -133,7 +135,7 @@ const DEFAULT_RESOURCES: Required<ResourceBudget> = {
  * It is an {@link IDnsUpstream}: the DNS forwarder on the same host forwards to `127.0.0.1` at
  * its {@link dnsPort}, so the port is written once.
  */
-export class AdGuardHome extends Construct implements IDnsUpstream {
+export class AdGuardHome extends Construct implements IDnsUpstream, IHostRoleHolder, IDiagramPartHolder {
   /** Is `x` an AdGuardHome (of any copy of this library)? */
   public static isAdGuardHome(x: unknown): x is AdGuardHome {
     return typeof x === 'object' && x !== null && ADGUARD_HOME in x;
@@ -176,6 +178,8 @@ export class AdGuardHome extends Construct implements IDnsUpstream {
     super(scope, claimId(scope, id));
     checkProps(this, 'AdGuardHomeProps', props);
     Object.defineProperty(this, ADGUARD_HOME, { value: true });
+    markHostRoleHolder(this);
+    markDiagramPartHolder(this);
     this.cluster = scope;
     this.host = props.host;
     this.dnsPort = props.dnsPort ?? 5353;
@@ -260,6 +264,16 @@ export class AdGuardHome extends Construct implements IDnsUpstream {
       errors.push(problem(`the name ${this.name} is also the name of ${displayPath(first)}; both would write dist/k8s/${this.name}.k8s.yaml`, 'give each AdGuardHome its own name'));
     }
     return errors;
+  }
+
+  /** The role it gives its host: the host its pod is pinned to, with its DNS port. */
+  public hostRoles(): HostRole[] {
+    return [{ host: this.host, summary: `AdGuard Home (:${this.dnsPort})` }];
+  }
+
+  /** What it adds to the diagram: the pod, tied to the host it is pinned to. */
+  public diagramParts(): DiagramParts {
+    return { nodes: [{ node: this, label: ['AdGuard Home'], shape: DiagramShape.ROUND }], edges: [{ from: this, to: this.host, label: 'pod on', dotted: true }] };
   }
 }
 

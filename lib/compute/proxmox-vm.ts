@@ -1,4 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
+import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
 import { Homelab } from '../core/homelab';
 import { isHostName } from '../core/names';
 import { Network } from '../core/network';
@@ -234,7 +235,7 @@ const GO_DURATION = /^[-+]?(0|([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+)$/;
  * Terraform stack. A NixOS VM has a Host in the flake (`guest`), whose MAC its first NIC takes;
  * a plain VM with an `ipAddress` is a device on the lab network and gets a DHCP lease.
  */
-export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMachine {
+export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMachine, IHostRoleHolder {
   /** Is `x` a ProxmoxVm (of any copy of this library)? */
   public static isProxmoxVm(x: unknown): x is ProxmoxVm {
     return typeof x === 'object' && x !== null && PROXMOX_VM in x;
@@ -308,6 +309,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
     super(scope, claimId(scope, id));
     checkProps(this, 'ProxmoxVmProps', props);
     Object.defineProperty(this, PROXMOX_VM, { value: true });
+    markHostRoleHolder(this);
     if (props.guest && props.ipAddress !== undefined) {
       recordError(this, problem(`a NixOS VM has its Host's address (${props.guest.ipAddress}), but ipAddress is given too`, "leave ipAddress out: the VM's address is its Host's"));
     }
@@ -723,6 +725,11 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
   /** Problems of a storage used by this VM: one of its node's, with the content asked for. */
   private storageProblems(storage: ProxmoxStorage, what: string): string[] {
     return storageUseProblems(this.hypervisor, storage, what);
+  }
+
+  /** The role it gives its host: the VM of a NixOS guest; a plain VM is no host. */
+  public hostRoles(): HostRole[] {
+    return this.guest ? [{ host: this.guest, summary: `VM ${this.vmid} on ${this.hypervisor.host.hostName}` }] : [];
   }
 }
 

@@ -197,6 +197,7 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
   InitOptions: {
     name: null,
     packageSpec: null,
+    terraformCdk: null,
   },
   IsoOptions: {
     drivers: null,
@@ -263,6 +264,9 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     dhcpRange: "AddressRange",
     dnsServers: null,
     gateway: null,
+  },
+  NixProjectionOptions: {
+    extraRenderers: null,
   },
   NixosSettings: {
     inputUrls: null,
@@ -571,6 +575,9 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     serviceName: null,
     target: null,
     watchInterval: null,
+  },
+  WatchUnitOptions: {
+    reach: null,
   },
   WebdavRemoteProps: {
     password: null,

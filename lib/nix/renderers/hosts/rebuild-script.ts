@@ -2,11 +2,11 @@
  * `scripts/rebuild.sh`, the rebuild helper (switch, test, build, update inputs, rollback) for
  * the host it runs on, installed on every host as `homelab-rebuild`.
  */
-import { Homelab } from '../../core/homelab';
-import { Host } from '../../hosts/host';
-import { generatedHeader, NixFlake, renderSettingsModule } from '../nix-flake';
-import { NixExpr } from '../nix-value';
-import { renderTemplate } from '../templates';
+import { Homelab } from '../../../core/homelab';
+import { Host } from '../../../hosts/host';
+import { generatedHeader, NixFlake, renderSettingsModule } from '../../nix-flake';
+import { NixExpr } from '../../nix-value';
+import { renderTemplate } from '../../templates';
 
 /** Adds the script, and the shared module that installs it, to every host. */
 export function renderRebuildScript(lab: Homelab, flake: NixFlake): void {

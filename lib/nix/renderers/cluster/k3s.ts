@@ -3,14 +3,14 @@
  * pinned package, token file, the primary server's address, node IP, labels, taints) and, for a
  * token kept with sops-nix, the sops-nix flake input and its `sops.secrets` entry.
  */
-import { Homelab } from '../../core/homelab';
-import { K3sCluster } from '../../cluster/k3s-cluster';
-import { K3sNode, K3sRole } from '../../cluster/k3s-node';
-import { NixFlake, renderSettingsModule } from '../nix-flake';
-import { NixAttrs, NixExpr } from '../nix-value';
-import { sopsSecretsSettings, useSopsFor } from './sops';
+import { Homelab } from '../../../core/homelab';
+import { K3sCluster } from '../../../cluster/k3s-cluster';
+import { K3sNode, K3sRole } from '../../../cluster/k3s-node';
+import { NixFlake, renderSettingsModule } from '../../nix-flake';
+import { NixAttrs, NixExpr } from '../../nix-value';
+import { sopsSecretsSettings, useSopsFor } from '../hosts/sops';
 
-export { SOPS_NIX_INPUT } from './sops';
+export { SOPS_NIX_INPUT } from '../hosts/sops';
 
 /** Adds every cluster node's k3s module (and sops-nix where the token needs it). */
 export function renderK3s(lab: Homelab, flake: NixFlake): void {

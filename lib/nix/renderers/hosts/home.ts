@@ -2,11 +2,11 @@
  * home-manager: `home/<user>.nix` for each user with a home profile, and on every host where
  * such a user has an account, the home-manager NixOS module with that profile.
  */
-import { Homelab } from '../../core/homelab';
-import { Host } from '../../hosts/host';
-import { User } from '../../hosts/user';
-import { NixFlake, renderSettingsModule } from '../nix-flake';
-import { NixAttrs, NixExpr } from '../nix-value';
+import { Homelab } from '../../../core/homelab';
+import { Host } from '../../../hosts/host';
+import { User } from '../../../hosts/user';
+import { NixFlake, renderSettingsModule } from '../../nix-flake';
+import { NixAttrs, NixExpr } from '../../nix-value';
 
 /** Adds the home-manager input, profiles and host modules. */
 export function renderHomeProfiles(lab: Homelab, flake: NixFlake): void {

@@ -4,15 +4,19 @@
  * `hosts/<host>/offsite-backup.nix` (the backups, their configuration files in /etc, the secrets
  * they read) and `hosts/<host>/offsite-backup/<name>.conf`.
  */
-import { Homelab } from '../../core/homelab';
-import { Host } from '../../hosts/host';
-import { BackupCredentialKind, BackupRemoteKind } from '../../operations/backup-remote';
-import { OffsiteBackup } from '../../operations/offsite-backup';
-import { generatedHeader, NixFlake, renderSettingsModule } from '../nix-flake';
-import { NixAttrs, NixExpr } from '../nix-value';
-import { renderTemplate } from '../templates';
+import { Homelab } from '../../../core/homelab';
+import { Host } from '../../../hosts/host';
+import { BackupCredentialKind, BackupRemoteKind } from '../../../operations/backup-remote';
+import { Monitoring } from '../../../operations/monitoring';
+import { OffsiteBackup } from '../../../operations/offsite-backup';
+import { staleAfterHours } from '../../../operations/schedules';
+import { AlertRule, UnitReach } from '../../flake-monitoring';
+import { generatedHeader, NixFlake, renderSettingsModule } from '../../nix-flake';
+import { NixAttrs, NixExpr } from '../../nix-value';
+import { renderTemplate } from '../../templates';
 import { isMonitored, TEXTFILE_DIRECTORY } from './monitoring';
-import { sopsSecretsSettings, useSopsFor } from './sops';
+import { alertRule, promqlString } from './monitoring-prometheus';
+import { sopsSecretsSettings, useSopsFor } from '../hosts/sops';
 
 /** Where a backup's configuration and known_hosts are installed on its host. */
 export const OFFSITE_BACKUP_ETC = 'homelab/offsite-backup';
@@ -36,7 +40,14 @@ export function renderOffsiteBackups(lab: Homelab, flake: NixFlake): void {
       flake.addFile(`hosts/${host.hostName}/offsite-backup/${backup.backupName}.conf`, offsiteBackupConfig(backup));
     }
     flake.addHostModule(host, 'offsite-backup', renderSettingsModule(lab, `${host.node.path} (off-site backups)`, offsiteBackupSettings(onHost)));
+    for (const backup of onHost) {
+      flake.monitoring.watchUnit(host, `${backup.serviceName}.service`, { reach: UnitReach.OFF_SITE });
+      if (backup.restoreTestServiceName) {
+        flake.monitoring.watchUnit(host, `${backup.restoreTestServiceName}.service`, { reach: UnitReach.OFF_SITE });
+      }
+    }
   }
+  flake.monitoring.addAlertRules('homelab-backups', backupRules);
 }
 
 /** The NixOS settings of a host's backups. */
@@ -115,4 +126,40 @@ export function offsiteBackupConfig(backup: OffsiteBackup): string {
     environmentFile: credentials?.kind === BackupCredentialKind.ENVIRONMENT_FILE ? credentials.secret.hostPath ?? '' : '',
     rclone: rcloneRemoteVariables(backup),
   });
+}
+
+/** Off-site backups and restore tests that stopped succeeding. */
+export function backupRules(monitoring: Monitoring): AlertRule[] {
+  const rules: AlertRule[] = [];
+  for (const backup of OffsiteBackup.all(monitoring).filter((b) => monitoring.exportersOn(b.host))) {
+    const labels = `host=${promqlString(backup.host.hostName)},backup=${promqlString(backup.backupName)}`;
+    const about = { host: backup.host.hostName, backup: backup.backupName };
+    const stale = (metric: string, hours: number) => `time() - ${metric}{${labels}} > ${hours * 3600} or absent(${metric}{${labels}})`;
+    rules.push(
+      alertRule(
+        'OffsiteBackupStale',
+        stale('homelab_offsite_backup_last_success_timestamp_seconds', backup.maxAgeHours),
+        '1h',
+        'critical',
+        `The off-site backup ${backup.backupName} of ${backup.host.hostName} has not succeeded for ${backup.maxAgeHours} hours`,
+        `Runs ${backup.schedule} to ${backup.remote}; see journalctl -u ${backup.serviceName}.`,
+        about,
+      ),
+    );
+    if (backup.restoreTest) {
+      const hours = staleAfterHours(backup.restoreTest.schedule, 2 * 24 * 7);
+      rules.push(
+        alertRule(
+          'RestoreTestStale',
+          stale('homelab_offsite_restore_test_last_success_timestamp_seconds', hours),
+          '1h',
+          'critical',
+          `The restore test of ${backup.backupName} on ${backup.host.hostName} has not passed for ${hours} hours`,
+          `A backup is only as good as its last restore; see journalctl -u ${backup.restoreTestServiceName}.`,
+          about,
+        ),
+      );
+    }
+  }
+  return rules;
 }

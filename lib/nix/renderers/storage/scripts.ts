@@ -3,12 +3,12 @@
  * `zpool create` with the full topology, `zfs create` for each dataset, and the `zpool set` /
  * `zfs set` commands that give existing pools the model's properties.
  */
-import { Host } from '../../hosts/host';
-import { PartitionType } from '../../storage/disk';
-import { VdevRole } from '../../storage/vdev';
-import { ZfsPool } from '../../storage/zfs-pool';
-import { zfsProperties } from '../../storage/zfs-properties';
-import { diskLayout, sgdiskSize, vdevWords } from './storage-layout';
+import { Host } from '../../../hosts/host';
+import { PartitionType } from '../../../storage/disk';
+import { VdevRole } from '../../../storage/vdev';
+import { ZfsPool } from '../../../storage/zfs-pool';
+import { zfsProperties } from '../../../storage/zfs-properties';
+import { diskLayout, sgdiskSize, vdevWords } from './layout';
 
 /** One command of the script, with an optional comment line before it. */
 export interface ScriptStep {

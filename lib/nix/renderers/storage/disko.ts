@@ -5,13 +5,13 @@
  * datasets. Devices are the model's `/dev/disk/by-id/…` paths (partitions: `…-partN`), the same
  * ones `scripts/create-pools-<host>.sh` uses.
  */
-import { Host } from '../../hosts/host';
-import { PartitionType } from '../../storage/disk';
-import { Vdev, VdevLayout } from '../../storage/vdev';
-import { ZfsPool } from '../../storage/zfs-pool';
-import { zfsProperties } from '../../storage/zfs-properties';
-import { NixAttrs } from '../nix-value';
-import { DiskUse, diskLayout, ESP_MOUNT_OPTIONS, sgdiskSize } from './storage-layout';
+import { Host } from '../../../hosts/host';
+import { PartitionType } from '../../../storage/disk';
+import { Vdev, VdevLayout } from '../../../storage/vdev';
+import { ZfsPool } from '../../../storage/zfs-pool';
+import { zfsProperties } from '../../../storage/zfs-properties';
+import { NixAttrs } from '../../nix-value';
+import { DiskUse, diskLayout, ESP_MOUNT_OPTIONS, sgdiskSize } from './layout';
 
 /** `disko.devices` for a host. */
 export function diskoDevices(host: Host): NixAttrs {

@@ -3,12 +3,12 @@
  * host's address and bridges, the bridges in the host's networking, Cockpit, and a oneshot
  * service that declares the host's Proxmox storages with pvesm.
  */
-import { ProxmoxHost } from '../../compute/proxmox-host';
-import { ProxmoxStorage, StorageType } from '../../compute/proxmox-storage';
-import { Homelab } from '../../core/homelab';
-import { generatedHeader, NixFlake } from '../nix-flake';
-import { NixAttrs, NixExpr } from '../nix-value';
-import { renderTemplate } from '../templates';
+import { ProxmoxHost } from '../../../compute/proxmox-host';
+import { ProxmoxStorage, StorageType } from '../../../compute/proxmox-storage';
+import { Homelab } from '../../../core/homelab';
+import { generatedHeader, NixFlake, renderNixModule } from '../../nix-flake';
+import { NixAttrs, NixExpr } from '../../nix-value';
+import { renderTemplate } from '../../templates';
 
 /** The flake input of proxmox-nixos. */
 export const PROXMOX_NIXOS_INPUT = 'proxmox-nixos';
@@ -27,7 +27,12 @@ export function renderProxmox(lab: Homelab, flake: NixFlake): void {
     flake.addHostFlakeModule(host, PROXMOX_NIXOS_INPUT, 'proxmox-ve');
     const storages = proxmox.storages.filter((s) => s.backing.managed);
     const source = `${proxmox.node.path} (Proxmox VE)`;
-    flake.addHostModule(host, 'proxmox', renderTemplate('compute/proxmox.nix.hbs', { header: generatedHeader(lab, source), settings: proxmoxSettings(proxmox, storages) }));
+    flake.addHostModule(host, 'proxmox', renderNixModule({
+        header: generatedHeader(lab, source),
+        notes: ['Proxmox VE through SaumonNet/proxmox-nixos (experimental: not for production machines).'],
+        usesInputs: true,
+        settings: proxmoxSettings(proxmox, storages),
+      }));
     if (storages.length > 0) {
       flake.addFile(
         `hosts/${host.hostName}/proxmox-storages.sh`,

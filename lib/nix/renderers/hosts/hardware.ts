@@ -3,11 +3,11 @@
  * hardware-configuration.nix copied into the flake, or a module written for the profile.
  */
 import * as fs from 'node:fs';
-import { Homelab } from '../../core/homelab';
-import { FileSystemProps, HardwareKind, HardwareProfile } from '../../hosts/hardware-profile';
-import { Host } from '../../hosts/host';
-import { NixFlake, renderSettingsModule } from '../nix-flake';
-import { NixAttrs } from '../nix-value';
+import { Homelab } from '../../../core/homelab';
+import { FileSystemProps, HardwareKind, HardwareProfile } from '../../../hosts/hardware-profile';
+import { Host } from '../../../hosts/host';
+import { NixFlake, renderSettingsModule } from '../../nix-flake';
+import { NixAttrs } from '../../nix-value';
 
 /** Kernel modules of a QEMU/KVM guest: NixOS's profiles/qemu-guest.nix, written out. */
 const QEMU_GUEST_INITRD_MODULES = ['virtio_net', 'virtio_pci', 'virtio_mmio', 'virtio_blk', 'virtio_scsi', '9p', '9pnet_virtio', 'ata_piix', 'uhci_hcd', 'sr_mod'];

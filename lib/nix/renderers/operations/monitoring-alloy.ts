@@ -5,8 +5,8 @@
  * Why Alloy: Promtail reached its end of life on 2026-03-02 and NixOS removed `services.promtail`
  * with grafana-loki 3.7 (nixpkgs PR 505055), before 26.05; `services.alloy` is its successor.
  */
-import { Host } from '../../hosts/host';
-import { Monitoring } from '../../operations/monitoring';
+import { Host } from '../../../hosts/host';
+import { Monitoring } from '../../../operations/monitoring';
 
 /** A string literal of the Alloy configuration syntax (Go escapes, which JSON's are a subset of). */
 export function alloyString(value: string): string {

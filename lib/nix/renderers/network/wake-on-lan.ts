@@ -4,13 +4,13 @@
  * `hosts/<target>/wake-on-lan-nic.nix`, a service that arms Wake-on-LAN on its NIC at every boot
  * (`scripts/wake-on-lan-arm.sh`).
  */
-import { Homelab } from '../../core/homelab';
-import { Host } from '../../hosts/host';
-import { CHECK_TIMEOUT_SECONDS, MAGIC_PACKET_PORT, WakeOnLan, wakeRunSeconds } from '../../network/wake-on-lan';
-import { generatedHeader, NixFlake, renderSettingsModule } from '../nix-flake';
-import { NixAttrs, NixExpr } from '../nix-value';
-import { renderTemplate } from '../templates';
-import { byText } from '../../core/order';
+import { Homelab } from '../../../core/homelab';
+import { Host } from '../../../hosts/host';
+import { CHECK_TIMEOUT_SECONDS, MAGIC_PACKET_PORT, WakeOnLan, wakeRunSeconds } from '../../../network/wake-on-lan';
+import { generatedHeader, NixFlake, renderSettingsModule } from '../../nix-flake';
+import { NixAttrs, NixExpr } from '../../nix-value';
+import { renderTemplate } from '../../templates';
+import { byText } from '../../../core/order';
 
 /** Extra seconds the service may take beyond the longest run (for the packets themselves). */
 const START_TIMEOUT_MARGIN_SECONDS = 60;

@@ -2,12 +2,12 @@
  * Proxmox vzdump jobs as systemd services and timers of the Proxmox host
  * (`hosts/<host>/vm-backups.nix`), so that a failed backup is a failed unit the monitoring sees.
  */
-import { ProxmoxHost } from '../../compute/proxmox-host';
-import { Homelab } from '../../core/homelab';
-import { VmBackupJob } from '../../operations/vm-backup-job';
-import { NixFlake, renderSettingsModule } from '../nix-flake';
-import { NixAttrs, NixExpr } from '../nix-value';
-import { shellQuote } from '../templates';
+import { ProxmoxHost } from '../../../compute/proxmox-host';
+import { Homelab } from '../../../core/homelab';
+import { VmBackupJob } from '../../../operations/vm-backup-job';
+import { NixFlake, renderSettingsModule } from '../../nix-flake';
+import { NixAttrs, NixExpr } from '../../nix-value';
+import { shellQuote } from '../../templates';
 
 /** Adds each Proxmox host's backup jobs. */
 export function renderVmBackups(lab: Homelab, flake: NixFlake): void {
@@ -19,6 +19,7 @@ export function renderVmBackups(lab: Homelab, flake: NixFlake): void {
     const services: Record<string, NixAttrs> = {};
     for (const job of jobs) {
       services[job.serviceName] = vmBackupService(job);
+      flake.monitoring.watchUnit(proxmox.host, `${job.serviceName}.service`);
     }
     flake.addHostModule(proxmox.host, 'vm-backups', renderSettingsModule(lab, `${proxmox.node.path} (VM backups)`, { systemd: { services } }));
   }

@@ -4,12 +4,11 @@
  * as NixOS's module writes them to dnsmasq.conf, so the real dnsmasq can check them.
  */
 import * as path from 'node:path';
-import { parseIpv4Cidr } from '../../core/addressing';
-import { Homelab } from '../../core/homelab';
-import { Dnsmasq, dnsmasqServer } from '../../network/dnsmasq';
-import { generatedHeader, NixFlake } from '../nix-flake';
-import { NixAttrs } from '../nix-value';
-import { renderTemplate } from '../templates';
+import { parseIpv4Cidr } from '../../../core/addressing';
+import { Homelab } from '../../../core/homelab';
+import { Dnsmasq, dnsmasqServer } from '../../../network/dnsmasq';
+import { generatedHeader, NixFlake, renderNixModule } from '../../nix-flake';
+import { NixAttrs } from '../../nix-value';
 
 /** A value of a dnsmasq setting, as NixOS's key-value format takes it. */
 export type DnsmasqValue = string | number | boolean;
@@ -29,9 +28,9 @@ export function renderDnsmasq(lab: Homelab, flake: NixFlake): void {
     flake.addHostModule(
       dnsmasq.host,
       'dnsmasq',
-      renderTemplate('network/dnsmasq.nix.hbs', {
+      renderNixModule({
         header: generatedHeader(lab, dnsmasq.node.path),
-        summary: dnsmasqSummary(dnsmasq),
+        notes: [dnsmasqSummary(dnsmasq)],
         settings: dnsmasqModule(dnsmasq),
       }),
     );

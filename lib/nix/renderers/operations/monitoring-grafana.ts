@@ -1,13 +1,10 @@
 /**
  * Grafana's view of a Monitoring: the provisioned data sources (its Prometheus and Loki) and the
- * lab's dashboard, generated from the model: hosts up, CPU and memory per host, the pools' health
- * and fill against their thresholds, the special vdevs' fill, and the logs of the units that keep
- * the data safe.
+ * lab's dashboard, generated from the model: hosts up, CPU and memory per host, the panels the
+ * renderers contributed (the pools' health and fill…), and the logs of the watched units.
  */
-import { dataProtectionUnits } from '../../operations/monitored-units';
-import { Monitoring } from '../../operations/monitoring';
-import { ZfsPool } from '../../storage/zfs-pool';
-import { ZfsSettings } from '../../storage/zfs-settings';
+import { Monitoring } from '../../../operations/monitoring';
+import { FlakeMonitoring } from '../../flake-monitoring';
 
 /** The uids the dashboard refers to its data sources by. */
 export const DATASOURCE_UIDS = { prometheus: 'homelab-prometheus', loki: 'homelab-loki' } as const;
@@ -25,10 +22,13 @@ export function grafanaDatasources(monitoring: Monitoring): Record<string, unkno
 
 type Panel = Record<string, unknown>;
 
-const prometheus = { type: 'prometheus', uid: DATASOURCE_UIDS.prometheus };
+/** The dashboard's reference to its Prometheus data source. */
+export const PROMETHEUS_DATASOURCE = { type: 'prometheus', uid: DATASOURCE_UIDS.prometheus } as const;
+const prometheus = PROMETHEUS_DATASOURCE;
 const loki = { type: 'loki', uid: DATASOURCE_UIDS.loki };
 
-function thresholds(...steps: Array<[number | null, string]>) {
+/** Grafana absolute thresholds: from each value on, its colour (the first value is null). */
+export function thresholds(...steps: Array<[number | null, string]>) {
   return { mode: 'absolute', steps: steps.map(([value, color]) => ({ value, color })) };
 }
 
@@ -44,7 +44,7 @@ function percentTimeseries(title: string, expr: string): Panel {
 }
 
 /** A bar gauge of a fill percentage, red from `alertAt`. */
-function fillGauge(title: string, expr: string, legendFormat: string, alertAt: number): Panel {
+export function fillGauge(title: string, expr: string, legendFormat: string, alertAt: number): Panel {
   return {
     type: 'bargauge',
     title,
@@ -55,20 +55,25 @@ function fillGauge(title: string, expr: string, legendFormat: string, alertAt: n
   };
 }
 
-/** The lab's dashboard, as Grafana's JSON model. */
-export function labDashboard(monitoring: Monitoring, title: string): Record<string, unknown> {
+/**
+ * The lab's dashboard, as Grafana's JSON model: the monitoring's overview, the panels the
+ * renderers contributed, the logs of the watched units.
+ */
+export function labDashboard(monitoring: Monitoring, contributions: FlakeMonitoring, title: string): Record<string, unknown> {
   const hosts = monitoring.hosts;
-  const poolHosts = hosts.filter((h) => ZfsPool.onHost(h).length > 0);
-  const specialPools = poolHosts.flatMap((h) => ZfsPool.onHost(h).filter((p) => p.poolHasSpecialVdev).map((p) => ({ host: h, pool: p })));
-  const threshold = (pick: 'capacityThreshold' | 'specialThreshold') =>
-    Math.min(...poolHosts.map((h) => ZfsSettings.resolve(h).healthCheck).map((c) => (c === false ? 80 : c[pick])), 100);
-  const units = [...new Set(hosts.flatMap(dataProtectionUnits))].map((u) => `${u}.service`);
+  const units = [...new Set(hosts.flatMap((h) => contributions.watchedUnits(h)))];
 
+  // Panels fill Grafana's 24-column rows left to right.
   const panels: Panel[] = [];
   let y = 0;
-  const add = (panel: Panel, h: number, w = 24, x = 0) => {
+  let x = 0;
+  const add = (panel: Readonly<Panel>, h: number, w = 24) => {
     panels.push({ id: panels.length + 1, gridPos: { h, w, x, y }, ...panel });
-    if (x + w >= 24) y += h;
+    x += w;
+    if (x >= 24) {
+      y += h;
+      x = 0;
+    }
   };
   add(
     {
@@ -87,38 +92,10 @@ export function labDashboard(monitoring: Monitoring, title: string): Record<stri
     },
     4,
   );
-  add(percentTimeseries('CPU busy', '100 * (1 - avg by (host) (rate(node_cpu_seconds_total{mode="idle"}[5m])))'), 8, 12, 0);
-  add(percentTimeseries('Memory used', '100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)'), 8, 12, 12);
-  if (poolHosts.length > 0) {
-    add(
-      {
-        type: 'stat',
-        title: 'Pool health',
-        datasource: prometheus,
-        targets: [{ refId: 'A', datasource: prometheus, expr: 'zfs_pool_health', legendFormat: '{{host}}/{{pool}}', instant: true }],
-        fieldConfig: {
-          defaults: {
-            mappings: [
-              {
-                type: 'value',
-                options: Object.fromEntries(['ONLINE', 'DEGRADED', 'FAULTED', 'OFFLINE', 'UNAVAIL', 'REMOVED', 'SUSPENDED'].map((text, i) => [String(i), { text, color: i === 0 ? 'green' : i === 1 ? 'orange' : 'red' }])),
-              },
-            ],
-            thresholds: thresholds([null, 'green'], [1, 'red']),
-          },
-          overrides: [],
-        },
-        options: { colorMode: 'background', graphMode: 'none', reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false } },
-      },
-      6,
-      8,
-      0,
-    );
-    const capacity = threshold('capacityThreshold');
-    add(fillGauge(`Pool fill (alert at ${capacity} %)`, '100 * zfs_pool_allocated_bytes / zfs_pool_size_bytes', '{{host}}/{{pool}}', capacity), 6, 8, 8);
-    const special = threshold('specialThreshold');
-    const specialTitle = specialPools.length ? `Special vdev fill (alert at ${special} %)` : 'Special vdev fill (no pool has a special vdev)';
-    add(fillGauge(specialTitle, '100 * homelab_zfs_special_vdev_allocated_ratio', '{{host}}/{{pool}} {{vdev}}', special), 6, 8, 16);
+  add(percentTimeseries('CPU busy', '100 * (1 - avg by (host) (rate(node_cpu_seconds_total{mode="idle"}[5m])))'), 8, 12);
+  add(percentTimeseries('Memory used', '100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)'), 8, 12);
+  for (const registered of contributions.dashboardPanels(monitoring)) {
+    add(registered.panel, registered.height, registered.width);
   }
   if (monitoring.logShipping && units.length > 0) {
     add(

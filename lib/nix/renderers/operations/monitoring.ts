@@ -5,17 +5,16 @@
  * textfile collectors, the ZFS and smartctl exporters where they apply, Grafana Alloy) and
  * `log-shipping.alloy`. The firewall is opened from the ports the model reserves.
  */
-import { Homelab } from '../../core/homelab';
-import { Host } from '../../hosts/host';
-import { runsZfsHealthCheck } from '../../operations/monitored-units';
-import { HostExporters, Monitoring } from '../../operations/monitoring';
-import { generatedHeader, NixFlake, renderSettingsModule } from '../nix-flake';
-import { NixAttrs, NixExpr } from '../nix-value';
-import { mergeAttrs } from './host-configuration';
+import { Homelab } from '../../../core/homelab';
+import { Host } from '../../../hosts/host';
+import { HostExporters, Monitoring } from '../../../operations/monitoring';
+import { generatedHeader, NixFlake, renderSettingsModule } from '../../nix-flake';
+import { NixAttrs, NixExpr } from '../../nix-value';
+import { mergeAttrs } from '../hosts/host-configuration';
 import { alloyConfig } from './monitoring-alloy';
 import { grafanaDatasources, labDashboard } from './monitoring-grafana';
 import { prometheusRulesFile, scrapeJobs } from './monitoring-prometheus';
-import { sopsSecretsSettings, useSopsFor } from './sops';
+import { sopsSecretsSettings, useSopsFor } from '../hosts/sops';
 
 /** Where the lab's checks (ZFS health, off-site backups) leave metrics for the node exporter's textfile collector. */
 export const TEXTFILE_DIRECTORY = '/var/lib/prometheus-node-exporter-text';
@@ -32,12 +31,16 @@ export function renderMonitoring(lab: Homelab, flake: NixFlake): void {
     const source = `${monitoring.node.path} (monitoring)`;
     useSopsFor(flake, host, [monitoring.grafanaAdminPassword, monitoring.grafanaSecretKey]);
     flake.addHostModule(host, 'monitoring', renderSettingsModule(lab, source, monitoringServerSettings(monitoring)));
-    flake.addFile(`hosts/${host.hostName}/prometheus-rules.yml`, prometheusRulesFile(monitoring, generatedHeader(lab, `${monitoring.node.path} (alert rules)`)));
-    const dashboard = labDashboard(monitoring, `${lab.name}: hosts, pools and backups`);
-    flake.addFile(`hosts/${host.hostName}/grafana-dashboards/homelab.json`, `${JSON.stringify(dashboard, null, 2)}\n`);
+    // The rules, the dashboard and the exporters are made of what every renderer registered
+    // (watched units, rule groups, panels, exporter settings): they are made once all have run.
+    const registered = flake.monitoring;
+    flake.addFile(`hosts/${host.hostName}/prometheus-rules.yml`, () => prometheusRulesFile(monitoring, registered, generatedHeader(lab, `${monitoring.node.path} (alert rules)`)));
+    const dashboard = () => labDashboard(monitoring, registered, `${lab.name}: hosts, pools and backups`);
+    flake.addFile(`hosts/${host.hostName}/grafana-dashboards/homelab.json`, () => `${JSON.stringify(dashboard(), null, 2)}\n`);
     for (const exporters of monitoring.exporters) {
       const watched = exporters.host;
-      flake.addHostModule(watched, 'monitoring-exporters', renderSettingsModule(lab, `${monitoring.node.path} (exporters on ${watched.hostName})`, exporterSettings(exporters)));
+      const source = `${monitoring.node.path} (exporters on ${watched.hostName})`;
+      flake.addHostModule(watched, 'monitoring-exporters', () => renderSettingsModule(lab, source, exporterSettings(exporters, registered.exporterSettings(watched))));
       if (exporters.logShipper !== undefined) {
         flake.addFile(`hosts/${watched.hostName}/log-shipping.alloy`, alloyConfig(monitoring, watched, generatedHeader(lab, `${monitoring.node.path} (log shipping of ${watched.hostName})`)));
       }
@@ -115,9 +118,11 @@ export function monitoringServerSettings(monitoring: Monitoring): NixAttrs {
   };
 }
 
-/** The exporters and the log shipper of one watched host. */
-export function exporterSettings(exporters: HostExporters): NixAttrs {
-  const host = exporters.host;
+/**
+ * The exporters and the log shipper of one watched host, with the settings other renderers
+ * added for them (the ZFS health check's textfile metrics…).
+ */
+export function exporterSettings(exporters: HostExporters, registered: readonly NixAttrs[] = []): NixAttrs {
   const settings: NixAttrs[] = [
     {
       services: {
@@ -135,8 +140,8 @@ export function exporterSettings(exporters: HostExporters): NixAttrs {
           },
         },
       },
-      homelab: runsZfsHealthCheck(host) ? { zfsHealth: { textfileDirectory: TEXTFILE_DIRECTORY } } : undefined,
     },
+    ...registered,
   ];
   if (exporters.logShipper !== undefined) {
     settings.push({

@@ -2,10 +2,10 @@
  * Secrets kept with sops-nix: the flake input, its NixOS module on the hosts that need it, and the
  * `sops.secrets.<name>` entries that decrypt them to `/run/secrets/<name>`.
  */
-import { Secret, SecretSource } from '../../core/secret';
-import type { Host } from '../../hosts/host';
-import { FlakeInput, NixFlake } from '../nix-flake';
-import { NixAttrs, NixExpr } from '../nix-value';
+import { Secret, SecretSource } from '../../../core/secret';
+import type { Host } from '../../../hosts/host';
+import { FlakeInput, NixFlake } from '../../nix-flake';
+import { NixAttrs, NixExpr } from '../../nix-value';
 
 /** The sops-nix flake input. */
 export const SOPS_NIX_INPUT: FlakeInput = { name: 'sops-nix', url: 'github:Mic92/sops-nix' };

@@ -2,13 +2,13 @@
  * Each host's `configuration.nix`: identity, network, users, SSH, firewall, Nix settings and
  * packages. The view is built here; the template only lays it out.
  */
-import { RESOLVER_ATTEMPTS, RESOLVER_TIMEOUT_SECONDS } from '../../core/dns';
-import { Homelab } from '../../core/homelab';
-import { Protocol } from '../../core/ports';
-import { Addressing, Host } from '../../hosts/host';
-import { LoginShell, User } from '../../hosts/user';
-import { NixFlake } from '../nix-flake';
-import { NixAttrs, NixExpr } from '../nix-value';
+import { RESOLVER_ATTEMPTS, RESOLVER_TIMEOUT_SECONDS } from '../../../core/dns';
+import { Homelab } from '../../../core/homelab';
+import { Protocol } from '../../../core/ports';
+import { Addressing, Host } from '../../../hosts/host';
+import { LoginShell, User } from '../../../hosts/user';
+import { NixFlake } from '../../nix-flake';
+import { NixAttrs, NixExpr } from '../../nix-value';
 
 /** Adds every host's configuration to the flake. */
 export function renderHostConfigurations(lab: Homelab, flake: NixFlake): void {

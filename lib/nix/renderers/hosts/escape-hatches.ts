@@ -1,7 +1,7 @@
 /** The per-host escape hatches: `Host.addNixSettings` and `Host.addRawNixModule`. */
-import { Homelab } from '../../core/homelab';
-import { Host } from '../../hosts/host';
-import { NixFlake, renderSettingsModule } from '../nix-flake';
+import { Homelab } from '../../../core/homelab';
+import { Host } from '../../../hosts/host';
+import { NixFlake, renderSettingsModule } from '../../nix-flake';
 
 /** Adds each host's extra settings (`extra.nix`) and raw modules. */
 export function renderEscapeHatches(lab: Homelab, flake: NixFlake): void {

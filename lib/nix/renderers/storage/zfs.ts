@@ -4,21 +4,22 @@
  * health check), `hosts/<host>/disko.nix` (the pools' disk layout for disko) and
  * `scripts/create-pools-<host>.sh`; once, `scripts/zfs-health.sh` and `modules/zfs-health.nix`.
  */
-import { Homelab } from '../../core/homelab';
-import { Size } from '../../core/size';
-import { Host } from '../../hosts/host';
-import { PartitionType } from '../../storage/disk';
-import { SnapshotPolicy } from '../../storage/snapshot-policy';
-import { ZfsDatasetBase } from '../../storage/zfs-dataset-base';
-import { ZfsPool } from '../../storage/zfs-pool';
-import { ZfsReplication } from '../../storage/zfs-replication';
-import { ResolvedZfsSettings, ZfsSettings } from '../../storage/zfs-settings';
-import { generatedHeader, NixFlake, renderSettingsModule } from '../nix-flake';
-import { NixAttrs, NixExpr } from '../nix-value';
-import { renderTemplate } from '../templates';
-import { diskoDevices } from './storage-disko';
-import { diskLayout, ESP_MOUNT_OPTIONS } from './storage-layout';
-import { poolCreationSteps, poolPropertySteps } from './storage-scripts';
+import { Homelab } from '../../../core/homelab';
+import { Size } from '../../../core/size';
+import { Host } from '../../../hosts/host';
+import { PartitionType } from '../../../storage/disk';
+import { SnapshotPolicy } from '../../../storage/snapshot-policy';
+import { ZfsDatasetBase } from '../../../storage/zfs-dataset-base';
+import { ZfsPool } from '../../../storage/zfs-pool';
+import { ZfsReplication } from '../../../storage/zfs-replication';
+import { ResolvedZfsSettings, ZfsSettings } from '../../../storage/zfs-settings';
+import { generatedHeader, NixFlake, renderSettingsModule } from '../../nix-flake';
+import { NixAttrs, NixExpr } from '../../nix-value';
+import { renderTemplate } from '../../templates';
+import { diskoDevices } from './disko';
+import { diskLayout, ESP_MOUNT_OPTIONS } from './layout';
+import { watchStorage } from './monitoring';
+import { poolCreationSteps, poolPropertySteps } from './scripts';
 
 /** The disko flake input. */
 export const DISKO_INPUT = { name: 'disko', url: 'github:nix-community/disko' } as const;
@@ -31,6 +32,7 @@ export function zfsHosts(lab: Homelab): Host[] {
 /** Adds ZFS to every host that has it. */
 export function renderStorage(lab: Homelab, flake: NixFlake): void {
   let healthCheck = false;
+  watchStorage(zfsHosts(lab), flake);
   for (const host of zfsHosts(lab)) {
     const settings = ZfsSettings.resolve(host);
     flake.addHostModule(host, 'zfs', renderSettingsModule(lab, `${host.node.path} (ZFS)`, zfsHostSettings(host)));

@@ -3,11 +3,11 @@
  * used, how each is partitioned, and what each partition is for. Shared by the disko
  * configuration and `scripts/create-pools-<host>.sh`, so that both lay out the same partitions.
  */
-import { Host } from '../../hosts/host';
-import { Disk, diskOf, DiskPartition, PartitionType, StorageDevice } from '../../storage/disk';
-import { Vdev, VdevLayout, VdevRole } from '../../storage/vdev';
-import { ZfsPool } from '../../storage/zfs-pool';
-import { byText } from '../../core/order';
+import { Host } from '../../../hosts/host';
+import { Disk, diskOf, DiskPartition, PartitionType, StorageDevice } from '../../../storage/disk';
+import { Vdev, VdevLayout, VdevRole } from '../../../storage/vdev';
+import { ZfsPool } from '../../../storage/zfs-pool';
+import { byText } from '../../../core/order';
 
 /** A partition of a disk with what it is for. */
 export interface PartitionUse {
