@@ -34,8 +34,11 @@ export * from './network/reachability-check';
 export * from './network/wake-on-lan';
 // cluster: k3s and its workloads
 export * from './cluster/adguard-home';
+export * from './cluster/cluster-chart';
 export * from './cluster/k3s-cluster';
 export * from './cluster/k3s-node';
+export type { IKubernetesWorkload, KubernetesPatch, KubernetesPatchOperation, TargetedKubernetesPatch } from './cluster/kubernetes-workload';
+export { isKubernetesWorkload } from './cluster/kubernetes-workload';
 // storage: ZFS pools, vdevs, datasets, snapshots, replication
 export * from './storage/cache-vdev';
 export * from './storage/capacity';
@@ -83,7 +86,6 @@ export { renderTemplate, shellQuote } from './nix/templates';
 export { k3sSettings, SOPS_NIX_INPUT } from './nix/renderers/cluster/k3s';
 export * from './k8s/adguard-home-chart';
 export * from './k8s/adguard-home-config';
-export * from './k8s/cluster-chart';
 export * from './k8s/kubernetes-app';
 export * from './k8s/on-host';
 export * from './terraform/proxmox/download-file.generated';

@@ -10,6 +10,7 @@ import { Size } from '../core/size';
 import { displayPath, perValidationRun, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
 import { K3sCluster, K3sComponent } from './k3s-cluster';
+import { IKubernetesWorkload, KubernetesPatch, KubernetesPatches, markKubernetesWorkload, TargetedKubernetesPatch } from './kubernetes-workload';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
 
@@ -135,7 +136,7 @@ const DEFAULT_RESOURCES: Required<ResourceBudget> = {
  * It is an {@link IDnsUpstream}: the DNS forwarder on the same host forwards to `127.0.0.1` at
  * its {@link dnsPort}, so the port is written once.
  */
-export class AdGuardHome extends Construct implements IDnsUpstream, IHostRoleHolder, IDiagramPartHolder {
+export class AdGuardHome extends Construct implements IDnsUpstream, IHostRoleHolder, IDiagramPartHolder, IKubernetesWorkload {
   /** Is `x` an AdGuardHome (of any copy of this library)? */
   public static isAdGuardHome(x: unknown): x is AdGuardHome {
     return typeof x === 'object' && x !== null && ADGUARD_HOME in x;
@@ -173,6 +174,7 @@ export class AdGuardHome extends Construct implements IDnsUpstream, IHostRoleHol
   /** Queries per second per client (`dns.ratelimit`; 0: no limit). */
   public readonly rateLimit: number;
   private readonly extraAllowedClients: readonly string[];
+  private readonly patches = new KubernetesPatches(this);
 
   public constructor(scope: K3sCluster, id: string, props: AdGuardHomeProps) {
     super(scope, claimId(scope, id));
@@ -180,6 +182,7 @@ export class AdGuardHome extends Construct implements IDnsUpstream, IHostRoleHol
     Object.defineProperty(this, ADGUARD_HOME, { value: true });
     markHostRoleHolder(this);
     markDiagramPartHolder(this);
+    markKubernetesWorkload(this);
     this.cluster = scope;
     this.host = props.host;
     this.dnsPort = props.dnsPort ?? 5353;
@@ -201,6 +204,26 @@ export class AdGuardHome extends Construct implements IDnsUpstream, IHostRoleHol
       this.host.reservePort(this, { port: this.dnsPort, protocol, description: 'AdGuard Home DNS (pod hostPort)', openFirewall: false });
     }
     this.node.addValidation({ validate: () => this.validateAdGuardHome() });
+  }
+
+  /** Its chart's name (its {@link name}): `dist/k8s/<name>.k8s.yaml`. */
+  public get chartName(): string {
+    return this.name;
+  }
+
+  /** Patches added with {@link addKubernetesPatch}. */
+  public get kubernetesPatches(): readonly TargetedKubernetesPatch[] {
+    return this.patches.all;
+  }
+
+  /**
+   * Escape hatch: a JSON patch on one of its objects, applied by the Kubernetes projection
+   * (`adguard.addKubernetesPatch('Deployment', { op: 'add', path: '/spec/template/spec/priorityClassName', value: 'system-cluster-critical' })`).
+   * Its objects: `Namespace`, `ConfigMap`, `PersistentVolumeClaim/<name>-conf` and `-work`,
+   * `Deployment`, `Service`.
+   */
+  public addKubernetesPatch(target: string, patch: KubernetesPatch): void {
+    this.patches.add(target, patch);
   }
 
   /** Who may query it (`dns.allowed_clients`): the cluster's pod network, then the props' clients. */

@@ -453,6 +453,10 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     outdir: null,
     strict: null,
   },
+  SynthValidateOptions: {
+    only: null,
+    strict: null,
+  },
   TerraformOverride: {
     path: null,
     value: null,

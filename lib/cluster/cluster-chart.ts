@@ -1,12 +1,13 @@
+// Types only: the model declares the chart; the Kubernetes projection (lib/k8s) builds it.
 import type { App, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import type { K3sCluster } from '../cluster/k3s-cluster';
 import type { Homelab } from '../core/homelab';
 import { isHostName } from '../core/names';
-import { displayPath, perValidationRun, problem } from '../core/validation';
-import { chartOwners, dryRunClusterCharts } from './kubernetes-app';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { displayPath, problem } from '../core/validation';
+import type { K3sCluster } from './k3s-cluster';
+import { chartNameOwners, IKubernetesWorkload, KubernetesPatch, KubernetesPatches, markKubernetesWorkload, TargetedKubernetesPatch } from './kubernetes-workload';
 
 /** What a {@link ClusterChart}'s build function gets besides its chart. */
 export interface ClusterChartContext {
@@ -27,7 +28,8 @@ export interface ClusterChartContext {
 export interface ClusterChartProps {
   /**
    * Builds the chart's objects with cdk8s / cdk8s-plus-28. Pin workloads to hosts with `onHost`.
-   * Runs at synthesis and once more during validation, so it must only build.
+   * The Kubernetes projection runs it when it checks the lab, before anything is written (and
+   * `buildKubernetesApp` once more for each App it builds), so it must only build.
    */
   readonly build: (chart: Chart, context: ClusterChartContext) => void;
   /**
@@ -58,11 +60,11 @@ const CLUSTER_CHART = Symbol.for('homelab-cdk.ClusterChart');
  * });
  * ```
  *
- * The function runs during validation too, in a scratch App: pinning to a host that is not a
- * cluster node, an exception, or a failed cdk8s validation is reported as an error of this
- * construct before anything is written.
+ * The construct only declares the chart. The Kubernetes projection builds it, and checks it
+ * before anything is written: pinning to a host that is not a cluster node, an exception, or a
+ * failed cdk8s validation is reported as an error of this construct.
  */
-export class ClusterChart extends Construct {
+export class ClusterChart extends Construct implements IKubernetesWorkload {
   /** Is `x` a ClusterChart (of any copy of this library)? */
   public static isClusterChart(x: unknown): x is ClusterChart {
     return typeof x === 'object' && x !== null && CLUSTER_CHART in x;
@@ -76,16 +78,31 @@ export class ClusterChart extends Construct {
   public readonly namespace?: string;
   /** The build function. */
   public readonly build: ClusterChartProps['build'];
+  private readonly patches = new KubernetesPatches(this);
 
   public constructor(scope: K3sCluster, id: string, props: ClusterChartProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'ClusterChartProps', props);
     Object.defineProperty(this, CLUSTER_CHART, { value: true });
+    markKubernetesWorkload(this);
     this.cluster = scope;
     this.chartName = props.chartName ?? id;
     this.namespace = props.namespace;
     this.build = props.build;
     this.node.addValidation({ validate: () => this.validateChart() });
+  }
+
+  /** Patches added with {@link addKubernetesPatch}. */
+  public get kubernetesPatches(): readonly TargetedKubernetesPatch[] {
+    return this.patches.all;
+  }
+
+  /**
+   * Escape hatch: a JSON patch on an object the build function made, applied after it ran
+   * (`addKubernetesPatch('Deployment', { op: 'add', path: '/spec/paused', value: true })`).
+   */
+  public addKubernetesPatch(target: string, patch: KubernetesPatch): void {
+    this.patches.add(target, patch);
   }
 
   private validateChart(): string[] {
@@ -97,13 +114,10 @@ export class ClusterChart extends Construct {
     if (this.namespace !== undefined && !isHostName(this.namespace)) {
       errors.push(problem(`namespace "${this.namespace}" is not a Kubernetes namespace name`, 'use lower-case letters, digits and "-"'));
     }
-    const owner = perValidationRun(this, 'k8s-chart-owners', () => chartOwners(this.node.root as Homelab)).get(this.chartName);
+    const owner = chartNameOwners(this, ClusterChart.isClusterChart).get(this.chartName);
     if (owner !== undefined && owner !== this) {
       errors.push(problem(`chart name ${this.chartName} is already the chart of ${displayPath(owner)}`, 'give the chart another name (chartName)'));
-      return errors;
     }
-    const dryRun = perValidationRun(this, 'k8s-dry-run', () => dryRunClusterCharts(this.node.root as Homelab));
-    errors.push(...(dryRun.get(this) ?? []));
     return errors;
   }
 }
