@@ -25,6 +25,8 @@ const RESOURCES: ReadonlyArray<{ type: string; className: string; file: string }
   { type: 'proxmox_backup_job', className: 'ProxmoxBackupJob', file: 'backup-job' },
   { type: 'proxmox_storage_zfspool', className: 'ProxmoxStorageZfspool', file: 'storage-zfspool' },
   { type: 'proxmox_storage_lvmthin', className: 'ProxmoxStorageLvmthin', file: 'storage-lvmthin' },
+  { type: 'proxmox_hagroup', className: 'ProxmoxHagroup', file: 'hagroup' },
+  { type: 'proxmox_haresource', className: 'ProxmoxHaresource', file: 'haresource' },
 ];
 
 /** Members of cdktf's TerraformResource that a computed-attribute getter must not shadow. */

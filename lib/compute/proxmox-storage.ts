@@ -236,11 +236,12 @@ export class ProxmoxStorage extends Construct {
 
   /**
    * Whether every node of a Proxmox cluster reaches the storage (what Proxmox needs to clone or
-   * migrate a VM's disks onto another node). None of the types the library models is: a ZFS
-   * pool, a directory and an LVM thin pool are local to their node.
+   * migrate a VM's disks onto another node). None of the types the library models is by itself:
+   * a ZFS pool, a directory and an LVM thin pool are local to their node, unless the host's
+   * cluster lists the storage in its `sharedStorages` (a directory on an NFS or CephFS mount).
    */
   public get shared(): boolean {
-    return SHARED_STORAGE_TYPES.has(this.type);
+    return SHARED_STORAGE_TYPES.has(this.type) || (this.proxmoxHost.cluster?.sharesStorage(this) ?? false);
   }
 
   /** Who declares the storage on its host: Terraform, the pvesm service, or nobody. */

@@ -16,6 +16,10 @@ import { VmImage } from '../compute/vm-image';
 import { VmBackupJob } from '../operations/vm-backup-job';
 import { addBackupJobResource, addStorageResource, ProxmoxStorageResource } from './proxmox-host-objects';
 import { ProxmoxBackupJob } from './proxmox/backup-job.generated';
+import type { HaGroup } from '../compute/ha-group';
+import type { HaResource } from '../compute/proxmox-cluster';
+import { ProxmoxHagroup } from './proxmox/hagroup.generated';
+import { ProxmoxHaresource } from './proxmox/haresource.generated';
 import { ProxmoxDownloadFile } from './proxmox/download-file.generated';
 import { ProxmoxProvider } from './proxmox/provider.generated';
 import { ProxmoxVirtualEnvironmentFile } from './proxmox/virtual-environment-file.generated';
@@ -42,6 +46,16 @@ export interface ProxmoxTerraformStackProps {
    * @default - none
    */
   readonly backupJobs?: readonly VmBackupJob[];
+  /**
+   * The HA groups this stack creates (`proxmox_hagroup`).
+   * @default []
+   */
+  readonly haGroups?: readonly HaGroup[];
+  /**
+   * The HA resources this stack creates (`proxmox_haresource`), each for a VM of the stack.
+   * @default []
+   */
+  readonly haResources?: readonly HaResource[];
 }
 
 /** The cdktf stack of a ProxmoxStack: its VMs, images and snippets as Terraform JSON, with the bpg/proxmox bindings. */
@@ -99,6 +113,7 @@ export class ProxmoxTerraformStack extends TerraformStack {
     this.dependOnStorages();
     this.backupJobResources = new Map((props.backupJobs ?? []).map((job) => [job, addBackupJobResource(this, job, vmResources, storageResources)]));
 
+    this.addHighAvailability(props.haGroups ?? [], props.haResources ?? []);
     this.addOutputs(props.vms);
     for (const o of settings.terraformOverrides) {
       this.addOverride(o.path, o.value);
@@ -243,6 +258,39 @@ export class ProxmoxTerraformStack extends TerraformStack {
       resource.addOverride(o.path, o.value);
     }
     return resource;
+  }
+
+  /**
+   * HA groups and resources: each resource depends on its VM's resource (the HA manager refuses a
+   * VM that does not exist) and on its group's, when this stack creates the group.
+   */
+  private addHighAvailability(groups: readonly HaGroup[], resources: readonly HaResource[]): void {
+    const groupResources = new Map<HaGroup, ProxmoxHagroup>();
+    for (const group of groups) {
+      const id = terraformName(`ha_group_${group.groupName}`);
+      const resource = new ProxmoxHagroup(this, id, {
+        group: group.groupName,
+        nodes: Object.fromEntries(group.nodes.map((n) => [n.host.nodeName, n.priority ?? null])) as Record<string, number>,
+        restricted: group.restricted,
+        noFailback: group.noFailback,
+      });
+      resource.overrideLogicalId(id);
+      groupResources.set(group, resource);
+    }
+    for (const r of resources) {
+      const vmResource = this.vmResources.get(r.vm);
+      const groupResource = r.group && groupResources.get(r.group);
+      const id = terraformName(`ha_${r.vm.vmName}`);
+      const resource = new ProxmoxHaresource(this, id, {
+        resourceId: `vm:${r.vm.vmid}`,
+        group: r.group?.groupName,
+        state: r.state,
+        maxRestart: r.maxRestart,
+        maxRelocate: r.maxRelocate,
+        dependsOn: [...(vmResource ? [vmResource] : []), ...(groupResource ? [groupResource] : [])],
+      });
+      resource.overrideLogicalId(id);
+    }
   }
 
   private cloneOf(vm: ProxmoxVm): ProxmoxVirtualEnvironmentVmConfig['clone'] {
