@@ -241,6 +241,11 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     dnsServers: null,
     gateway: null,
   },
+  NixosAnywhereOptions: {
+    buildOnRemote: null,
+    debugLogging: null,
+    flakeDirectory: null,
+  },
   NixosSettings: {
     inputUrls: null,
     release: null,

@@ -12,6 +12,7 @@ import { ProxmoxHost } from '../compute/proxmox-host';
 import { StackSettings } from '../compute/proxmox-stack';
 import { CDROM_INTERFACE, ProxmoxVm } from '../compute/proxmox-vm';
 import { VmImage } from '../compute/vm-image';
+import { addNixosAnywhereModule } from './nixos-anywhere-module';
 import { ProxmoxDownloadFile } from './proxmox/download-file.generated';
 import { ProxmoxProvider } from './proxmox/provider.generated';
 import { ProxmoxVirtualEnvironmentFile } from './proxmox/virtual-environment-file.generated';
@@ -189,6 +190,9 @@ export class ProxmoxTerraformStack extends TerraformStack {
     }
     for (const o of vm.terraformOverrides) {
       resource.addOverride(o.path, o.value);
+    }
+    if (vm.guest && vm.boot.details.nixosAnywhere) {
+      addNixosAnywhereModule(this, vm, resource, terraformName(`${vm.vmName}_install`));
     }
     return resource;
   }

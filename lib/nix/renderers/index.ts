@@ -15,6 +15,7 @@ import { renderRebuildScript } from './rebuild-script';
 import { renderVmBackups } from './vm-backup';
 import { renderWakeOnLan } from './wake-on-lan';
 import { renderStorage } from './storage';
+import { renderNixosAnywhere } from './nixos-anywhere';
 import { renderMonitoring } from './monitoring';
 import { renderOffsiteBackups } from './backup';
 
@@ -32,6 +33,7 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderProxmox,
   renderRebuildScript,
   renderStorage,
+  renderNixosAnywhere,
   renderMonitoring,
   renderOffsiteBackups,
   renderVmBackups,
