@@ -326,6 +326,7 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
   },
   RaspberryPi4Props: {
     interfaceName: null,
+    kernel: null,
     memoryCgroup: null,
     nixosHardware: null,
     poePlusHat: null,

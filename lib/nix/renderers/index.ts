@@ -16,6 +16,7 @@ import { renderVmBackups } from './vm-backup';
 import { renderWakeOnLan } from './wake-on-lan';
 import { renderStorage } from './storage';
 import { renderNixosAnywhere } from './nixos-anywhere';
+import { renderSdImages } from './sd-image';
 import { renderMonitoring } from './monitoring';
 import { renderOffsiteBackups } from './backup';
 
@@ -34,6 +35,7 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderRebuildScript,
   renderStorage,
   renderNixosAnywhere,
+  renderSdImages,
   renderMonitoring,
   renderOffsiteBackups,
   renderVmBackups,
