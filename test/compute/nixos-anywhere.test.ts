@@ -80,7 +80,7 @@ describe('the NixOS VMs of the reference lab', () => {
     for (const vm of ref.compute.vms.k3sNodes) {
       const dir = path.join(outdir, 'nix/hosts', vm.guest!.hostName);
       const hardware = evalModule(path.join(dir, 'hardware.nix'));
-      const layout = evalModule(path.join(dir, 'disk-layout.nix')).disko;
+      const layout = evalModule(path.join(dir, 'nixos-anywhere.nix')).disko;
       // disko's module.nix: fileSystems and boot come from the layout only with enableConfig.
       expect(layout.enableConfig).toBe(false);
       const disk = layout.devices.disk.main;
@@ -89,6 +89,15 @@ describe('the NixOS VMs of the reference lab', () => {
       const root = disk.content.partitions.root.content;
       expect(root).toMatchObject({ type: 'filesystem', mountpoint: '/', format: hardware.fileSystems['/'].fsType });
       expect(`/dev/disk/by-label/${root.extraArgs[root.extraArgs.indexOf('-L') + 1]}`).toBe(hardware.fileSystems['/'].device);
+    }
+  });
+
+  // terraform/nixos-rebuild/deploy.sh (1.13.0) copies later systems with `nix copy --to
+  // ssh://<target_user>@<host>`; the daemon takes unsigned paths only from trusted users.
+  it('trusts the user that the module deploys later systems as, besides root', () => {
+    for (const vm of ref.compute.vms.k3sNodes) {
+      const module = evalModule(path.join(outdir, 'nix/hosts', vm.guest!.hostName, 'nixos-anywhere.nix'));
+      expect(module.nix.settings['trusted-users']).toEqual(['root', stack.module[`${vm.vmName.replace(/-/g, '_')}_install`].target_user]);
     }
   });
 });

@@ -1,8 +1,10 @@
 /**
  * What the flake needs for the NixOS VMs that nixos-anywhere installs from Terraform
- * (BootSource.nixosAnywhere): each guest's disk layout for disko (`hosts/<host>/disk-layout.nix`,
- * the partitions and file system its hardware module mounts), and `scripts/install-host-key.sh`,
- * the extra-files script that gives the installed host its SSH host key.
+ * (BootSource.nixosAnywhere): each guest's `hosts/<host>/nixos-anywhere.nix` (its disk layout for
+ * disko, the partitions and file system its hardware module mounts, and the install user among
+ * Nix's trusted users, as the module's later nixos-rebuild needs), and
+ * `scripts/install-host-key.sh`, the extra-files script that gives the installed host its SSH
+ * host key.
  */
 import { Homelab } from '../../core/homelab';
 import { GuestDiskLayout, guestDiskLayout, INSTALL_HOST_KEY_SCRIPT, NIXOS_ANYWHERE_RELEASE } from '../../compute/nixos-anywhere';
@@ -37,12 +39,20 @@ export function renderNixosAnywhere(lab: Homelab, flake: NixFlake): void {
   for (const vm of vms) {
     const host = vm.guest!;
     const layout = guestDiskLayout(host);
-    if (!layout) {
+    if (!layout || !vm.cloudInit?.user) {
       continue; // the VM's validation refuses it
     }
     flake.addInput(DISKO_INPUT);
     flake.addHostFlakeModule(host, DISKO_INPUT.name, 'disko');
-    flake.addHostModule(host, 'disk-layout', renderSettingsModule(lab, `${vm.node.path} (disk layout, for nixos-anywhere)`, guestDiskoSettings(layout)));
+    const settings: NixAttrs = {
+      ...guestDiskoSettings(layout),
+      // The all-in-one module's nixos-rebuild step deploys later systems with `nix copy --to
+      // ssh://<user>@<host>` (terraform/nixos-rebuild/deploy.sh), which the daemon accepts
+      // unsigned only from a trusted user; the user has passwordless sudo there already. Root is
+      // NixOS's default, which a definition replaces, so it is listed too.
+      nix: { settings: { 'trusted-users': ['root', vm.cloudInit!.user!.userName] } },
+    };
+    flake.addHostModule(host, 'nixos-anywhere', renderSettingsModule(lab, `${vm.node.path} (install by nixos-anywhere)`, settings));
   }
 }
 
