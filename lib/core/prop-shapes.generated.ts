@@ -174,6 +174,7 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
   InitOptions: {
     name: null,
     packageSpec: null,
+    terraformCdk: null,
   },
   IsoOptions: {
     drivers: null,

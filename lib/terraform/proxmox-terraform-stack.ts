@@ -1,10 +1,11 @@
 /**
  * A cdktf TerraformStack built from the model: the bpg/proxmox provider for the stack's endpoint,
  * one `proxmox_virtual_environment_vm` per VM, the image downloads and cloud-init snippets they
- * need, import blocks for VMs that exist already, and outputs (vmids, MACs, addresses).
+ * need, import blocks for VMs that exist already, a nixos-anywhere module call per NixOS VM that
+ * installs itself, and outputs (vmids, MACs, addresses).
  */
 import { Construct } from 'constructs';
-import { LocalBackend, TerraformBackend, TerraformResourceLifecycle, TerraformOutput, TerraformRemoteState, TerraformStack, TerraformVariable } from 'cdktf';
+import { LocalBackend, TerraformBackend, TerraformHclModule, TerraformResourceLifecycle, TerraformOutput, TerraformRemoteState, TerraformStack, TerraformVariable } from 'cdktf';
 import { Homelab } from '../core/homelab';
 import { Secret, SecretSource } from '../core/secret';
 import { BootKind } from '../compute/boot-source';
@@ -41,6 +42,7 @@ export class ProxmoxTerraformStack extends TerraformStack {
   public readonly downloadResources: ReadonlyMap<VmImage, ProxmoxDownloadFile>;
 
   private readonly variables = new Map<string, TerraformVariable>();
+  private readonly installs = new Map<ProxmoxVm, TerraformHclModule>();
 
   public constructor(scope: Construct, props: ProxmoxTerraformStackProps) {
     const settings = props.settings;
@@ -80,6 +82,11 @@ export class ProxmoxTerraformStack extends TerraformStack {
     for (const o of settings.terraformOverrides) {
       this.addOverride(o.path, o.value);
     }
+  }
+
+  /** The nixos-anywhere module calls by VM (BootSource.nixosAnywhere), for escape hatches (`set(variable, value)`). */
+  public get installModules(): ReadonlyMap<ProxmoxVm, TerraformHclModule> {
+    return this.installs;
   }
 
   private addBackend(settings: StackSettings): void {
@@ -192,7 +199,7 @@ export class ProxmoxTerraformStack extends TerraformStack {
       resource.addOverride(o.path, o.value);
     }
     if (vm.guest && vm.boot.details.nixosAnywhere) {
-      addNixosAnywhereModule(this, vm, resource, terraformName(`${vm.vmName}_install`));
+      this.installs.set(vm, addNixosAnywhereModule(this, vm, resource, terraformName(`${vm.vmName}_install`)));
     }
     return resource;
   }

@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BootSource, HardwareProfile, ImageKind, NIXOS_ANYWHERE_MODULE_SOURCE, ProxmoxVm, Size, User } from '../../lib';
+import { Testing } from 'cdktf';
+import { BootSource, buildTerraformStacks, HardwareProfile, ImageKind, NIXOS_ANYWHERE_MODULE_SOURCE, ProxmoxVm, Size, User } from '../../lib';
+import { buildReferenceLab } from '../../apps/reference-lab';
 import { ReferenceLab } from '../../apps/reference-lab';
 import { synthesizeReferenceLab } from '../support/reference';
 import { errorsOf, only, proxmoxLab, ProxmoxTestLab } from '../support/compute';
@@ -99,6 +101,19 @@ describe('the NixOS VMs of the reference lab', () => {
       const module = evalModule(path.join(outdir, 'nix/hosts', vm.guest!.hostName, 'nixos-anywhere.nix'));
       expect(module.nix.settings['trusted-users']).toEqual(['root', stack.module[`${vm.vmName.replace(/-/g, '_')}_install`].target_user]);
     }
+  });
+});
+
+describe('the install module as an escape hatch', () => {
+  it('is the stack\'s module call of the VM, whose variables can be set', () => {
+    const { lab, compute } = buildReferenceLab();
+    const [stack] = buildTerraformStacks(lab, Testing.app());
+    const vm = compute.vms.k3sNodes[1];
+    stack.installModules.get(vm)!.set('debug_logging', true);
+    const doc = JSON.parse(Testing.synth(stack));
+    expect(doc.module.k3s_node2_install.debug_logging).toBe(true);
+    expect(nixosAnywhereModuleProblems(doc)).toEqual([]);
+    expect([...stack.installModules.keys()]).toEqual([...compute.vms.k3sNodes]);
   });
 });
 
