@@ -242,6 +242,9 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     dnsServers: null,
     gateway: null,
   },
+  NixProjectionOptions: {
+    extraRenderers: null,
+  },
   NixosAnywhereOptions: {
     buildOnRemote: null,
     debugLogging: null,
@@ -425,6 +428,10 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     outdir: null,
     strict: null,
   },
+  SynthValidateOptions: {
+    only: null,
+    strict: null,
+  },
   TerraformOverride: {
     path: null,
     value: null,
@@ -547,6 +554,9 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     serviceName: null,
     target: null,
     watchInterval: null,
+  },
+  WatchUnitOptions: {
+    reach: null,
   },
   WebdavRemoteProps: {
     password: null,

@@ -18,8 +18,7 @@ import { labDiagram } from './diagram';
 import { diffLab } from './diff';
 import { PROJECTIONS } from './projections';
 import { formatSummary, outputSummary, summarizeLab } from './summary';
-import { synthesize } from './synthesize';
-import { validateLab } from '../core/validation';
+import { synthesize, validateForSynthesis } from './synthesize';
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -248,7 +247,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       } catch (e) {
         throw e instanceof ValidationError && typeErrors.length > 0 ? new ValidationError({ ...e.report, errors: [...typeErrors, ...e.report.errors] }) : e;
       }
-      const report = validateLab(lab, { strict: opts.strict });
+      const report = validateForSynthesis(lab, { strict: opts.strict });
       if (report.errors.length + typeErrors.length > 0) {
         throw new ValidationError({ ...report, errors: [...typeErrors, ...report.errors] });
       }

@@ -24,7 +24,7 @@ import { OffsiteBackup } from '../operations/offsite-backup';
 import { ZfsPool } from '../storage/zfs-pool';
 import { ZfsSettings } from '../storage/zfs-settings';
 import { hostKeyFile, NIXOS_ANYWHERE_RELEASE } from '../compute/nixos-anywhere';
-import { sdImagePackageName } from '../nix/renderers/sd-image';
+import { sdImagePackageName } from '../nix/renderers/hosts/sd-image';
 import { terraformName } from '../terraform/proxmox-terraform-stack';
 
 /** One step of the first deploy. */
