@@ -13,7 +13,6 @@ import { renderHostConfigurations } from './hosts/host-configuration';
 import { renderK3s } from './cluster/k3s';
 import { renderProxmox } from './compute/proxmox';
 import { renderRebuildScript } from './hosts/rebuild-script';
-import { renderVmBackups } from './operations/vm-backup';
 import { renderWakeOnLan } from './network/wake-on-lan';
 import { renderStorage } from './storage/zfs';
 import { renderNixosAnywhere } from './compute/nixos-anywhere';
@@ -39,5 +38,4 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderSdImages,
   renderMonitoring,
   renderOffsiteBackups,
-  renderVmBackups,
 ];
