@@ -24,6 +24,10 @@ import { BackupRemoteKind } from '../operations/backup-remote';
 import { OffsiteBackup } from '../operations/offsite-backup';
 import { VmBackupJob } from '../operations/vm-backup-job';
 import { ZfsPool } from '../storage/zfs-pool';
+import { ZfsSettings } from '../storage/zfs-settings';
+import { hostKeyFile, NIXOS_ANYWHERE_RELEASE } from '../compute/nixos-anywhere';
+import { sdImagePackageName } from '../nix/renderers/hosts/sd-image';
+import { terraformName } from '../terraform/proxmox-terraform-stack';
 
 /** One step of the first deploy. */
 export interface RunbookStep {
@@ -93,7 +97,9 @@ export function labRunbook(lab: Homelab): RunbookStep[] {
     const wakers = wakes.filter((w) => w.target === host);
     const commands: string[] = [];
     if (host.hardware.kind === HardwareKind.RASPBERRY_PI_4) {
-      commands.push('# write the NixOS aarch64 SD image to the card and boot the Pi from it; on the Pi, with dist/nix copied there:', `sudo nixos-rebuild switch --flake ./nix#${host.hostName}`);
+      commands.push(...sdCardCommands(host));
+    } else if (installsWithNixosAnywhere(host)) {
+      commands.push(...nixosAnywhereCommands(host));
     } else {
       commands.push(`# boot the NixOS installer on ${host.hostName}; there, with dist/nix copied to ./nix:`);
       if (pools.length > 0) {
@@ -103,6 +109,9 @@ export function labRunbook(lab: Homelab): RunbookStep[] {
     }
     commands.push(`nixos-rebuild switch --flake dist/nix#${host.hostName} --target-host root@${host.ipAddress}   # every later change, from your machine`);
     const checks: string[] = [`ssh ${host.ipAddress} hostname   # ${host.hostName}`];
+    if (host.hardware.kind === HardwareKind.RASPBERRY_PI_4 || installsWithNixosAnywhere(host)) {
+      checks.push(hostKeyCheck(host));
+    }
     if (anchors.has(host)) {
       checks.push(`dig +short @${host.ipAddress} ${host.hostName}.${domain}   # ${host.ipAddress}`);
     }
@@ -150,19 +159,22 @@ export function labRunbook(lab: Homelab): RunbookStep[] {
     });
   }
 
-  // NixOS guests: installed into their VMs once the VMs exist.
+  // NixOS guests: installed into their VMs once the VMs exist (by the stack itself, with nixos-anywhere).
   for (const [guest, vm] of [...guestVm].sort(byText(([h]) => h.hostName))) {
     const stack = stackOf(vm, stacks);
+    const automatic = vm.boot.details.nixosAnywhere !== undefined;
     add({
       key: hostKey(guest),
-      title: `Install ${guest.hostName} in VM ${vm.vmid} on ${vm.hypervisor.host.hostName}`,
+      title: automatic ? `${guest.hostName} comes up in VM ${vm.vmid} on ${vm.hypervisor.host.hostName}, installed by the stack` : `Install ${guest.hostName} in VM ${vm.vmid} on ${vm.hypervisor.host.hostName}`,
       manual: false,
-      commands: [
-        `# on VM ${vm.vmid}'s console (it boots the NixOS installer), with dist/nix copied to ./nix:`,
-        `sudo nixos-install --flake ./nix#${guest.hostName}`,
-        `nixos-rebuild switch --flake dist/nix#${guest.hostName} --target-host root@${guest.ipAddress}   # every later change`,
-      ],
-      checks: [`ssh ${guest.ipAddress} hostname   # ${guest.hostName}`],
+      commands: automatic
+        ? [`# nothing to run: the stack's module ${terraformName(`${vm.vmName}_install`)} (nixos-anywhere) installed it over the cloud image, with its host key`]
+        : [
+            `# on VM ${vm.vmid}'s console (it boots the NixOS installer), with dist/nix copied to ./nix:`,
+            `sudo nixos-install --flake ./nix#${guest.hostName}`,
+            `nixos-rebuild switch --flake dist/nix#${guest.hostName} --target-host root@${guest.ipAddress}   # every later change`,
+          ],
+      checks: [`ssh ${guest.ipAddress} hostname   # ${guest.hostName}`, ...(automatic ? [hostKeyCheck(guest)] : [])],
       after: unique([stack ? `stack:${stack.stackName}` : hostKey(vm.hypervisor.host), ...anchorKeys]),
     });
   }
@@ -231,6 +243,49 @@ function orderSteps(steps: readonly RunbookStep[]): RunbookStep[] {
     done.add(next.key);
   }
   return out;
+}
+
+/** The SD card of a Pi: the flake's image, with the host key put on the card before it boots. */
+function sdCardCommands(host: Host): string[] {
+  return [
+    `# on an aarch64-linux machine (or one with an aarch64 builder): the image of ${host.hostName}'s own configuration`,
+    `nix build path:dist/nix#packages.${host.system}.${sdImagePackageName(host)}`,
+    'zstdcat result/sd-image/*.img.zst | sudo dd of=/dev/<sd-card> bs=4M conv=fsync status=progress',
+    '# its host key, before the first boot (sops-nix decrypts with it on that boot):',
+    'sudo mount /dev/<sd-card>2 /mnt   # the root partition, labelled NIXOS_SD',
+    `sudo install -D -m 0600 ${hostKeyFile(host)} /mnt/etc/ssh/ssh_host_ed25519_key && sudo umount /mnt`,
+    `# boot ${host.hostName} from the card`,
+  ];
+}
+
+/**
+ * A bare-metal host whose disks disko lays out whole (its root on a pool, no file system the
+ * hardware profile mounts by label) is installed with nixos-anywhere from the user's machine.
+ */
+function installsWithNixosAnywhere(host: Host): boolean {
+  return host.hardware.kind === HardwareKind.BARE_METAL && host.hardware.details.rootFileSystem === undefined && ZfsPool.onHost(host).length > 0 && ZfsSettings.resolve(host).disko;
+}
+
+/**
+ * nixos-anywhere over SSH: kexec into its installer, disko partitions the disks and creates the
+ * pools, the host key goes in with --extra-files, and the pools are exported before the reboot
+ * (nixos-anywhere.sh: "we always want to export the zfs pools so people can boot from it without
+ * force import"), so the installed host imports them. `accept-flake-config` lets the build use
+ * the flake's binary caches (proxmox-nixos's).
+ */
+function nixosAnywhereCommands(host: Host): string[] {
+  const extra = `/tmp/${host.hostName}-extra-files`;
+  return [
+    `# boot ${host.hostName} into the NixOS installer (or any x86_64 Linux with kexec and 1.5 GB of RAM) with root's SSH open to your key; from your machine:`,
+    `install -d -m 0755 ${extra}/etc/ssh && install -m 0600 ${hostKeyFile(host)} ${extra}/etc/ssh/ssh_host_ed25519_key`,
+    `nix run github:nix-community/nixos-anywhere/${NIXOS_ANYWHERE_RELEASE} -- --flake path:dist/nix#${host.hostName} --extra-files ${extra} --option accept-flake-config true --target-host root@${host.ipAddress}   # wipes and partitions ${ZfsPool.onHost(host).map((p) => p.poolName).join(', ')}'s disks`,
+    `rm -r ${extra}`,
+  ];
+}
+
+/** The check that a host runs with its own host key. */
+function hostKeyCheck(host: Host): string {
+  return `ssh-keyscan -t ed25519 ${host.ipAddress}   # the key of ${hostKeyFile(host)}.pub`;
 }
 
 function manual(key: string, title: string, commands: string[]): RunbookStep {
