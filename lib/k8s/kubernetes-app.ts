@@ -15,6 +15,7 @@ import { ClusterChart, ClusterChartContext } from './cluster-chart';
 import { addNamespace, applyNamespaceFirst, hasNamespaceObject } from './namespace';
 import { PINNING_ERROR } from './on-host';
 import { byText } from '../core/order';
+import { provideProjectionRenderer } from '../synth/projections';
 
 /** The file name suffix of every manifest (cdk8s's default). */
 export const MANIFEST_SUFFIX = '.k8s.yaml';
@@ -176,3 +177,6 @@ function buildClusterChart(app: App, lab: Homelab, clusterChart: ClusterChart, c
   }
   return chart;
 }
+
+// `homelab synth` loads this module when it first renders k8s (see lib/synth/projections.ts).
+provideProjectionRenderer('k8s', renderKubernetesManifests);

@@ -2,6 +2,7 @@ import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
 import { NixFlake } from './nix-flake';
 import { NIX_RENDERERS } from './renderers';
+import { provideProjectionRenderer } from '../synth/projections';
 
 /**
  * The Nix projection: the lab as a NixOS flake (`flake.nix`, `hosts/<host>/…`, `modules/…`,
@@ -14,3 +15,6 @@ export function renderNixFlake(lab: Homelab): OutputFile[] {
   }
   return flake.files();
 }
+
+// `homelab synth` loads this module when it first renders nix (see lib/synth/projections.ts).
+provideProjectionRenderer('nix', renderNixFlake);

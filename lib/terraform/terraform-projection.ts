@@ -14,6 +14,7 @@ import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
 import { validateLab, ValidationError, withSharedIndexes } from '../core/validation';
 import { imagesOf, ProxmoxTerraformStack } from './proxmox-terraform-stack';
+import { provideProjectionRenderer } from '../synth/projections';
 
 /** The file each stack is written to, relative to its folder (as cdktf names it). */
 export const STACK_FILE = 'cdk.tf.json';
@@ -109,3 +110,6 @@ function sortKeys(value: unknown): unknown {
 function cdktfVersion(): string {
   return (require('cdktf/package.json') as { version: string }).version;
 }
+
+// `homelab synth` loads this module when it first renders terraform (see lib/synth/projections.ts).
+provideProjectionRenderer('terraform', renderTerraformStacks);
