@@ -30,7 +30,7 @@ export default () => {
 `;
 
 /** The CLI's exit code and the packages whose modules the process loaded, after `homelab <args>`. */
-function runInFreshProcess(args: string[]): { code: number; packages: string[] } {
+function runInFreshProcess(args: string[]): { code: number; packages: string[]; handlebarsCompilerLoaded: boolean } {
   const script = `
     require('tsx/cjs/api').register();
     const { runCli } = require(${JSON.stringify(path.join(REPO, 'lib/synth/cli.ts'))});
@@ -41,7 +41,8 @@ function runInFreshProcess(args: string[]): { code: number; packages: string[] }
         const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(file);
         if (m) packages.add(m[1]);
       }
-      process.stdout.write(JSON.stringify({ code, packages: [...packages].sort() }));
+      const handlebarsCompilerLoaded = Object.keys(require.cache).some((f) => /handlebars\\/dist\\/cjs\\/handlebars\\/compiler\\//.test(f));
+      process.stdout.write(JSON.stringify({ code, packages: [...packages].sort(), handlebarsCompilerLoaded }));
     });
   `;
   return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: REPO, encoding: 'utf8' }));
@@ -54,11 +55,13 @@ describe('projections load their libraries on first use', () => {
 
   it('synth --only nix loads neither cdktf nor cdk8s (nor cdk8s-plus-28)', () => {
     const out = path.join(dir, 'only-nix');
-    const { code, packages } = runInFreshProcess(['synth', '--app', app, '--out', out, '--only', 'nix']);
+    const { code, packages, handlebarsCompilerLoaded } = runInFreshProcess(['synth', '--app', app, '--out', out, '--only', 'nix']);
     expect(code).toBe(0);
     expect(fs.existsSync(path.join(out, 'nix/flake.nix'))).toBe(true);
     expect(packages).toContain('handlebars');
     expect(packages.filter((p) => /^cdk/.test(p))).toEqual([]);
+    // The templates are precompiled: Handlebars's parser and compiler stay unloaded.
+    expect(handlebarsCompilerLoaded).toBe(false);
   });
 
   it('validate loads no format library at all', () => {
