@@ -174,6 +174,7 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
   InitOptions: {
     name: null,
     packageSpec: null,
+    terraformCdk: null,
   },
   IsoOptions: {
     drivers: null,
@@ -240,6 +241,9 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     dhcpRange: "AddressRange",
     dnsServers: null,
     gateway: null,
+  },
+  NixProjectionOptions: {
+    extraRenderers: null,
   },
   NixosSettings: {
     inputUrls: null,
@@ -398,6 +402,9 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     permitRootLogin: null,
     port: null,
   },
+  StackJsonOptions: {
+    preparingPass: null,
+  },
   StackSettings: {
     apiToken: null,
     backend: null,
@@ -416,6 +423,10 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     adopt: null,
     only: null,
     outdir: null,
+    strict: null,
+  },
+  SynthValidateOptions: {
+    only: null,
     strict: null,
   },
   TerraformOverride: {
@@ -540,6 +551,9 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     serviceName: null,
     target: null,
     watchInterval: null,
+  },
+  WatchUnitOptions: {
+    reach: null,
   },
   WebdavRemoteProps: {
     password: null,

@@ -37,22 +37,6 @@ export const PRECOMPILED_TEMPLATES = {
     + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"storages"),{"name":"each","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":27,"column":0},"end":{"line":29,"column":9}}})) != null ? stack1 : "");
 },"useData":true},
   },
-  "compute/proxmox.nix.hbs": {
-    sha256: "44ca263edc52f571808dc90f6c6822e8bba2e4598a2235785f26691b9ed3e9da",
-    spec: {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
-    var stack1, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return ((stack1 = (lookupProperty(helpers,"comment")||alias1(depth0, "comment", {"start":{"line":1,"column":2},"end":{"line":1,"column":9}} )).call(alias2,lookupProperty(depth0,"header"),{"name":"comment","hash":{},"data":data,"loc":{"start":{"line":1,"column":0},"end":{"line":1,"column":18}}})) != null ? stack1 : "")
-    + "\n# Proxmox VE through SaumonNet/proxmox-nixos (experimental: not for production machines).\n{ config, lib, pkgs, inputs, ... }:\n{\n"
-    + ((stack1 = (lookupProperty(helpers,"nixBody")||alias1(depth0, "nixBody", {"start":{"line":5,"column":2},"end":{"line":5,"column":9}} )).call(alias2,lookupProperty(depth0,"settings"),{"name":"nixBody","hash":{"indent":2},"data":data,"loc":{"start":{"line":5,"column":0},"end":{"line":5,"column":29}}})) != null ? stack1 : "")
-    + "\n}\n";
-},"useData":true},
-  },
   "flake.nix.hbs": {
     sha256: "9101325268059856f8fcc726d93bdf1a5157ea9240d45d1ccfe8e93ea24f07d3",
     spec: {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
@@ -73,45 +57,34 @@ export const PRECOMPILED_TEMPLATES = {
     + ";\n    };\n}\n";
 },"useData":true},
   },
-  "host/configuration.nix.hbs": {
-    sha256: "28e6a526c8bfded96d8aafb56bf135453a370c1070046f64fc102881ac9b111b",
-    spec: {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
-    var stack1, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return ((stack1 = (lookupProperty(helpers,"comment")||alias1(depth0, "comment", {"start":{"line":1,"column":2},"end":{"line":1,"column":9}} )).call(alias2,lookupProperty(depth0,"header"),{"name":"comment","hash":{},"data":data,"loc":{"start":{"line":1,"column":0},"end":{"line":1,"column":18}}})) != null ? stack1 : "")
-    + "\n"
-    + ((stack1 = (lookupProperty(helpers,"comment")||alias1(depth0, "comment", {"start":{"line":2,"column":2},"end":{"line":2,"column":9}} )).call(alias2,lookupProperty(depth0,"summary"),{"name":"comment","hash":{},"data":data,"loc":{"start":{"line":2,"column":0},"end":{"line":2,"column":19}}})) != null ? stack1 : "")
-    + "\n{ config, lib, pkgs, inputs, ... }:\n{\n  imports = "
-    + ((stack1 = (lookupProperty(helpers,"nix")||alias1(depth0, "nix", {"start":{"line":5,"column":14},"end":{"line":5,"column":17}} )).call(alias2,lookupProperty(depth0,"imports"),{"name":"nix","hash":{"indent":2},"data":data,"loc":{"start":{"line":5,"column":12},"end":{"line":5,"column":36}}})) != null ? stack1 : "")
-    + ";\n\n"
-    + ((stack1 = (lookupProperty(helpers,"nixBody")||alias1(depth0, "nixBody", {"start":{"line":7,"column":2},"end":{"line":7,"column":9}} )).call(alias2,lookupProperty(depth0,"settings"),{"name":"nixBody","hash":{"indent":2},"data":data,"loc":{"start":{"line":7,"column":0},"end":{"line":7,"column":29}}})) != null ? stack1 : "")
-    + "\n}\n";
-},"useData":true},
-  },
   "module.nix.hbs": {
-    sha256: "9beb47ed623158895d85b81a678153387192e1f34b1b1ceb1b90ac52dd5289cf",
-    spec: {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
-    var stack1, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
+    sha256: "a1cf63e7643ddccacee7f9c627d5b9198bb754dc4af8da7d3819c7e1717daec2",
+    spec: {"0":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
         }
         return undefined
     };
 
-  return ((stack1 = (lookupProperty(helpers,"comment")||alias1(depth0, "comment", {"start":{"line":1,"column":2},"end":{"line":1,"column":9}} )).call(alias2,lookupProperty(depth0,"header"),{"name":"comment","hash":{},"data":data,"loc":{"start":{"line":1,"column":0},"end":{"line":1,"column":18}}})) != null ? stack1 : "")
-    + "\n{ config, lib, pkgs, ... }:\n{\n"
-    + ((stack1 = (lookupProperty(helpers,"nixBody")||alias1(depth0, "nixBody", {"start":{"line":4,"column":2},"end":{"line":4,"column":9}} )).call(alias2,lookupProperty(depth0,"settings"),{"name":"nixBody","hash":{"indent":2},"data":data,"loc":{"start":{"line":4,"column":0},"end":{"line":4,"column":29}}})) != null ? stack1 : "")
-    + "\n}\n";
-},"useData":true},
-  },
-  "network/dnsmasq.nix.hbs": {
-    sha256: "b9e10303daf0ca5e8d30a13ab5bd34ee7c330058994300eada0d54bfea53a8eb",
-    spec: {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
+  return ((stack1 = (lookupProperty(helpers,"comment")||container.strict(depth0, "comment", {"start":{"line":3,"column":2},"end":{"line":3,"column":9}} )).call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"comment","hash":{},"data":data,"loc":{"start":{"line":3,"column":0},"end":{"line":3,"column":16}}})) != null ? stack1 : "")
+    + "\n";
+},"1":function(container,depth0,helpers,partials,data) {
+    return "{ config, lib, pkgs, inputs, ... }:\n";
+},"2":function(container,depth0,helpers,partials,data) {
+    return "{ config, lib, pkgs, ... }:\n";
+},"3":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "  imports = "
+    + ((stack1 = (lookupProperty(helpers,"nix")||container.strict(depth0, "nix", {"start":{"line":12,"column":14},"end":{"line":12,"column":17}} )).call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"imports"),{"name":"nix","hash":{"indent":2},"data":data,"loc":{"start":{"line":12,"column":12},"end":{"line":12,"column":36}}})) != null ? stack1 : "")
+    + ";\n\n";
+},"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -121,9 +94,11 @@ export const PRECOMPILED_TEMPLATES = {
 
   return ((stack1 = (lookupProperty(helpers,"comment")||alias1(depth0, "comment", {"start":{"line":1,"column":2},"end":{"line":1,"column":9}} )).call(alias2,lookupProperty(depth0,"header"),{"name":"comment","hash":{},"data":data,"loc":{"start":{"line":1,"column":0},"end":{"line":1,"column":18}}})) != null ? stack1 : "")
     + "\n"
-    + ((stack1 = (lookupProperty(helpers,"comment")||alias1(depth0, "comment", {"start":{"line":2,"column":2},"end":{"line":2,"column":9}} )).call(alias2,lookupProperty(depth0,"summary"),{"name":"comment","hash":{},"data":data,"loc":{"start":{"line":2,"column":0},"end":{"line":2,"column":19}}})) != null ? stack1 : "")
-    + "\n{ config, lib, pkgs, ... }:\n{\n"
-    + ((stack1 = (lookupProperty(helpers,"nixBody")||alias1(depth0, "nixBody", {"start":{"line":5,"column":2},"end":{"line":5,"column":9}} )).call(alias2,lookupProperty(depth0,"settings"),{"name":"nixBody","hash":{"indent":2},"data":data,"loc":{"start":{"line":5,"column":0},"end":{"line":5,"column":29}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias2,lookupProperty(depth0,"notes"),{"name":"each","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":2,"column":0},"end":{"line":4,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias2,lookupProperty(depth0,"usesInputs"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.program(2, data, 0),"data":data,"loc":{"start":{"line":5,"column":0},"end":{"line":9,"column":7}}})) != null ? stack1 : "")
+    + "{\n"
+    + ((stack1 = lookupProperty(helpers,"if").call(alias2,lookupProperty(depth0,"hasImports"),{"name":"if","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":11,"column":0},"end":{"line":14,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = (lookupProperty(helpers,"nixBody")||alias1(depth0, "nixBody", {"start":{"line":15,"column":2},"end":{"line":15,"column":9}} )).call(alias2,lookupProperty(depth0,"settings"),{"name":"nixBody","hash":{"indent":2},"data":data,"loc":{"start":{"line":15,"column":0},"end":{"line":15,"column":29}}})) != null ? stack1 : "")
     + "\n}\n";
 },"useData":true},
   },
