@@ -28,6 +28,12 @@ const VALUE_HELPERS = new Set(['nix', 'nixBody', 'sh', 'shWords', 'comment']);
 
 type HelperOptions = Handlebars.HelperOptions;
 
+/**
+ * Handlebars's template specification (what `precompile` makes), as its runtime takes it; named
+ * through the runtime's module so that the published declarations need no global type.
+ */
+export type TemplateSpecification = Parameters<typeof Handlebars.template>[0];
+
 /** How every template is compiled, ahead of time and from its source alike. */
 const TEMPLATE_COMPILE_OPTIONS: CompileOptions = { strict: true, noEscape: true, preventIndent: true };
 

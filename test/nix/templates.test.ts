@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, shellQuote } from '../../lib';
 import Handlebars from 'handlebars/runtime';
-import { assertNoRawInterpolation, templateDigest, templatesDirectory, templateSpecification } from '../../lib/nix/templates';
+import { assertNoRawInterpolation, PrecompiledTemplate, templateDigest, templatesDirectory, templateSpecification } from '../../lib/nix/templates';
 import { PRECOMPILED_TEMPLATES } from '../../lib/nix/templates.generated';
 import { generatePrecompiledTemplates, PRECOMPILED_TEMPLATES_FILE, templateNames } from '../../tools/precompile-templates';
 import * as fs from 'node:fs';
@@ -54,7 +54,7 @@ describe('precompiled templates', () => {
   it('are used while the source matches their digest', () => {
     const name = 'module.nix.hbs';
     const source = fs.readFileSync(path.join(templatesDirectory(), name), 'utf8');
-    const precompiled = (PRECOMPILED_TEMPLATES as Record<string, { sha256: string; spec: TemplateSpecification }>)[name];
+    const precompiled = (PRECOMPILED_TEMPLATES as Record<string, PrecompiledTemplate>)[name];
     expect(precompiled.sha256).toBe(templateDigest(source));
     expect(templateSpecification(name, source, precompiled)).toBe(precompiled.spec);
   });
