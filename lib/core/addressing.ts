@@ -116,21 +116,28 @@ export function isLocallyAdministeredMac(mac: string): boolean {
 /**
  * A MAC address derived from a seed: the same seed always gives the same address, and every
  * address is locally administered unicast (first octet `x2`, `x6`, `xA` or `xE`), so it cannot
- * collide with a vendor's burned-in address.
+ * collide with a vendor's burned-in address. With a `prefix` (one to five hex pairs, a Proxmox
+ * host's `macPrefix`), its first octets replace the derived ones; whether the result is still
+ * locally administered unicast is then the prefix's to ensure (a VM's validation checks it).
+ * This is the library's only MAC derivation.
  */
-export function deriveMac(seed: string): string {
-  let mac = derivedMacs.get(seed);
-  if (mac === undefined) {
+export function deriveMac(seed: string, prefix?: string): string {
+  let derived = derivedMacs.get(seed);
+  if (derived === undefined) {
     const digest = createHash('sha256').update(`homelab-cdk/mac/${seed}`).digest();
     const octets = Array.from(digest.subarray(0, 6));
     octets[0] = (octets[0] & 0xfc) | 0x02;
-    mac = octets.map((o) => o.toString(16).padStart(2, '0')).join(':');
+    derived = octets.map((o) => o.toString(16).padStart(2, '0'));
     if (derivedMacs.size >= DERIVED_MACS_KEPT) {
       derivedMacs.clear();
     }
-    derivedMacs.set(seed, mac);
+    derivedMacs.set(seed, derived);
   }
-  return mac;
+  if (!prefix) {
+    return derived.join(':');
+  }
+  const head = prefix.toLowerCase().split(':').slice(0, 5);
+  return [...head, ...derived.slice(head.length)].join(':');
 }
 
 /**
@@ -138,7 +145,7 @@ export function deriveMac(seed: string): string {
  * lease, its Terraform NIC, the validation); hashing each time was ~0.4 s at 4000 VMs (issue 17).
  * The function is pure, so the cache only bounds its size, for long-running processes.
  */
-const derivedMacs = new Map<string, string>();
+const derivedMacs = new Map<string, readonly string[]>();
 const DERIVED_MACS_KEPT = 100_000;
 
 /** Is this a NixOS `networking.hostId`: exactly eight hex digits? */
