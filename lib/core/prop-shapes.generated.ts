@@ -445,6 +445,9 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     permitRootLogin: null,
     port: null,
   },
+  StackJsonOptions: {
+    preparingPass: null,
+  },
   StackSettings: {
     apiToken: null,
     backend: null,
