@@ -63,7 +63,7 @@ export * from './compute/vm-image';
 // projections
 export * from './nix/nix-flake';
 export * from './nix/nix-projection';
-export * from './nix/nix-value';
+export * from './core/nix-value';
 export * from './nix/renderers';
 export { renderTemplate, shellQuote } from './nix/templates';
 export { k3sSettings, SOPS_NIX_INPUT } from './nix/renderers/k3s';

@@ -2,27 +2,12 @@ import { Construct } from 'constructs';
 import { displayPath, problem } from '../core/validation';
 import { addVolumeUse, isZfsStorage, type IZfsStorage } from '../storage/zfs-storage';
 import type { ProxmoxHost } from './proxmox-host';
+import { StorageContent } from './storage-content';
 import { VmImage, VmImageProps } from './vm-image';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
 
-/** What a Proxmox storage may hold (its `content` setting). */
-export enum StorageContent {
-  /** VM disks. */
-  IMAGES = 'images',
-  /** Container volumes. */
-  ROOTDIR = 'rootdir',
-  /** ISO images. */
-  ISO = 'iso',
-  /** Disk images to import into VMs (cloud images, Proxmox VE 8.4+). */
-  IMPORT = 'import',
-  /** Snippets: cloud-init user data, hook scripts. */
-  SNIPPETS = 'snippets',
-  /** vzdump backups. */
-  BACKUP = 'backup',
-  /** Container templates. */
-  VZTMPL = 'vztmpl',
-}
+export { StorageContent } from './storage-content';
 
 /** The Proxmox storage types the library knows. */
 export enum StorageType {

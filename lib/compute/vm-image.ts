@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { urlCredential } from '../core/credentials';
 import { problem } from '../core/validation';
 import type { ProxmoxStorage } from './proxmox-storage';
-import { StorageContent } from './proxmox-storage';
+import { StorageContent } from './storage-content';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
 

@@ -5,7 +5,7 @@
  */
 import { IConstruct } from 'constructs';
 import { compareText } from './order';
-import { heldValueProblems } from './problems';
+import { heldValueProblems, problem } from './problems';
 import { readableMessage, readablePath } from './readable';
 
 /** How serious a finding is. */
@@ -26,15 +26,9 @@ export interface Finding {
   readonly severity: Severity;
 }
 
-/**
- * A validation message in the house format: what is wrong, then the fix.
- * `problem("special vdev has 1 disk", "give it two disks")` →
- * `special vdev has 1 disk. Fix: give it two disks.`
- */
-export function problem(what: string, fix: string): string {
-  const trimmed = (s: string) => s.trim().replace(/[.\s]+$/, '');
-  return `${trimmed(what)}. Fix: ${trimmed(fix)}.`;
-}
+// problem() lives in problems.ts, which validateLab needs (heldValueProblems): defined here, the
+// two files would import each other. Re-exported so that checks keep importing it with the rest.
+export { problem };
 
 const WARNING_METADATA = 'homelab-cdk:warning';
 const ACKNOWLEDGEMENT_METADATA = 'homelab-cdk:acknowledgement';

@@ -8,7 +8,7 @@ import { Size } from '../core/size';
 import { INetworkEndpoint, macAddressProblems } from '../core/network-endpoint';
 import { HeldPort, isPortHolder, isPortNumber, PortReservation, Protocol } from '../core/ports';
 import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
-import { NixAttrs, nixNumberProblem } from '../nix/nix-value';
+import { NixAttrs, nixNumberProblem } from '../core/nix-value';
 import { credentialInText } from '../core/credentials';
 import { HardwareProfile, NixSystem } from './hardware-profile';
 import { User } from './user';
