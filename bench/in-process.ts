@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { renderLab, writeOutput } from '../lib';
+import { renderLab, writeOutput } from '../lib/internal';
 import { buildReferenceLab } from '../apps/reference-lab';
 import { Sample, summarize } from './stats';
 import { option, reportMeasurement } from './measurement';

@@ -27,7 +27,7 @@ import {
   ValidationError,
   VdevLayout,
   ZfsPool,
-} from '../../lib';
+} from '../../lib/internal';
 import { maskCredentials, readableMessage } from '../../lib/core/readable';
 import { clusterLab, errorsOf } from '../support/cluster';
 import { smallLab, TEST_KEY, tempDir, vmHost } from '../support/labs';

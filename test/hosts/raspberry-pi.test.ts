@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Addressing, HardwareProfile, Host, RaspberryPi4Props, renderNixFlake, validateLab } from '../../lib';
+import { Addressing, HardwareProfile, Host, RaspberryPi4Props, renderNixFlake, validateLab } from '../../lib/internal';
 import { materialize, smallLab, vmHost } from '../support/labs';
 import { evalModule, evalNixJson, nixFilesUnder, parseNixFiles } from '../support/nix';
 

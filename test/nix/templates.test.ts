@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { renderTemplate, shellQuote } from '../../lib';
+import { renderTemplate, shellQuote } from '../../lib/internal';
 import { assertNoRawInterpolation, templatesDirectory } from '../../lib/nix/templates';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BackupRetention, HardwareProfile, Host, ProxmoxHost, renderNixFlake, StorageBacking, StorageContent, VmBackupJob, VzdumpMode } from '../../lib';
+import { BackupRetention, HardwareProfile, Host, ProxmoxHost, renderNixFlake, StorageBacking, StorageContent, VmBackupJob, VzdumpMode } from '../../lib/internal';
 import { errorsOf, plainVm, proxmoxLab } from '../support/compute';
 import { materialize } from '../support/labs';
 import { evalModule } from '../support/nix';

@@ -19,7 +19,7 @@ import {
   StorageContent,
   User,
   validateLab,
-} from '../../lib';
+} from '../../lib/internal';
 import { smallLab } from './labs';
 
 /**

@@ -6,7 +6,7 @@
 import { Construct, Node } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { buildGeneratedLab } from '../../bench/generated-lab';
-import { Dnsmasq, perValidationRun, ProxmoxVm, renderLab, User, validateLab, withSharedIndexes } from '../../lib';
+import { Dnsmasq, perValidationRun, ProxmoxVm, renderLab, User, validateLab, withSharedIndexes } from '../../lib/internal';
 import { smallLab } from '../support/labs';
 
 /** Counts every construct that a findAll or a children listing hands out while `fn` runs. */
