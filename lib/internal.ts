@@ -25,6 +25,7 @@ export * from './core/secret';
 export * from './core/size';
 export * from './core/validation';
 export * from './core/problems';
+export * from './core/kind';
 
 // hosts
 export * from './hosts/hardware-profile';

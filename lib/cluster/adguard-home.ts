@@ -5,11 +5,12 @@ import { Homelab } from '../core/homelab';
 import { isHostName } from '../core/names';
 import { Protocol } from '../core/ports';
 import { Size } from '../core/size';
-import { displayPath, perValidationRun, problem } from '../core/validation';
+import { displayPath, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
 import { K3sCluster, K3sComponent } from './k3s-cluster';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { runIndex } from '../core/kind';
 
 /** CPU and memory a container asks for (requests) and may use at most (limits). */
 export interface ResourceBudget {
@@ -255,7 +256,7 @@ export class AdGuardHome extends Construct implements IDnsUpstream {
         ),
       );
     }
-    const first = perValidationRun(this, 'adguard-home-names', () => firstByName(this)).get(this.name);
+    const first = FIRST_BY_NAME.of(this).get(this.name);
     if (first !== undefined && first !== this) {
       errors.push(problem(`the name ${this.name} is also the name of ${displayPath(first)}; both would write dist/k8s/${this.name}.k8s.yaml`, 'give each AdGuardHome its own name'));
     }
@@ -286,3 +287,6 @@ function firstByName(scope: Construct): Map<string, AdGuardHome> {
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** The first AdGuardHome of each name, once per validation run. */
+const FIRST_BY_NAME = runIndex((root) => firstByName(root));

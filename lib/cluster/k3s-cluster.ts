@@ -3,11 +3,12 @@ import { cidrContains, isIpv4, isIpv4Cidr, parseIpv4Cidr } from '../core/address
 import { Homelab } from '../core/homelab';
 import { cidrSpellingProblems, Network } from '../core/network';
 import { Secret, SecretSource } from '../core/secret';
-import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { Annotations, displayPath, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
 import { K3sNode, K3sNodeOptions, K3sRole } from './k3s-node';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { runIndex, runIndexPer } from '../core/kind';
 
 /** A component that k3s deploys by itself and that `--disable` can switch off. */
 export enum K3sComponent {
@@ -159,7 +160,7 @@ export class K3sCluster extends Construct {
   /** The nodes, in declaration order. */
   public get nodes(): K3sNode[] {
     // Every node asks for the servers: the list is made once per validation run and synthesis.
-    return [...perValidationRun(this, `k3s-cluster-nodes:${this.node.path}`, () => this.node.findAll().filter(K3sNode.isK3sNode))];
+    return [...CLUSTER_NODES(this)];
   }
 
   /** The server nodes, in declaration order. */
@@ -247,7 +248,7 @@ export class K3sCluster extends Construct {
       errors.push(problem(`k3s version "${this.version}" is not a minor version`, 'give it as "<major>.<minor>", such as "1.35" (nixpkgs has k3s_1_35)'));
     }
     errors.push(...this.validateNetworks());
-    const clusters = perValidationRun(this, 'k3s-clusters', () => K3sCluster.all(this));
+    const clusters = CLUSTERS.of(this);
     if (clusters[0] !== this) {
       errors.push(
         problem(
@@ -334,3 +335,9 @@ export function cidrsOverlap(a: string, b: string): boolean {
   const pb = parseIpv4Cidr(b);
   return cidrContains(a, pb.network) || cidrContains(b, pa.network);
 }
+
+/** The nodes of each cluster, once per validation run. */
+const CLUSTER_NODES = runIndexPer((cluster: K3sCluster) => cluster.node.findAll().filter(K3sNode.isK3sNode));
+
+/** Every cluster of the lab, once per validation run. */
+const CLUSTERS = runIndex((root) => K3sCluster.all(root));

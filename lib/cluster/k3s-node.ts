@@ -3,12 +3,13 @@ import { isIpv4 } from '../core/addressing';
 import { Homelab } from '../core/homelab';
 import { credentialInText } from '../core/credentials';
 import { Protocol } from '../core/ports';
-import { displayPath, perValidationRun, problem } from '../core/validation';
+import { displayPath, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
 import type { K3sCluster } from './k3s-cluster';
 import { claimId, recordError } from '../core/problems';
 import { quoted } from '../core/readable';
 import { checkProps } from '../core/props-check';
+import { runIndex } from '../core/kind';
 
 /** What a node does in the cluster. */
 export enum K3sRole {
@@ -352,13 +353,7 @@ export class K3sNode extends Construct {
   }
 
   private nodesByHost(): Map<Host, K3sNode[]> {
-    return perValidationRun(this, 'k3s-nodes-by-host', () => {
-      const index = new Map<Host, K3sNode[]>();
-      for (const node of this.node.root.node.findAll().filter(K3sNode.isK3sNode)) {
-        index.set(node.host, [...(index.get(node.host) ?? []), node]);
-      }
-      return index;
-    });
+    return NODES_BY_HOST.of(this);
   }
 }
 
@@ -375,3 +370,12 @@ function reserveEtcdPorts(server: K3sNode): void {
     server.host.reservePort(server, { port, protocol: Protocol.TCP, description: port === 2379 ? 'etcd client (k3s servers)' : 'etcd peers (k3s servers)' });
   }
 }
+
+/** The k3s nodes of the lab by host, once per validation run. */
+const NODES_BY_HOST = runIndex((root) => {
+  const index = new Map<Host, K3sNode[]>();
+  for (const node of root.node.findAll().filter(K3sNode.isK3sNode)) {
+    index.set(node.host, [...(index.get(node.host) ?? []), node]);
+  }
+  return index;
+});

@@ -3,7 +3,7 @@ import { IMemoryReservation, memoryReservationsUnder } from '../core/memory';
 import { Network } from '../core/network';
 import { Protocol } from '../core/ports';
 import { Size } from '../core/size';
-import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { Annotations, displayPath, problem } from '../core/validation';
 import { Addressing, Host } from '../hosts/host';
 import { NixSystem } from '../hosts/hardware-profile';
 import { Bridge, BridgeProps } from './bridge';
@@ -12,6 +12,7 @@ import { ProxmoxVm } from './proxmox-vm';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { runIndex } from '../core/kind';
 
 /** The port of the Proxmox VE web UI and API (pveproxy). */
 export const PROXMOX_API_PORT = 8006;
@@ -135,7 +136,7 @@ export class ProxmoxHost extends Construct {
 
   /** The VMs that run here, sorted by vmid. */
   public get vms(): ProxmoxVm[] {
-    return perValidationRun(this, 'proxmox-vms-by-host', () => vmsByHypervisor(this.node.root)).get(this) ?? [];
+    return VMS_BY_HYPERVISOR.of(this).get(this) ?? [];
   }
 
   /** Adds a bridge (an isolated one without ports, a second NIC's, …). */
@@ -238,3 +239,6 @@ function vmsByHypervisor(root: IConstruct): Map<ProxmoxHost, ProxmoxVm[]> {
   }
   return index;
 }
+
+/** Every VM of the lab by its hypervisor, once per validation run. */
+const VMS_BY_HYPERVISOR = runIndex((root) => vmsByHypervisor(root));

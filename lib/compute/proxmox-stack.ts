@@ -2,13 +2,14 @@ import { Construct, IConstruct } from 'constructs';
 import { credentialInText, isCredentialName } from '../core/credentials';
 import { Homelab } from '../core/homelab';
 import { Secret, SecretSource } from '../core/secret';
-import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { Annotations, displayPath, problem } from '../core/validation';
 import { User } from '../hosts/user';
 import { ProxmoxHost } from './proxmox-host';
 import { ProxmoxVm } from './proxmox-vm';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { runIndex } from '../core/kind';
 
 /** The environment variable the bpg/proxmox provider reads its API token from. */
 export const PROXMOX_API_TOKEN_VARIABLE = 'PROXMOX_VE_API_TOKEN';
@@ -211,7 +212,7 @@ export class ProxmoxStack extends Construct implements StackSettings {
         'homelab-cdk:absolute-state-path',
       );
     }
-    const sameState = perValidationRun(this, 'proxmox-stacks-by-state', () => stacksByState(this.node.root));
+    const sameState = STACKS_BY_STATE.of(this);
     const first = sameState.get(stateKey(this))?.[0];
     if (first && first !== this) {
       errors.push(problem(`the stack keeps its state where ${displayPath(first)} does`, 'give each stack its own state path (or leave backend out)'));
@@ -320,3 +321,6 @@ function stacksByState(root: IConstruct): Map<string, ProxmoxStack[]> {
   }
   return index;
 }
+
+/** Every stack of the lab by where it keeps its state, once per validation run. */
+const STACKS_BY_STATE = runIndex((root) => stacksByState(root));

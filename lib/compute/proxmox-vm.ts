@@ -6,7 +6,7 @@ import { Network } from '../core/network';
 import { INetworkEndpoint } from '../core/network-endpoint';
 import { Secret, SecretSource } from '../core/secret';
 import { Size } from '../core/size';
-import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { Annotations, displayPath, problem } from '../core/validation';
 import { HardwareKind } from '../hosts/hardware-profile';
 import type { Host } from '../hosts/host';
 import type { User } from '../hosts/user';
@@ -20,6 +20,7 @@ import { ImageKind } from './vm-image';
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { runIndex } from '../core/kind';
 
 /** The guest OS type, which tunes Proxmox's defaults for it (`operating_system.type`). */
 export enum OsType {
@@ -618,7 +619,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
     if (this.explicitStack) {
       return this.explicitStack;
     }
-    const stacks = perValidationRun(this, 'proxmox-stacks', () => this.node.root.node.findAll().filter(isStack));
+    const stacks = STACKS.of(this);
     return stacks.length === 1 ? stacks[0] : undefined;
   }
 
@@ -669,7 +670,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
     if (!Number.isInteger(this.vmid) || this.vmid < 100 || this.vmid > 999_999_999) {
       errors.push(problem(`vmid ${this.vmid} is outside 100–999999999`, 'give a whole number from 100 to 999999999 (Proxmox reserves 0–99)'));
     }
-    const index = perValidationRun(this, 'proxmox-vm-index', () => indexVms(this.node.root));
+    const index = VM_INDEX.of(this);
     const sameId = index.byVmid.get(this.vmid)?.[0];
     if (sameId && sameId !== this) {
       errors.push(problem(`vmid ${this.vmid} is also the vmid of ${displayPath(sameId)}`, 'give each VM its own vmid'));
@@ -778,7 +779,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
     if (this.bios === Bios.OVMF && guest.hardware.kind === HardwareKind.QEMU_GUEST) {
       errors.push(problem(`guest ${guest.hostName} boots with GRUB on a BIOS disk (the VM guest profile), but the VM firmware is OVMF (UEFI)`, 'leave bios at Bios.SEABIOS for a NixOS VM'));
     }
-    const others = perValidationRun(this, 'proxmox-vms-by-guest', () => vmsByGuest(this.node.root)).get(guest) ?? [];
+    const others = VMS_BY_GUEST.of(this).get(guest) ?? [];
     if (others[0] && others[0] !== this) {
       errors.push(problem(`guest ${guest.hostName} is also the guest of ${displayPath(others[0])}`, 'give each NixOS host one VM'));
     }
@@ -1074,7 +1075,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
     if (explicit) {
       return Homelab.of(explicit) === Homelab.of(this) ? [] : [problem(`stack ${displayPath(explicit)} belongs to another lab`, 'use a stack of this lab')];
     }
-    const stacks = perValidationRun(this, 'proxmox-stacks', () => this.node.root.node.findAll().filter(isStack));
+    const stacks = STACKS.of(this);
     if (stacks.length > 1) {
       return [problem(`the lab has ${stacks.length} Terraform stacks and the VM names none`, `set stack: one of ${stacks.map((s) => s.stackName).sort().join(', ')}`)];
     }
@@ -1158,3 +1159,12 @@ function vmsByGuest(root: IConstruct): Map<Host, ProxmoxVm[]> {
   }
   return index;
 }
+
+/** Every Terraform stack of the lab, once per validation run. */
+const STACKS = runIndex((root) => root.node.findAll().filter(isStack));
+
+/** The VMs of the lab by vmid and name, once per validation run. */
+const VM_INDEX = runIndex((root) => indexVms(root));
+
+/** The VMs of the lab by their NixOS guest, once per validation run. */
+const VMS_BY_GUEST = runIndex((root) => vmsByGuest(root));

@@ -11,11 +11,12 @@ import {
   parseIpv4Cidr,
 } from './addressing';
 import { INetworkEndpoint, isNetworkEndpoint, markNetworkEndpoint } from './network-endpoint';
-import { displayPath, perValidationRun, problem } from './validation';
+import { displayPath, problem } from './validation';
 import { compareText } from './order';
 import { isHostName } from './names';
 import { claimId, recordError } from './problems';
 import { checkProps } from './props-check';
+import { runIndexPer } from './kind';
 
 /** An inclusive range of IPv4 addresses. */
 export interface AddressRange {
@@ -263,7 +264,7 @@ export class Network extends Construct {
 
   /** The address problems of one endpoint; all endpoints are indexed once per validation run. */
   public problemsOf(endpoint: INetworkEndpoint): string[] {
-    const all = perValidationRun(this, `${this.node.path}:endpoints`, () => checkEndpoints(this, this.endpoints));
+    const all = ENDPOINT_PROBLEMS(this);
     return all.get(endpoint) ?? [];
   }
 }
@@ -344,3 +345,6 @@ function firstHostAddress(cidr: string): string {
   const n = ipv4ToInt(network) + 1;
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
+
+/** The address problems of each network's endpoints, once per validation run. */
+const ENDPOINT_PROBLEMS = runIndexPer((network: Network) => checkEndpoints(network, network.endpoints));

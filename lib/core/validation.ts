@@ -157,11 +157,12 @@ const RUN_CACHE = Symbol.for('homelab-cdk.validationRunCache');
 /**
  * Computes a value once per {@link validateLab} run and shares it between the validations of
  * that run (an index of every address of the lab, say), so that checks over the whole tree stay
- * linear. Synthesis keeps the values for its projections too (see {@link withSharedIndexes}).
+ * linear. The key is an object (a `RunIndex` of kind.ts, which is how checks use this), never
+ * a string two checks could share by accident. Synthesis keeps the values for its projections too (see {@link withSharedIndexes}).
  * Outside a run it computes afresh on every call.
  */
-export function perValidationRun<T>(scope: IConstruct, key: string, compute: () => T): T {
-  const cache = (scope.node.root as unknown as Record<symbol, Map<string, unknown> | undefined>)[RUN_CACHE];
+export function perValidationRun<T>(scope: IConstruct, key: object, compute: () => T): T {
+  const cache = (scope.node.root as unknown as Record<symbol, Map<object, unknown> | undefined>)[RUN_CACHE];
   if (!cache) {
     return compute();
   }
@@ -178,7 +179,7 @@ export function perValidationRun<T>(scope: IConstruct, key: string, compute: () 
  * elsewhere). Inside another such call it shares that call's cache.
  */
 export function withSharedIndexes<T>(root: IConstruct, fn: () => T): T {
-  const holder = root as unknown as Record<symbol, Map<string, unknown> | undefined>;
+  const holder = root as unknown as Record<symbol, Map<object, unknown> | undefined>;
   if (holder[RUN_CACHE]) {
     return fn();
   }

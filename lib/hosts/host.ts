@@ -7,7 +7,7 @@ import { Network } from '../core/network';
 import { Size } from '../core/size';
 import { INetworkEndpoint, macAddressProblems } from '../core/network-endpoint';
 import { HeldPort, isPortHolder, isPortNumber, PortReservation, Protocol } from '../core/ports';
-import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { Annotations, displayPath, problem } from '../core/validation';
 import { NixAttrs, nixNumberProblem } from '../core/nix-value';
 import { credentialInText } from '../core/credentials';
 import { HardwareProfile, NixSystem } from './hardware-profile';
@@ -17,6 +17,7 @@ import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
 import { quoted } from '../core/readable';
 import { checkProps } from '../core/props-check';
+import { runIndex } from '../core/kind';
 
 /** How a host gets its address on the lab network. */
 export enum Addressing {
@@ -336,7 +337,7 @@ export class Host extends Construct implements INetworkEndpoint {
 
   /** The reservations made on this host, then those of the lab's port holders (see IPortHolder). */
   private allHeldPorts(): HeldPort[] {
-    const holders = perValidationRun(this, 'port-holders', () => this.node.root.node.findAll().filter(isPortHolder));
+    const holders = PORT_HOLDERS.of(this);
     const derived = holders.flatMap((owner) => owner.portsOn(this).map((r): HeldPort => ({ openFirewall: true, ...r, owner })));
     return [...this.heldPorts, ...derived];
   }
@@ -533,12 +534,18 @@ export class Host extends Construct implements INetworkEndpoint {
   }
 
   private hostsByHostId(): Map<string, Host[]> {
-    return perValidationRun(this, 'hosts-by-hostid', () => {
-      const index = new Map<string, Host[]>();
-      for (const host of Host.all(this.node.root)) {
-        index.set(host.hostId, [...(index.get(host.hostId) ?? []), host]);
-      }
-      return index;
-    });
+    return HOSTS_BY_HOST_ID.of(this);
   }
 }
+
+/** Every construct that holds ports on hosts, once per validation run. */
+const PORT_HOLDERS = runIndex((root) => root.node.findAll().filter(isPortHolder));
+
+/** The hosts of the lab by hostId, once per validation run. */
+const HOSTS_BY_HOST_ID = runIndex((root) => {
+  const index = new Map<string, Host[]>();
+  for (const host of Host.all(root)) {
+    index.set(host.hostId, [...(index.get(host.hostId) ?? []), host]);
+  }
+  return index;
+});

@@ -2,10 +2,11 @@ import { Construct, IConstruct } from 'constructs';
 import { Homelab } from '../core/homelab';
 import { isPackageName, isUserName } from '../core/names';
 import { Secret } from '../core/secret';
-import { Annotations, perValidationRun, problem } from '../core/validation';
+import { Annotations, problem } from '../core/validation';
 import { parseSshPublicKey } from './ssh-public-key';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { runIndex } from '../core/kind';
 
 /** A user's login shell. */
 export enum LoginShell {
@@ -111,7 +112,7 @@ export class User extends Construct {
   /** The users of a lab (declared at its root), in declaration order. */
   public static all(scope: IConstruct): User[] {
     // Every host asks: the list is made once per validation run and synthesis.
-    return [...perValidationRun(scope, 'lab-users', () => scope.node.root.node.children.filter(User.isUser))];
+    return [...LAB_USERS.of(scope)];
   }
 
   /** The login name. */
@@ -202,3 +203,6 @@ export class User extends Construct {
     return errors;
   }
 }
+
+/** The users declared on the lab itself, once per validation run. */
+const LAB_USERS = runIndex((root) => root.node.children.filter(User.isUser));

@@ -3,10 +3,11 @@ import { Construct, IConstruct } from 'constructs';
 import type { K3sCluster } from '../cluster/k3s-cluster';
 import type { Homelab } from '../core/homelab';
 import { isHostName } from '../core/names';
-import { displayPath, perValidationRun, problem } from '../core/validation';
+import { displayPath, problem } from '../core/validation';
 import { chartOwners, dryRunClusterCharts } from './kubernetes-app';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { runIndex } from '../core/kind';
 
 /** What a {@link ClusterChart}'s build function gets besides its chart. */
 export interface ClusterChartContext {
@@ -97,13 +98,19 @@ export class ClusterChart extends Construct {
     if (this.namespace !== undefined && !isHostName(this.namespace)) {
       errors.push(problem(`namespace "${this.namespace}" is not a Kubernetes namespace name`, 'use lower-case letters, digits and "-"'));
     }
-    const owner = perValidationRun(this, 'k8s-chart-owners', () => chartOwners(this.node.root as Homelab)).get(this.chartName);
+    const owner = CHART_OWNERS.of(this).get(this.chartName);
     if (owner !== undefined && owner !== this) {
       errors.push(problem(`chart name ${this.chartName} is already the chart of ${displayPath(owner)}`, 'give the chart another name (chartName)'));
       return errors;
     }
-    const dryRun = perValidationRun(this, 'k8s-dry-run', () => dryRunClusterCharts(this.node.root as Homelab));
+    const dryRun = DRY_RUN.of(this);
     errors.push(...(dryRun.get(this) ?? []));
     return errors;
   }
 }
+
+/** Which construct owns each chart name, once per validation run. */
+const CHART_OWNERS = runIndex((root) => chartOwners(root as Homelab));
+
+/** The errors of building every ClusterChart, once per validation run. */
+const DRY_RUN = runIndex((root) => dryRunClusterCharts(root as Homelab));

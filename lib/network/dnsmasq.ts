@@ -5,12 +5,13 @@ import { Homelab } from '../core/homelab';
 import { Network } from '../core/network';
 import { INetworkEndpoint } from '../core/network-endpoint';
 import { isPortNumber, Protocol } from '../core/ports';
-import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { Annotations, displayPath, problem } from '../core/validation';
 import { Addressing, Host } from '../hosts/host';
 import { DnsmasqLease, DnsmasqLeaseProps } from './dnsmasq-lease';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { runIndex } from '../core/kind';
 
 /** Props of {@link Dnsmasq}. */
 export interface DnsmasqProps {
@@ -201,7 +202,7 @@ export class Dnsmasq extends Construct {
       );
     }
     errors.push(...this.validateUpstreams());
-    const servers = perValidationRun(this, 'dnsmasq-servers', () => Dnsmasq.all(this.node.root));
+    const servers = DNSMASQ_SERVERS.of(this);
     if (servers.length > 1 && servers[0] !== this) {
       errors.push(problem(`the lab already has a DHCP server, ${displayPath(servers[0])}; two on one network hand out conflicting leases`, 'keep one Dnsmasq per lab'));
     }
@@ -316,3 +317,6 @@ export function leaseSeconds(leaseTime: string): number | undefined {
 function isLoopback(address: string): boolean {
   return ipaddr.isValid(address) && ipaddr.parse(address).range() === 'loopback';
 }
+
+/** Every Dnsmasq of the lab, once per validation run. */
+const DNSMASQ_SERVERS = runIndex((root) => Dnsmasq.all(root));

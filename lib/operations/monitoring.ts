@@ -2,7 +2,7 @@ import { Construct, IConstruct } from 'constructs';
 import { Homelab } from '../core/homelab';
 import { IPortHolder, markPortHolder, PortReservation, Protocol } from '../core/ports';
 import { Secret, SecretSource } from '../core/secret';
-import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { Annotations, displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { ZfsPool } from '../storage/zfs-pool';
 import { describeUnreadable } from './backup-remote';
@@ -10,6 +10,7 @@ import { physicalDisks, runsZfsHealthCheck } from './monitored-units';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { runIndex, runIndexPer } from '../core/kind';
 
 /** The Grafana of a {@link Monitoring}. */
 export interface GrafanaProps {
@@ -295,13 +296,13 @@ export class Monitoring extends Construct implements IPortHolder {
   }
 
   private watched(): Map<Host, HostExporters> {
-    return perValidationRun(this, `${this.node.path}:exporters`, () => new Map(this.exporters.map((e) => [e.host, e])));
+    return WATCHED(this);
   }
 
   private validateMonitoring(): string[] {
     const errors: string[] = [];
     const lab = Homelab.of(this);
-    const all = perValidationRun(this, 'monitorings', () => Monitoring.all(this));
+    const all = MONITORINGS.of(this);
     if (all[0] !== this) {
       errors.push(problem(`the lab already has the monitoring ${displayPath(all[0])}`, 'declare one Monitoring per lab; it watches every host'));
     }
@@ -361,3 +362,9 @@ function grafanaSecretProblems(name: string, secret: Secret): string[] {
   }
   return [];
 }
+
+/** Every Monitoring of the lab, once per validation run. */
+const MONITORINGS = runIndex((root) => Monitoring.all(root));
+
+/** The hosts each Monitoring watches, with their exporters; once per validation run. */
+const WATCHED = runIndexPer((monitoring: Monitoring) => new Map(monitoring.exporters.map((e) => [e.host, e])));

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { calendarEventProblem } from '../core/calendar';
 import { Homelab } from '../core/homelab';
 import { isSafeName } from '../core/names';
-import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { Annotations, displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { BackupRemote } from './backup-remote';
 import { BackupRetention } from './backup-retention';
@@ -12,6 +12,7 @@ import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { runIndexPer } from '../core/kind';
 
 /** The scheduled restore test of an {@link OffsiteBackup}. */
 export interface RestoreTestProps {
@@ -252,6 +253,9 @@ export class OffsiteBackup extends Construct {
   }
 
   private backupsOfHost(): OffsiteBackup[] {
-    return perValidationRun(this, `offsite-backups:${this.host.node.path}`, () => OffsiteBackup.onHost(this.host));
+    return OFFSITE_BACKUPS_ON(this.host);
   }
 }
+
+/** The off-site backups of each host, once per validation run. */
+const OFFSITE_BACKUPS_ON = runIndexPer((host: Host) => OffsiteBackup.onHost(host));

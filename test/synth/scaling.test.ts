@@ -93,7 +93,8 @@ describe('withSharedIndexes', () => {
   it('computes a value once inside, nested calls included, and afresh on every call outside', () => {
     const { lab } = smallLab();
     let computed = 0;
-    const index = () => perValidationRun(lab, 'test-index', () => ++computed);
+    const key = {};
+    const index = () => perValidationRun(lab, key, () => ++computed);
     withSharedIndexes(lab, () => {
       expect(index()).toBe(1);
       withSharedIndexes(lab, () => expect(index()).toBe(1));
