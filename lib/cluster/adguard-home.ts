@@ -10,7 +10,7 @@ import type { Host } from '../hosts/host';
 import { K3sCluster, K3sComponent } from './k3s-cluster';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
-import { runIndex } from '../core/kind';
+import { Kind, runIndex } from '../core/kind';
 
 /** CPU and memory a container asks for (requests) and may use at most (limits). */
 export interface ResourceBudget {
@@ -109,7 +109,7 @@ export interface AdGuardHomeProps {
   readonly allowedClients?: string[];
 }
 
-const ADGUARD_HOME = Symbol.for('homelab-cdk.AdGuardHome');
+const ADGUARD_HOME = Kind.named<AdGuardHome>('AdGuardHome');
 
 /** The image of AdGuard Home unless the props name one: the release of August 2026, multi-arch. */
 export const ADGUARD_HOME_IMAGE = 'adguard/adguardhome:v0.107.79';
@@ -137,7 +137,7 @@ const DEFAULT_RESOURCES: Required<ResourceBudget> = {
 export class AdGuardHome extends Construct implements IDnsUpstream {
   /** Is `x` an AdGuardHome (of any copy of this library)? */
   public static isAdGuardHome(x: unknown): x is AdGuardHome {
-    return typeof x === 'object' && x !== null && ADGUARD_HOME in x;
+    return ADGUARD_HOME.is(x);
   }
 
   /** The cluster it runs in. */
@@ -176,7 +176,7 @@ export class AdGuardHome extends Construct implements IDnsUpstream {
   public constructor(scope: K3sCluster, id: string, props: AdGuardHomeProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'AdGuardHomeProps', props);
-    Object.defineProperty(this, ADGUARD_HOME, { value: true });
+    ADGUARD_HOME.mark(this);
     this.cluster = scope;
     this.host = props.host;
     this.dnsPort = props.dnsPort ?? 5353;

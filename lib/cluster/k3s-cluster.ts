@@ -8,7 +8,7 @@ import type { Host } from '../hosts/host';
 import { K3sNode, K3sNodeOptions, K3sRole } from './k3s-node';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
-import { runIndex, runIndexPer } from '../core/kind';
+import { Kind, runIndex, runIndexPer } from '../core/kind';
 
 /** A component that k3s deploys by itself and that `--disable` can switch off. */
 export enum K3sComponent {
@@ -67,7 +67,7 @@ export interface K3sClusterProps {
   readonly registrationAddress?: string;
 }
 
-const K3S_CLUSTER = Symbol.for('homelab-cdk.K3sCluster');
+const K3S_CLUSTER = Kind.named<K3sCluster>('K3sCluster');
 
 /** The k3s version of a cluster unless its props name one. */
 export const DEFAULT_K3S_VERSION = '1.35';
@@ -96,7 +96,7 @@ export const K3S_KUBECONFIG_PATH = '/etc/rancher/k3s/k3s.yaml';
 export class K3sCluster extends Construct {
   /** Is `x` a K3sCluster (of any copy of this library)? */
   public static isK3sCluster(x: unknown): x is K3sCluster {
-    return typeof x === 'object' && x !== null && K3S_CLUSTER in x;
+    return K3S_CLUSTER.is(x);
   }
 
   /** The k3s clusters of a lab, in declaration order. */
@@ -132,7 +132,7 @@ export class K3sCluster extends Construct {
   public constructor(scope: Homelab, id: string, props: K3sClusterProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'K3sClusterProps', props);
-    Object.defineProperty(this, K3S_CLUSTER, { value: true });
+    K3S_CLUSTER.mark(this);
     this.token = props.token;
     this.version = props.version ?? DEFAULT_K3S_VERSION;
     this.clusterCidr = props.clusterCidr ?? '10.42.0.0/16';

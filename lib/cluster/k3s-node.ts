@@ -9,7 +9,7 @@ import type { K3sCluster } from './k3s-cluster';
 import { claimId, recordError } from '../core/problems';
 import { quoted } from '../core/readable';
 import { checkProps } from '../core/props-check';
-import { runIndex } from '../core/kind';
+import { Kind, runIndex } from '../core/kind';
 
 /** What a node does in the cluster. */
 export enum K3sRole {
@@ -90,7 +90,7 @@ export interface K3sNodeProps extends K3sNodeOptions {
   readonly role: K3sRole;
 }
 
-const K3S_NODE = Symbol.for('homelab-cdk.K3sNode');
+const K3S_NODE = Kind.named<K3sNode>('K3sNode');
 
 /** Flags that the model sets; `extraFlags` may not set them too. */
 const MODEL_FLAGS: Record<string, string> = {
@@ -136,7 +136,7 @@ const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 export class K3sNode extends Construct {
   /** Is `x` a K3sNode (of any copy of this library)? */
   public static isK3sNode(x: unknown): x is K3sNode {
-    return typeof x === 'object' && x !== null && K3S_NODE in x;
+    return K3S_NODE.is(x);
   }
 
   /** The cluster it belongs to. */
@@ -161,7 +161,7 @@ export class K3sNode extends Construct {
   public constructor(scope: K3sCluster, id: string, props: K3sNodeProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'K3sNodeProps', props);
-    Object.defineProperty(this, K3S_NODE, { value: true });
+    K3S_NODE.mark(this);
     if (props.role === K3sRole.AGENT && props.clusterInit) {
       recordError(this, problem('an agent cannot initialize the cluster (clusterInit)', 'make it a server, or drop clusterInit'));
     }

@@ -12,7 +12,7 @@ import { ProxmoxVm } from './proxmox-vm';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
-import { runIndex } from '../core/kind';
+import { Kind, runIndex } from '../core/kind';
 
 /** The port of the Proxmox VE web UI and API (pveproxy). */
 export const PROXMOX_API_PORT = 8006;
@@ -49,7 +49,7 @@ export interface ProxmoxHostProps {
   readonly macPrefix?: string;
 }
 
-const PROXMOX_HOST = Symbol.for('homelab-cdk.ProxmoxHost');
+const PROXMOX_HOST = Kind.named<ProxmoxHost>('ProxmoxHost');
 
 /**
  * The Proxmox VE role of a NixOS host (experimental, through the SaumonNet/proxmox-nixos flake):
@@ -63,7 +63,7 @@ const PROXMOX_HOST = Symbol.for('homelab-cdk.ProxmoxHost');
 export class ProxmoxHost extends Construct {
   /** Is `x` a ProxmoxHost (of any copy of this library)? */
   public static isProxmoxHost(x: unknown): x is ProxmoxHost {
-    return typeof x === 'object' && x !== null && PROXMOX_HOST in x;
+    return PROXMOX_HOST.is(x);
   }
 
   /** The Proxmox hosts of a lab, sorted by node name. */
@@ -86,7 +86,7 @@ export class ProxmoxHost extends Construct {
   public constructor(scope: Host, id: string, props: ProxmoxHostProps = {}) {
     super(scope, claimId(scope, id));
     checkProps(this, 'ProxmoxHostProps', props);
-    Object.defineProperty(this, PROXMOX_HOST, { value: true });
+    PROXMOX_HOST.mark(this);
     this.host = scope;
     this.macPrefix = props.macPrefix?.toLowerCase();
     const lan = props.bridge ?? {};

@@ -9,7 +9,7 @@ import { ProxmoxVm } from './proxmox-vm';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
-import { runIndex } from '../core/kind';
+import { Kind, runIndex } from '../core/kind';
 
 /** The environment variable the bpg/proxmox provider reads its API token from. */
 export const PROXMOX_API_TOKEN_VARIABLE = 'PROXMOX_VE_API_TOKEN';
@@ -107,7 +107,7 @@ export interface StackPlan {
   readonly vms: readonly ProxmoxVm[];
 }
 
-const PROXMOX_STACK = Symbol.for('homelab-cdk.ProxmoxStack');
+const PROXMOX_STACK = Kind.named<ProxmoxStack>('ProxmoxStack');
 
 /** cdktf stack names: no whitespace, no glob characters; ours are also plain path segments. */
 const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
@@ -121,7 +121,7 @@ const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 export class ProxmoxStack extends Construct implements StackSettings {
   /** Is `x` a ProxmoxStack (of any copy of this library)? */
   public static isProxmoxStack(x: unknown): x is ProxmoxStack {
-    return typeof x === 'object' && x !== null && PROXMOX_STACK in x;
+    return PROXMOX_STACK.is(x);
   }
 
   /** The stacks of a lab, sorted by name. */
@@ -147,7 +147,7 @@ export class ProxmoxStack extends Construct implements StackSettings {
   public constructor(scope: Homelab, id: string, props: ProxmoxStackProps = {}) {
     super(scope, claimId(scope, id));
     checkProps(this, 'ProxmoxStackProps', props);
-    Object.defineProperty(this, PROXMOX_STACK, { value: true });
+    PROXMOX_STACK.mark(this);
     this.stackName = id;
     this.insecure = props.insecure ?? true;
     this.apiToken = props.apiToken ?? Secret.fromEnvironment(PROXMOX_API_TOKEN_VARIABLE);

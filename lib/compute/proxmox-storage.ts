@@ -1,11 +1,12 @@
 import { Construct } from 'constructs';
 import { displayPath, problem } from '../core/validation';
-import { addVolumeUse, isZfsStorage, type IZfsStorage } from '../storage/zfs-storage';
+import { addVolumeUse, ZFS_STORAGE, type IZfsStorage } from '../storage/zfs-storage';
 import type { ProxmoxHost } from './proxmox-host';
 import { StorageContent } from './storage-content';
 import { VmImage, VmImageProps } from './vm-image';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
 export { StorageContent } from './storage-content';
 
@@ -108,7 +109,7 @@ export interface ProxmoxStorageProps {
   readonly content?: StorageContent[];
 }
 
-const PROXMOX_STORAGE = Symbol.for('homelab-cdk.ProxmoxStorage');
+const PROXMOX_STORAGE = Kind.named<ProxmoxStorage>('ProxmoxStorage');
 
 /** Content each storage type can hold at all (Proxmox's storage plugins). */
 const SUPPORTED_CONTENT: Record<StorageType, readonly StorageContent[]> = {
@@ -131,7 +132,7 @@ const STORAGE_ID = /^[a-z][a-z0-9._-]*[a-z0-9]$/;
 export class ProxmoxStorage extends Construct {
   /** Is `x` a ProxmoxStorage (of any copy of this library)? */
   public static isProxmoxStorage(x: unknown): x is ProxmoxStorage {
-    return typeof x === 'object' && x !== null && PROXMOX_STORAGE in x;
+    return PROXMOX_STORAGE.is(x);
   }
 
   /** The storage id. */
@@ -146,13 +147,13 @@ export class ProxmoxStorage extends Construct {
   public constructor(scope: ProxmoxHost, id: string, props: ProxmoxStorageProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'ProxmoxStorageProps', props);
-    Object.defineProperty(this, PROXMOX_STORAGE, { value: true });
+    PROXMOX_STORAGE.mark(this);
     this.proxmoxHost = scope;
     this.backing = props.backing;
     this.storageId = props.storageId ?? props.backing.details.zfs?.storageId ?? id;
     this.content = [...(props.content ?? defaultContent(props.backing.type))];
     const zfs = props.backing.details.zfs;
-    if (zfs && isZfsStorage(zfs) && (this.holds(StorageContent.IMAGES) || this.holds(StorageContent.ROOTDIR))) {
+    if (zfs && ZFS_STORAGE.is(zfs) && (this.holds(StorageContent.IMAGES) || this.holds(StorageContent.ROOTDIR))) {
       // Proxmox creates the VM disks (zvols) and container volumes as children of the backing.
       addVolumeUse(zfs, { by: this, description: `the Proxmox storage ${this.storageId}`, zvols: this.holds(StorageContent.IMAGES) });
     }

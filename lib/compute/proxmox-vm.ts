@@ -20,7 +20,7 @@ import { ImageKind } from './vm-image';
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
 import { checkProps } from '../core/props-check';
-import { runIndex } from '../core/kind';
+import { Kind, runIndex } from '../core/kind';
 
 /** The guest OS type, which tunes Proxmox's defaults for it (`operating_system.type`). */
 export enum OsType {
@@ -435,7 +435,7 @@ export interface VmDisk extends Required<Omit<VmDiskProps, 'storage' | 'size'>> 
   readonly size: Size;
 }
 
-const PROXMOX_VM = Symbol.for('homelab-cdk.ProxmoxVm');
+const PROXMOX_VM = Kind.named<ProxmoxVm>('ProxmoxVm');
 
 /** A Go duration (the provider's TimeoutValidator). */
 const GO_DURATION = /^[-+]?(0|([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+)$/;
@@ -454,7 +454,7 @@ export const CDROM_INTERFACE = 'ide2';
 export class ProxmoxVm extends Construct implements INetworkEndpoint {
   /** Is `x` a ProxmoxVm (of any copy of this library)? */
   public static isProxmoxVm(x: unknown): x is ProxmoxVm {
-    return typeof x === 'object' && x !== null && PROXMOX_VM in x;
+    return PROXMOX_VM.is(x);
   }
 
   /** The VMs of a lab, sorted by vmid. */
@@ -522,7 +522,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
   public constructor(scope: Construct, id: string, props: ProxmoxVmProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'ProxmoxVmProps', props);
-    Object.defineProperty(this, PROXMOX_VM, { value: true });
+    PROXMOX_VM.mark(this);
     if (props.guest && props.ipAddress !== undefined) {
       recordError(this, problem(`a NixOS VM has its Host's address (${props.guest.ipAddress}), but ipAddress is given too`, "leave ipAddress out: the VM's address is its Host's"));
     }

@@ -10,13 +10,13 @@ import {
   netmask,
   parseIpv4Cidr,
 } from './addressing';
-import { INetworkEndpoint, isNetworkEndpoint, markNetworkEndpoint } from './network-endpoint';
+import { INetworkEndpoint, NETWORK_ENDPOINT } from './network-endpoint';
 import { displayPath, problem } from './validation';
 import { compareText } from './order';
 import { isHostName } from './names';
 import { claimId, recordError } from './problems';
 import { checkProps } from './props-check';
-import { runIndexPer } from './kind';
+import { Kind, runIndexPer } from './kind';
 
 /** An inclusive range of IPv4 addresses. */
 export interface AddressRange {
@@ -76,9 +76,9 @@ export interface NetworkProps {
   readonly dnsServers?: string[];
 }
 
-const NETWORK = Symbol.for('homelab-cdk.Network');
+const NETWORK = Kind.named<Network>('Network');
 /** The mark of a Homelab (see homelab.ts, which imports this file). */
-const HOMELAB = Symbol.for('homelab-cdk.Homelab');
+const HOMELAB = Kind.named<object>('Homelab');
 
 /**
  * The lab's LAN: its addresses, gateway and DHCP pool. Every {@link INetworkEndpoint} of the lab
@@ -88,7 +88,7 @@ const HOMELAB = Symbol.for('homelab-cdk.Homelab');
 export class Network extends Construct {
   /** Is `x` a Network (of any copy of this library)? */
   public static isNetwork(x: unknown): x is Network {
-    return typeof x === 'object' && x !== null && NETWORK in x;
+    return NETWORK.is(x);
   }
 
   /** The lab's network, found from any construct of the lab. */
@@ -96,7 +96,7 @@ export class Network extends Construct {
     const root = scope.node.root;
     // A Homelab's first child is its network: take it without listing the root's children,
     // which grow with the lab (every endpoint asks, so a scan would make validation quadratic).
-    const own = HOMELAB in root ? (root as { network?: unknown }).network : undefined;
+    const own = HOMELAB.is(root) ? (root as { network?: unknown }).network : undefined;
     const network = Network.isNetwork(own) ? own : root.node.children.find(Network.isNetwork);
     if (!network) {
       throw new Error(`${scope.node.path}: the lab has no Network; create the Homelab with a network`);
@@ -109,7 +109,7 @@ export class Network extends Construct {
    * construct and adds the validation that reports its address problems on its own path.
    */
   public static registerEndpoint(endpoint: INetworkEndpoint): void {
-    markNetworkEndpoint(endpoint);
+    NETWORK_ENDPOINT.mark(endpoint);
     endpoint.node.addValidation({ validate: () => Network.of(endpoint).problemsOf(endpoint) });
   }
 
@@ -134,7 +134,7 @@ export class Network extends Construct {
   public constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'NetworkProps', props);
-    Object.defineProperty(this, NETWORK, { value: true });
+    NETWORK.mark(this);
     let parsed: { network: string; prefixLength: number };
     try {
       parsed = parseIpv4Cidr(props.cidr);
@@ -206,7 +206,7 @@ export class Network extends Construct {
   public get endpoints(): INetworkEndpoint[] {
     return this.node.root.node
       .findAll()
-      .filter(isNetworkEndpoint)
+      .filter(NETWORK_ENDPOINT.is)
       .sort((a, b) => endpointOrder(a, b));
   }
 

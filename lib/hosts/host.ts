@@ -6,7 +6,7 @@ import { isCalendarExpression, isHostName, isLocaleName, isNixosRelease, isPacka
 import { Network } from '../core/network';
 import { Size } from '../core/size';
 import { INetworkEndpoint, macAddressProblems } from '../core/network-endpoint';
-import { HeldPort, isPortHolder, isPortNumber, PortReservation, Protocol } from '../core/ports';
+import { HeldPort, PORT_HOLDER, isPortNumber, PortReservation, Protocol } from '../core/ports';
 import { Annotations, displayPath, problem } from '../core/validation';
 import { NixAttrs, nixNumberProblem } from '../core/nix-value';
 import { credentialInText } from '../core/credentials';
@@ -17,7 +17,7 @@ import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
 import { quoted } from '../core/readable';
 import { checkProps } from '../core/props-check';
-import { runIndex } from '../core/kind';
+import { Kind, runIndex } from '../core/kind';
 
 /** How a host gets its address on the lab network. */
 export enum Addressing {
@@ -160,7 +160,7 @@ export interface RawNixModule {
   readonly code: string;
 }
 
-const HOST = Symbol.for('homelab-cdk.Host');
+const HOST = Kind.named<Host>('Host');
 
 /**
  * A NixOS machine of the lab: bare metal, a Raspberry Pi or a VM. It becomes
@@ -170,7 +170,7 @@ const HOST = Symbol.for('homelab-cdk.Host');
 export class Host extends Construct implements INetworkEndpoint {
   /** Is `x` a Host (of any copy of this library)? */
   public static isHost(x: unknown): x is Host {
-    return typeof x === 'object' && x !== null && HOST in x;
+    return HOST.is(x);
   }
 
   /** The hosts of a lab, sorted by host name. */
@@ -222,7 +222,7 @@ export class Host extends Construct implements INetworkEndpoint {
   public constructor(scope: Homelab, id: string, props: HostProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'HostProps', props);
-    Object.defineProperty(this, HOST, { value: true });
+    HOST.mark(this);
     const lab = Homelab.of(scope);
     this.hostName = props.hostName ?? id;
     this.hardware = props.hardware;
@@ -539,7 +539,7 @@ export class Host extends Construct implements INetworkEndpoint {
 }
 
 /** Every construct that holds ports on hosts, once per validation run. */
-const PORT_HOLDERS = runIndex((root) => root.node.findAll().filter(isPortHolder));
+const PORT_HOLDERS = runIndex((root) => root.node.findAll().filter(PORT_HOLDER.is));
 
 /** The hosts of the lab by hostId, once per validation run. */
 const HOSTS_BY_HOST_ID = runIndex((root) => {

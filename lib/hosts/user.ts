@@ -6,7 +6,7 @@ import { Annotations, problem } from '../core/validation';
 import { parseSshPublicKey } from './ssh-public-key';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
-import { runIndex } from '../core/kind';
+import { Kind, runIndex } from '../core/kind';
 
 /** A user's login shell. */
 export enum LoginShell {
@@ -97,7 +97,7 @@ export interface UserProps {
   readonly home?: HomeProfileProps;
 }
 
-const USER = Symbol.for('homelab-cdk.User');
+const USER = Kind.named<User>('User');
 
 /**
  * A person's account, declared once in the lab and given to the hosts that list it (by default
@@ -106,7 +106,7 @@ const USER = Symbol.for('homelab-cdk.User');
 export class User extends Construct {
   /** Is `x` a User (of any copy of this library)? */
   public static isUser(x: unknown): x is User {
-    return typeof x === 'object' && x !== null && USER in x;
+    return USER.is(x);
   }
 
   /** The users of a lab (declared at its root), in declaration order. */
@@ -135,7 +135,7 @@ export class User extends Construct {
   public constructor(scope: Homelab, id: string, props: UserProps = {}) {
     super(scope, claimId(scope, id));
     checkProps(this, 'UserProps', props);
-    Object.defineProperty(this, USER, { value: true });
+    USER.mark(this);
     this.userName = props.userName ?? id;
     this.description = props.description;
     this.sshKeys = (props.sshKeys ?? []).map((k) => k.trim());

@@ -7,7 +7,7 @@ import { displayPath, problem } from '../core/validation';
 import { chartOwners, dryRunClusterCharts } from './kubernetes-app';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
-import { runIndex } from '../core/kind';
+import { Kind, runIndex } from '../core/kind';
 
 /** What a {@link ClusterChart}'s build function gets besides its chart. */
 export interface ClusterChartContext {
@@ -43,7 +43,7 @@ export interface ClusterChartProps {
   readonly namespace?: string;
 }
 
-const CLUSTER_CHART = Symbol.for('homelab-cdk.ClusterChart');
+const CLUSTER_CHART = Kind.named<ClusterChart>('ClusterChart');
 
 /**
  * Your own Kubernetes objects in the lab's cluster: a cdk8s Chart of the lab's App, built by your
@@ -66,7 +66,7 @@ const CLUSTER_CHART = Symbol.for('homelab-cdk.ClusterChart');
 export class ClusterChart extends Construct {
   /** Is `x` a ClusterChart (of any copy of this library)? */
   public static isClusterChart(x: unknown): x is ClusterChart {
-    return typeof x === 'object' && x !== null && CLUSTER_CHART in x;
+    return CLUSTER_CHART.is(x);
   }
 
   /** The cluster it belongs to. */
@@ -81,7 +81,7 @@ export class ClusterChart extends Construct {
   public constructor(scope: K3sCluster, id: string, props: ClusterChartProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'ClusterChartProps', props);
-    Object.defineProperty(this, CLUSTER_CHART, { value: true });
+    CLUSTER_CHART.mark(this);
     this.cluster = scope;
     this.chartName = props.chartName ?? id;
     this.namespace = props.namespace;

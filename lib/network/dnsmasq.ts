@@ -11,7 +11,7 @@ import { DnsmasqLease, DnsmasqLeaseProps } from './dnsmasq-lease';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
-import { runIndex } from '../core/kind';
+import { Kind, runIndex } from '../core/kind';
 
 /** Props of {@link Dnsmasq}. */
 export interface DnsmasqProps {
@@ -69,7 +69,7 @@ export interface DnsRecord {
   readonly ipAddress: string;
 }
 
-const DNSMASQ = Symbol.for('homelab-cdk.Dnsmasq');
+const DNSMASQ = Kind.named<Dnsmasq>('Dnsmasq');
 
 /** The least lease time dnsmasq accepts, in seconds. */
 const MIN_LEASE_SECONDS = 120;
@@ -96,7 +96,7 @@ const MIN_LEASE_SECONDS = 120;
 export class Dnsmasq extends Construct {
   /** Is `x` a Dnsmasq (of any copy of this library)? */
   public static isDnsmasq(x: unknown): x is Dnsmasq {
-    return typeof x === 'object' && x !== null && DNSMASQ in x;
+    return DNSMASQ.is(x);
   }
 
   /** The Dnsmasq servers of a lab, sorted by construct path. */
@@ -123,7 +123,7 @@ export class Dnsmasq extends Construct {
   public constructor(host: Host, id: string, props: DnsmasqProps = {}) {
     super(host, claimId(host, id));
     checkProps(this, 'DnsmasqProps', props);
-    Object.defineProperty(this, DNSMASQ, { value: true });
+    DNSMASQ.mark(this);
     this.host = host;
     this.upstreams = [...(props.upstreams ?? [DnsUpstream.CLOUDFLARE, DnsUpstream.GOOGLE])];
     this.leaseTime = props.leaseTime ?? '12h';

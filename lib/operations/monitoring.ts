@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import { Homelab } from '../core/homelab';
-import { IPortHolder, markPortHolder, PortReservation, Protocol } from '../core/ports';
+import { IPortHolder, PORT_HOLDER, PortReservation, Protocol } from '../core/ports';
 import { Secret, SecretSource } from '../core/secret';
 import { Annotations, displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
@@ -10,7 +10,7 @@ import { physicalDisks, runsZfsHealthCheck } from './monitored-units';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
-import { runIndex, runIndexPer } from '../core/kind';
+import { Kind, runIndex, runIndexPer } from '../core/kind';
 
 /** The Grafana of a {@link Monitoring}. */
 export interface GrafanaProps {
@@ -116,7 +116,7 @@ export interface MonitoringProps {
   readonly hosts?: Host[];
 }
 
-const MONITORING = Symbol.for('homelab-cdk.Monitoring');
+const MONITORING = Kind.named<Monitoring>('Monitoring');
 
 /** The smartctl exporter of a watched host. */
 export interface SmartctlExporter {
@@ -159,7 +159,7 @@ export interface HostExporters {
 export class Monitoring extends Construct implements IPortHolder {
   /** Is `x` a Monitoring (of any copy of this library)? */
   public static isMonitoring(x: unknown): x is Monitoring {
-    return typeof x === 'object' && x !== null && MONITORING in x;
+    return MONITORING.is(x);
   }
 
   /** The monitorings of a lab, sorted by path. */
@@ -203,8 +203,8 @@ export class Monitoring extends Construct implements IPortHolder {
   public constructor(host: Host, id: string, props: MonitoringProps) {
     super(host, claimId(host, id));
     checkProps(this, 'MonitoringProps', props);
-    Object.defineProperty(this, MONITORING, { value: true });
-    markPortHolder(this);
+    MONITORING.mark(this);
+    PORT_HOLDER.mark(this);
     this.host = host;
     this.prometheusPort = props.prometheusPort ?? 9090;
     this.scrapeInterval = props.scrapeInterval ?? '30s';

@@ -12,7 +12,7 @@ import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
 import { checkProps } from '../core/props-check';
-import { runIndexPer } from '../core/kind';
+import { Kind, runIndexPer } from '../core/kind';
 
 /** The scheduled restore test of an {@link OffsiteBackup}. */
 export interface RestoreTestProps {
@@ -67,7 +67,7 @@ export interface OffsiteBackupProps {
   readonly maxAgeHours?: number;
 }
 
-const OFFSITE_BACKUP = Symbol.for('homelab-cdk.OffsiteBackup');
+const OFFSITE_BACKUP = Kind.named<OffsiteBackup>('OffsiteBackup');
 
 /** The default retention of off-site versions. */
 export const DEFAULT_OFFSITE_RETENTION = new BackupRetention({ keepDaily: 7, keepWeekly: 4, keepMonthly: 6 });
@@ -90,7 +90,7 @@ export const DEFAULT_OFFSITE_RETENTION = new BackupRetention({ keepDaily: 7, kee
 export class OffsiteBackup extends Construct {
   /** Is `x` an OffsiteBackup (of any copy of this library)? */
   public static isOffsiteBackup(x: unknown): x is OffsiteBackup {
-    return typeof x === 'object' && x !== null && OFFSITE_BACKUP in x;
+    return OFFSITE_BACKUP.is(x);
   }
 
   /** The off-site backups of a lab, sorted by host and name. */
@@ -128,7 +128,7 @@ export class OffsiteBackup extends Construct {
     // A backup without a real remote is not marked as one (nothing else reads it) and has this one finding.
     const valid = BackupRemote.isBackupRemote(props.remote);
     if (valid) {
-      Object.defineProperty(this, OFFSITE_BACKUP, { value: true });
+      OFFSITE_BACKUP.mark(this);
     } else {
       recordError(this, problem('the remote of the backup is not a BackupRemote', 'make it with BackupRemote.sftp(...), .webdav(...) or .s3(...)'));
     }

@@ -9,7 +9,7 @@ import { DISK_BY_ID, Disk, diskOf, DiskPartition, PartitionType, StorageDevice }
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
 import { quoted } from '../core/readable';
-import { runIndex } from '../core/kind';
+import { Kind, runIndex } from '../core/kind';
 
 /** How a vdev's devices are combined. */
 export enum VdevLayout {
@@ -61,13 +61,13 @@ export interface IVdevPool extends IConstruct {
   readonly hasRedundantData: boolean;
 }
 
-const VDEV = Symbol.for('homelab-cdk.Vdev');
+const VDEV = Kind.named<Vdev>('Vdev');
 
 /** A vdev of a ZFS pool: data, special, log or cache. */
 export abstract class Vdev extends Construct {
   /** Is `x` a vdev (of any copy of this library)? */
   public static isVdev(x: unknown): x is Vdev {
-    return typeof x === 'object' && x !== null && VDEV in x;
+    return VDEV.is(x);
   }
 
   /** The pool. */
@@ -81,7 +81,7 @@ export abstract class Vdev extends Construct {
 
   protected constructor(pool: IVdevPool, id: string, devices: readonly StorageDevice[]) {
     super(pool, claimId(pool, id));
-    Object.defineProperty(this, VDEV, { value: true });
+    VDEV.mark(this);
     this.pool = pool;
     const given: readonly unknown[] = Array.isArray(devices) ? devices : [];
     this.devices = given.filter((d): d is StorageDevice => Disk.isDisk(d) || DiskPartition.isDiskPartition(d));

@@ -9,7 +9,7 @@ import { Host } from '../hosts/host';
 import { SnapshotPolicy } from './snapshot-policy';
 import { ReplicationOptions, ZfsReplication } from './zfs-replication';
 import { isMountedByNixos, ZfsDatasetOptions } from './zfs-properties';
-import { DEFAULT_VOLBLOCKSIZE, defaultStorageId, isStorageId, isZfsStorage, IZfsStorage, markZfsStorage, volumeUsesOf, ZfsVolumeUse } from './zfs-storage';
+import { DEFAULT_VOLBLOCKSIZE, defaultStorageId, isStorageId, ZFS_STORAGE, IZfsStorage, volumeUsesOf, ZfsVolumeUse } from './zfs-storage';
 import { claimId, recordError } from '../core/problems';
 import { runIndex, runIndexPer } from '../core/kind';
 
@@ -80,7 +80,7 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
 
   protected constructor(scope: Construct, id: string, props: ZfsDatasetBaseProps) {
     super(scope, claimId(scope, id));
-    markZfsStorage(this);
+    ZFS_STORAGE.mark(this);
     const { storageId, ...options } = props;
     this.options = options;
     this.explicitStorageId = storageId;
@@ -100,7 +100,7 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
   /** The datasets directly under this one, in the order they were added. */
   public get childDatasets(): ZfsDatasetBase[] {
     // Only datasets are storages among a dataset's children (vdevs and replications are not).
-    return this.node.children.filter(isZfsStorage) as unknown as ZfsDatasetBase[];
+    return this.node.children.filter(ZFS_STORAGE.is) as unknown as ZfsDatasetBase[];
   }
 
   /** This dataset and every dataset under it, parents before children. */
@@ -140,7 +140,7 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
   public get volumeUses(): readonly ZfsVolumeUse[] {
     const uses = [...volumeUsesOf(this)];
     for (const r of this.replicationsReceived()) {
-      const sources = r.recursive ? r.source.node.findAll().filter(isZfsStorage) : [r.source];
+      const sources = r.recursive ? r.source.node.findAll().filter(ZFS_STORAGE.is) : [r.source];
       const zvols = sources.some((d) => volumeUsesOf(d).some((u) => u.zvols));
       if (zvols || sources.some((d) => volumeUsesOf(d).length > 0)) {
         uses.push({ by: r, description: `the replication ${r.commandName} (copies of the volumes of ${r.source.datasetName})`, zvols });
@@ -335,7 +335,7 @@ const REPLICATIONS = runIndex((root) => root.node.findAll().filter(ZfsReplicatio
 const STORAGE_IDS_OF_HOST = runIndexPer((host: Host) => {
   const index = new Map<string, ZfsDatasetBase[]>();
   for (const c of host.node.findAll()) {
-    if (isZfsStorage(c) && c.host === host) {
+    if (ZFS_STORAGE.is(c) && c.host === host) {
       const ds = c as ZfsDatasetBase;
       index.set(ds.storageId, [...(index.get(ds.storageId) ?? []), ds]);
     }

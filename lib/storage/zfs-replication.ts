@@ -5,12 +5,12 @@ import { Secret, SecretSource } from '../core/secret';
 import { displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { isDatasetSegment } from './zfs-properties';
-import { defaultStorageId, isZfsStorage, IZfsStorage } from './zfs-storage';
+import { defaultStorageId, ZFS_STORAGE, IZfsStorage } from './zfs-storage';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
 import { checkProps } from '../core/props-check';
-import { runIndex, runIndexPer } from '../core/kind';
+import { Kind, runIndex, runIndexPer } from '../core/kind';
 
 /** How and when a replication runs. */
 export interface ReplicationOptions {
@@ -62,7 +62,7 @@ export interface ZfsReplicationProps extends ReplicationOptions {
   readonly targetHost?: Host;
 }
 
-const ZFS_REPLICATION = Symbol.for('homelab-cdk.ZfsReplication');
+const ZFS_REPLICATION = Kind.named<ZfsReplication>('ZfsReplication');
 
 /**
  * Replication of a pool or dataset with syncoid, on the source's host, on a schedule: to another
@@ -72,7 +72,7 @@ const ZFS_REPLICATION = Symbol.for('homelab-cdk.ZfsReplication');
 export class ZfsReplication extends Construct {
   /** Is `x` a ZfsReplication (of any copy of this library)? */
   public static isZfsReplication(x: unknown): x is ZfsReplication {
-    return typeof x === 'object' && x !== null && ZFS_REPLICATION in x;
+    return ZFS_REPLICATION.is(x);
   }
 
   /** The replications whose source is on a host (wherever they are declared), sorted by command name. */
@@ -105,9 +105,9 @@ export class ZfsReplication extends Construct {
     super(scope, claimId(scope, id));
     checkProps(this, 'ZfsReplicationProps', props);
     // A replication without a real source is not marked as one (nothing else reads it) and has this one finding.
-    const valid = isZfsStorage(props.source);
+    const valid = ZFS_STORAGE.is(props.source);
     if (valid) {
-      Object.defineProperty(this, ZFS_REPLICATION, { value: true });
+      ZFS_REPLICATION.mark(this);
     } else {
       recordError(this, problem('the source of the replication is not a ZfsPool or ZfsDataset of the model', 'give the pool or dataset construct, such as source: pool or source: pool.addDataset(...)'));
     }
@@ -148,7 +148,7 @@ export class ZfsReplication extends Construct {
       return errors;
     }
     // The pools of a host are the pools and datasets directly under it (datasets sit under pools).
-    const targetStorages = this.targetHost.node.findAll().filter(isZfsStorage);
+    const targetStorages = this.targetHost.node.findAll().filter(ZFS_STORAGE.is);
     const pools = targetStorages.filter((s) => s.node.scope === this.targetHost).map((s) => s.datasetName);
     if (!pools.includes(this.targetPool)) {
       errors.push(
