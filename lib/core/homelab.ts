@@ -81,7 +81,7 @@ export class Homelab extends Construct {
   public static of(scope: IConstruct): Homelab {
     const root = scope.node.root;
     if (!Homelab.isHomelab(root)) {
-      throw new Error(`${scope.node.path || scope.node.id}: this construct is not inside a Homelab`);
+      throw new Error(`${scope.node.path || scope.node.id}: ${problem('this construct is not inside a Homelab', 'create it under the Homelab (or under a construct of it)')}`);
     }
     return root;
   }

@@ -99,7 +99,7 @@ export class Network extends Construct {
     const own = HOMELAB.is(root) ? (root as { network?: unknown }).network : undefined;
     const network = Network.isNetwork(own) ? own : root.node.children.find(Network.isNetwork);
     if (!network) {
-      throw new Error(`${scope.node.path}: the lab has no Network; create the Homelab with a network`);
+      throw new Error(`${scope.node.path}: ${problem('the lab has no Network', 'create the Homelab with a network')}`);
     }
     return network;
   }

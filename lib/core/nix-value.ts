@@ -6,6 +6,7 @@
  * {@link NixExpr}, whose constructors either validate what they are given (attribute paths,
  * path literals) or are named for what they are (`NixExpr.raw`, the escape hatch).
  */
+import { problem } from './problems';
 
 /** A Nix expression written as code, not as a value to serialize. */
 export class NixExpr {
@@ -15,7 +16,7 @@ export class NixExpr {
    */
   public static raw(code: string): NixExpr {
     if (code.trim() === '') {
-      throw new Error('NixExpr.raw needs non-empty Nix code');
+      throw new Error(problem('NixExpr.raw was given no Nix code', 'give it the Nix code to use as it is'));
     }
     return new NixExpr(code, false);
   }
@@ -24,7 +25,7 @@ export class NixExpr {
   public static ref(attrPath: string): NixExpr {
     const parts = attrPath.split('.');
     if (parts.length === 0 || parts.some((p) => !isNixIdentifier(p))) {
-      throw new Error(`"${attrPath}" is not a Nix attribute path (identifiers joined by dots)`);
+      throw new Error(problem(`"${attrPath}" is not a Nix attribute path`, 'write identifiers joined by dots, such as pkgs.htop'));
     }
     return new NixExpr(attrPath, true);
   }
@@ -43,7 +44,7 @@ export class NixExpr {
     const parts = /^(\.\/|(?:\.\.\/)+)(.+)$/.exec(relativePath);
     const segments = parts ? parts[2].split('/') : [];
     if (!parts || segments.some((s) => !/^[A-Za-z0-9._+-]+$/.test(s) || s === '.' || s === '..')) {
-      throw new Error(`"${relativePath}" is not a relative Nix path literal (./a/b.nix or ../a/b.nix)`);
+      throw new Error(problem(`"${relativePath}" is not a relative Nix path literal`, 'write ./a/b.nix or ../a/b.nix, with letters, digits and . _ + - in the names'));
     }
     return new NixExpr(relativePath, true);
   }
