@@ -10,9 +10,12 @@
  * @module homelab-cdk
  */
 // core: the lab, its network, validation, secrets, sizes
+export { DiagramShape } from './core/diagram-part';
+export type { DiagramEdge, DiagramGroup, DiagramNode, DiagramParts, IDiagramPartHolder } from './core/diagram-part';
 export { DnsUpstream } from './core/dns';
 export type { DnsUpstreamProps, IDnsUpstream } from './core/dns';
 export * from './core/homelab';
+export type { HostRole, IHostRoleHolder } from './core/host-role';
 export type { IMemoryReservation } from './core/memory';
 export { Network } from './core/network';
 export type { AddressRange, DnsName, NetworkProps, OwnedDnsName } from './core/network';
@@ -26,8 +29,8 @@ export { Protocol } from './core/ports';
 export type { HeldPort, IPortHolder, PortReservation } from './core/ports';
 export * from './core/secret';
 export * from './core/size';
-export { Annotations, formatFinding, Severity, validateLab, ValidationError } from './core/validation';
-export type { Finding, FindingRecord, StoredWarning, ValidateOptions, ValidationReport } from './core/validation';
+export { Annotations, formatFinding, problem, Severity, validateLab, ValidationError } from './core/validation';
+export type { ConstructProblem, Finding, FindingRecord, StoredWarning, ValidateOptions, ValidationReport } from './core/validation';
 
 // hosts
 export * from './hosts/hardware-profile';
@@ -50,8 +53,9 @@ export type { AdGuardHomeProps, ResourceBudget } from './cluster/adguard-home';
 export { DEFAULT_K3S_VERSION, K3sCluster, K3sComponent } from './cluster/k3s-cluster';
 export type { K3sClusterProps } from './cluster/k3s-cluster';
 export * from './cluster/k3s-node';
-export { ClusterChart } from './k8s/cluster-chart';
-export type { ClusterChartContext, ClusterChartProps } from './k8s/cluster-chart';
+export { ClusterChart } from './cluster/cluster-chart';
+export type { ClusterChartContext, ClusterChartProps } from './cluster/cluster-chart';
+export type { IKubernetesWorkload, KubernetesPatch, KubernetesPatchOperation, TargetedKubernetesPatch } from './cluster/kubernetes-workload';
 
 // storage: ZFS pools, vdevs, datasets, snapshots, replication
 export * from './storage/cache-vdev';
@@ -110,5 +114,5 @@ export { labDiagram } from './synth/diagram';
 export { formatSummary, summarizeLab } from './synth/summary';
 export type { HostSummary, LabSummary, MemoryBudgetSummary, MemoryReservationSummary, OutputSummary, PoolSummaryEntry, SizeSummary, VmSummary } from './synth/summary';
 export type { Projection } from './synth/projections';
-export { planSynth, renderLab, synthesize } from './synth/synthesize';
-export type { RenderedLab, SynthOptions, SynthResult } from './synth/synthesize';
+export { planSynth, renderLab, synthesize, validateForSynthesis } from './synth/synthesize';
+export type { RenderedLab, SynthOptions, SynthResult, SynthValidateOptions } from './synth/synthesize';

@@ -10,7 +10,7 @@
  *
  * @module homelab-cdk/kubernetes
  */
-export { buildKubernetesApp, renderKubernetesManifests, synthKubernetesApp } from './k8s/kubernetes-app';
+export { buildKubernetesApp, renderKubernetesManifests, synthKubernetesApp, validateKubernetes } from './k8s/kubernetes-app';
 export type { KubernetesAppOptions } from './k8s/kubernetes-app';
 export { onHost } from './k8s/on-host';
 export type { ISchedulable } from './k8s/on-host';

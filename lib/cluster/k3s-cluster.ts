@@ -106,13 +106,9 @@ export class K3sCluster extends Construct {
 
   /** The cluster node that runs on `host`, in any cluster of its lab, or undefined. */
   public static nodeOn(host: Host): K3sNode | undefined {
-    for (const cluster of K3sCluster.all(host)) {
-      const node = cluster.nodeFor(host);
-      if (node) {
-        return node;
-      }
-    }
-    return undefined;
+    // One index a run: `onHost` asks once per workload, and a walk of the tree each time made
+    // the Kubernetes projection quadratic in its workloads.
+    return NODE_ON_HOST.of(host).get(host);
   }
 
   /** The token reference (validated: a literal string is an error). */
@@ -341,3 +337,16 @@ const CLUSTER_NODES = runIndexPer((cluster: K3sCluster) => cluster.node.findAll(
 
 /** Every cluster of the lab, once per validation run. */
 const CLUSTERS = runIndex((root) => K3sCluster.all(root));
+
+/** The first cluster node on each host of the lab, once per validation run. */
+const NODE_ON_HOST = runIndex((root) => {
+  const index = new Map<Host, K3sNode>();
+  for (const cluster of K3sCluster.all(root)) {
+    for (const node of cluster.nodes) {
+      if (!index.has(node.host)) {
+        index.set(node.host, node);
+      }
+    }
+  }
+  return index;
+});

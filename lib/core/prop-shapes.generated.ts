@@ -174,6 +174,7 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
   InitOptions: {
     name: null,
     packageSpec: null,
+    terraformCdk: null,
   },
   IsoOptions: {
     drivers: null,
@@ -240,6 +241,9 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     dhcpRange: "AddressRange",
     dnsServers: null,
     gateway: null,
+  },
+  NixProjectionOptions: {
+    extraRenderers: null,
   },
   NixosSettings: {
     inputUrls: null,
@@ -418,6 +422,10 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     outdir: null,
     strict: null,
   },
+  SynthValidateOptions: {
+    only: null,
+    strict: null,
+  },
   TerraformOverride: {
     path: null,
     value: null,
@@ -540,6 +548,9 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     serviceName: null,
     target: null,
     watchInterval: null,
+  },
+  WatchUnitOptions: {
+    reach: null,
   },
   WebdavRemoteProps: {
     password: null,
