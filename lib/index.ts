@@ -3,9 +3,10 @@
  * flake, Terraform JSON for its Proxmox VMs and Kubernetes manifests for its cluster.
  *
  * This entry point is the model (the constructs, their props and value types) and the synthesis
- * of all three outputs. It loads no format library: the Terraform and Kubernetes apps of
- * `cdktf synth` and `cdk8s synth` come from `homelab-cdk/terraform` and `homelab-cdk/kubernetes`.
- * Everything else is internal (`homelab-cdk/internal`, no stability promise).
+ * of all three outputs. No model construct needs a format library; the Terraform and Kubernetes
+ * apps of `cdktf synth` and `cdk8s synth`, which do, come from `homelab-cdk/terraform` and
+ * `homelab-cdk/kubernetes`. Everything else is internal (`homelab-cdk/internal`, no stability
+ * promise).
  *
  * @module homelab-cdk
  */

@@ -8,6 +8,11 @@
  * @internal
  * @module homelab-cdk/internal
  */
+// Everything public first, so that a construct exported from lib/index.ts is here without a line
+// of its own; the modules below add the names that are not public.
+export * from './index';
+export * from './kubernetes';
+export * from './terraform';
 // core: the lab, its network, validation, secrets, output
 export * from './core/addressing';
 export { calendarEventProblem, isCalendarEvent } from './core/calendar';

@@ -1,7 +1,7 @@
 /**
  * The Kubernetes projection (`homelab-cdk/kubernetes`): the app `cdk8s synth` runs, and
  * {@link onHost}, which pins a cdk8s-plus workload of a `ClusterChart` to a host of the lab.
- * Importing it loads cdk8s and cdk8s-plus-28; `homelab-cdk` alone does not.
+ * Importing it loads cdk8s and cdk8s-plus-28.
  *
  * ```ts
  * import { synthKubernetesApp } from 'homelab-cdk/kubernetes';

@@ -1,7 +1,7 @@
 /**
  * The Terraform projection (`homelab-cdk/terraform`): the app `cdktf synth` runs, the stacks it
  * builds from the model, and the typed bpg/proxmox bindings, for escape hatches on the generated
- * resources. Importing it loads cdktf; `homelab-cdk` alone does not.
+ * resources. Importing it loads cdktf.
  *
  * ```ts
  * import { App } from 'cdktf';
