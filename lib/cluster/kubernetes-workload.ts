@@ -9,6 +9,7 @@ import { byText } from '../core/order';
 import { recordError } from '../core/problems';
 import { quoted } from '../core/readable';
 import { perValidationRun, problem } from '../core/validation';
+import { Kind } from '../core/kind';
 
 /** The operations of a JSON patch (RFC 6902), as cdk8s's `JsonPatch` applies them. */
 export type KubernetesPatchOperation = 'add' | 'remove' | 'replace' | 'copy' | 'move' | 'test';
@@ -56,19 +57,19 @@ export interface IKubernetesWorkload extends IConstruct {
   addKubernetesPatch(target: string, patch: KubernetesPatch): void;
 }
 
-const KUBERNETES_WORKLOAD = Symbol.for('homelab-cdk.KubernetesWorkload');
+const KUBERNETES_WORKLOAD = Kind.named<IKubernetesWorkload>('KubernetesWorkload');
 const OPERATIONS: readonly KubernetesPatchOperation[] = ['add', 'remove', 'replace', 'copy', 'move', 'test'];
 /** A kind (`Deployment`), optionally `/` and an object name (a DNS subdomain). */
 const TARGET = /^[A-Z][A-Za-z0-9]*(\/[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?)?$/;
 
 /** Marks `workload` as a chart of the Kubernetes projection (in its constructor). */
 export function markKubernetesWorkload(workload: IKubernetesWorkload): void {
-  Object.defineProperty(workload, KUBERNETES_WORKLOAD, { value: true });
+  KUBERNETES_WORKLOAD.mark(workload);
 }
 
 /** Is `x` a construct that becomes a chart (of any copy of this library)? */
 export function isKubernetesWorkload(x: unknown): x is IKubernetesWorkload {
-  return typeof x === 'object' && x !== null && KUBERNETES_WORKLOAD in x;
+  return KUBERNETES_WORKLOAD.is(x);
 }
 
 /**
