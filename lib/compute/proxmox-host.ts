@@ -15,6 +15,7 @@ import type { ProxmoxVm } from './proxmox-vm';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
 /** The port of the Proxmox VE web UI and API (pveproxy). */
 export const PROXMOX_API_PORT = 8006;
@@ -51,7 +52,7 @@ export interface ProxmoxHostProps {
   readonly macPrefix?: string;
 }
 
-const PROXMOX_HOST = Symbol.for('homelab-cdk.ProxmoxHost');
+const PROXMOX_HOST = Kind.named<ProxmoxHost>('ProxmoxHost');
 
 /**
  * The Proxmox VE role of a NixOS host (experimental, through the SaumonNet/proxmox-nixos flake):
@@ -65,7 +66,7 @@ const PROXMOX_HOST = Symbol.for('homelab-cdk.ProxmoxHost');
 export class ProxmoxHost extends Construct implements IHostRoleHolder, IDiagramPartHolder {
   /** Is `x` a ProxmoxHost (of any copy of this library)? */
   public static isProxmoxHost(x: unknown): x is ProxmoxHost {
-    return typeof x === 'object' && x !== null && PROXMOX_HOST in x;
+    return PROXMOX_HOST.is(x);
   }
 
   /** The Proxmox hosts of a lab, sorted by node name. */
@@ -91,7 +92,7 @@ export class ProxmoxHost extends Construct implements IHostRoleHolder, IDiagramP
   public constructor(scope: Host, id: string, props: ProxmoxHostProps = {}) {
     super(scope, claimId(scope, id));
     checkProps(this, 'ProxmoxHostProps', props);
-    Object.defineProperty(this, PROXMOX_HOST, { value: true });
+    PROXMOX_HOST.mark(this);
     markHostRoleHolder(this);
     markDiagramPartHolder(this);
     this.host = scope;

@@ -6,6 +6,7 @@ import { Annotations, problem } from './validation';
 import { recordError } from './problems';
 import { quoted } from './readable';
 import { checkProps } from './props-check';
+import { Kind } from './kind';
 
 /** NixOS settings shared by every host of the lab. */
 export interface NixosSettings {
@@ -54,10 +55,10 @@ export interface HomelabProps {
   readonly nixos?: NixosSettings;
 }
 
-const HOMELAB = Symbol.for('homelab-cdk.Homelab');
+const HOMELAB = Kind.named<Homelab>('Homelab');
 
 /** The marker of `hosts/host.ts`'s Host (the core does not import the hosts). */
-const HOST_MARKER = Symbol.for('homelab-cdk.Host');
+const HOST_MARKER = Kind.named<object>('Host');
 
 /** The default NixOS release of a lab. */
 export const DEFAULT_NIXOS_RELEASE = '26.05';
@@ -73,14 +74,14 @@ export const DEFAULT_NIXOS_RELEASE = '26.05';
 export class Homelab extends Construct {
   /** Is `x` a Homelab (of any copy of this library)? */
   public static isHomelab(x: unknown): x is Homelab {
-    return typeof x === 'object' && x !== null && HOMELAB in x;
+    return HOMELAB.is(x);
   }
 
   /** The Homelab a construct belongs to. */
   public static of(scope: IConstruct): Homelab {
     const root = scope.node.root;
     if (!Homelab.isHomelab(root)) {
-      throw new Error(`${scope.node.path || scope.node.id}: this construct is not inside a Homelab`);
+      throw new Error(`${scope.node.path || scope.node.id}: ${problem('this construct is not inside a Homelab', 'create it under the Homelab (or under a construct of it)')}`);
     }
     return root;
   }
@@ -104,7 +105,7 @@ export class Homelab extends Construct {
     const name = props.name ?? 'homelab';
     super(undefined as unknown as Construct, name);
     checkProps(this, 'HomelabProps', props);
-    Object.defineProperty(this, HOMELAB, { value: true });
+    HOMELAB.mark(this);
     this.name = name;
     this.domain = props.domain ?? 'home.arpa';
     this.timeZone = props.timeZone ?? 'UTC';
@@ -122,7 +123,7 @@ export class Homelab extends Construct {
   /** A lab without hosts synthesizes a flake that configures no machine: a warning, not an error, so a lab can be built up step by step. */
   private warnWithoutHosts(): void {
     const constructs = this.node.findAll();
-    if (constructs.some((c) => HOST_MARKER in c)) {
+    if (constructs.some(HOST_MARKER.is)) {
       return;
     }
     const empty = this.node.children.every((c) => c === this.network);

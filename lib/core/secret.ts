@@ -6,6 +6,7 @@
 import { isSafeName } from './names';
 import { addValueProblem } from './problems';
 import { problem } from './validation';
+import { Kind } from './kind';
 
 /** Where a secret's value lives. */
 export enum SecretSource {
@@ -51,13 +52,13 @@ export interface SopsSecretDetails {
   readonly mode: string;
 }
 
-const SECRET = Symbol.for('homelab-cdk.Secret');
+const SECRET = Kind.named<Secret>('Secret');
 
 /** A reference to a secret value. Construct it with one of the static factories. */
 export class Secret {
   /** Is `x` a Secret (from any copy of this library)? */
   public static isSecret(x: unknown): x is Secret {
-    return typeof x === 'object' && x !== null && SECRET in x;
+    return SECRET.is(x);
   }
 
   /** A file that the user places on the host, read at run time (e.g. `/var/lib/secrets/k3s-token`). */
@@ -133,7 +134,7 @@ export class Secret {
     /** sops-nix details, for {@link SecretSource.SOPS}. */
     public readonly sops?: SopsSecretDetails,
   ) {
-    Object.defineProperty(this, SECRET, { value: true });
+    SECRET.mark(this);
   }
 
   /** The path where the secret is readable on a NixOS host, for file and sops secrets. */

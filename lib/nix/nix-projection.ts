@@ -14,7 +14,7 @@ export interface NixProjectionOptions {
    */
   readonly extraRenderers?: readonly NixRenderer[];
 }
-import { provideProjectionRenderer } from '../synth/projections';
+import { provideProjectionRenderer } from '../core/projection';
 
 /**
  * The Nix projection: the lab as a NixOS flake (`flake.nix`, `hosts/<host>/…`, `modules/…`,

@@ -26,8 +26,7 @@ import { VmBackupJob } from '../operations/vm-backup-job';
 import { ZfsPool } from '../storage/zfs-pool';
 import { ZfsSettings } from '../storage/zfs-settings';
 import { hostKeyFile, NIXOS_ANYWHERE_RELEASE } from '../compute/nixos-anywhere';
-import { sdImagePackageName } from '../nix/renderers/hosts/sd-image';
-import { terraformName } from '../terraform/proxmox-terraform-stack';
+import { sdImagePackageName, terraformName } from '../core/names';
 
 /** One step of the first deploy. */
 export interface RunbookStep {
@@ -249,7 +248,7 @@ function orderSteps(steps: readonly RunbookStep[]): RunbookStep[] {
 function sdCardCommands(host: Host): string[] {
   return [
     `# on an aarch64-linux machine (or one with an aarch64 builder): the image of ${host.hostName}'s own configuration`,
-    `nix build path:dist/nix#packages.${host.system}.${sdImagePackageName(host)}`,
+    `nix build path:dist/nix#packages.${host.system}.${sdImagePackageName(host.hostName)}`,
     'zstdcat result/sd-image/*.img.zst | sudo dd of=/dev/<sd-card> bs=4M conv=fsync status=progress',
     '# its host key, before the first boot (sops-nix decrypts with it on that boot):',
     'sudo mount /dev/<sd-card>2 /mnt   # the root partition, labelled NIXOS_SD',

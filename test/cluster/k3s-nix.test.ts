@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Addressing, Dnsmasq, HardwareProfile, Host, labDiagram, renderNixFlake, Secret, synthesize, TaintEffect } from '../../lib';
+import { Addressing, Dnsmasq, HardwareProfile, Host, labDiagram, renderNixFlake, Secret, synthesize, TaintEffect } from '../../lib/internal';
 import { dnsmasqConf } from '../../lib/nix/renderers/network/dnsmasq';
 import { resolverFor, startDnsmasq } from '../support/dns';
 import { ReferenceLab } from '../../apps/reference-lab';

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Addressing, deriveMac, Dnsmasq, HardwareProfile, Host, Protocol, ProxmoxHost, ProxmoxVm, renderNixFlake, renderTerraformStacks, Size, StorageBacking, StorageContent, StorageType, validateLab } from '../../lib';
+import { Addressing, deriveMac, Dnsmasq, HardwareProfile, Host, Protocol, ProxmoxHost, ProxmoxVm, renderNixFlake, renderTerraformStacks, Size, StorageBacking, StorageContent, StorageType, validateLab } from '../../lib/internal';
 import { ReferenceLab } from '../../apps/reference-lab';
 import { materialize, smallLab, tempDir, vmHost } from '../support/labs';
 import { evalModule, evalNixJson, parseNixFiles } from '../support/nix';

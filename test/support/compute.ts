@@ -1,25 +1,6 @@
 /** A small Proxmox lab for the compute and Terraform tests, and test-only stand-ins. */
 import { Construct } from 'constructs';
-import {
-  Addressing,
-  HardwareProfile,
-  Homelab,
-  Host,
-  HostProps,
-  IMemoryReservation,
-  IZfsStorageBacking,
-  markMemoryReservation,
-  ProxmoxHost,
-  ProxmoxHostProps,
-  ProxmoxStorage,
-  ProxmoxVm,
-  ProxmoxVmProps,
-  Size,
-  StorageBacking,
-  StorageContent,
-  User,
-  validateLab,
-} from '../../lib';
+import { Addressing, HardwareProfile, Homelab, Host, HostProps, IMemoryReservation, IZfsStorageBacking, MEMORY_RESERVATION, ProxmoxHost, ProxmoxHostProps, ProxmoxStorage, ProxmoxVm, ProxmoxVmProps, Size, StorageBacking, StorageContent, User, validateLab } from '../../lib/internal';
 import { smallLab } from './labs';
 
 /**
@@ -46,7 +27,7 @@ export class TestMemoryReservation extends Construct implements IMemoryReservati
     public readonly reservedMemory: Size,
   ) {
     super(scope, id);
-    markMemoryReservation(this);
+    MEMORY_RESERVATION.mark(this);
   }
 }
 

@@ -23,7 +23,7 @@ import {
   StorageBacking,
   StorageContent,
   StorageType,
-} from '../../lib';
+} from '../../lib/internal';
 import { TestZfsDataset } from './compute';
 import { smallLab, vmHost } from './labs';
 

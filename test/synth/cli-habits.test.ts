@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CliIo, DIFF_EXIT_CODES, findingRecord, runCli, Severity } from '../../lib';
+import { CliIo, DIFF_EXIT_CODES, findingRecord, runCli, Severity } from '../../lib/internal';
 import { colourWanted } from '../../lib/synth/colour';
 import { tempDir } from '../support/labs';
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Homelab, loadLab, runCli, synthesize, ValidationError } from '../../lib';
+import { Homelab, loadLab, runCli, synthesize, ValidationError } from '../../lib/internal';
 import { buildReferenceLab } from '../../apps/reference-lab';
 import { readTree, smallLab, tempDir, vmHost } from '../support/labs';
 
