@@ -4,6 +4,7 @@ import type { Host } from '../hosts/host';
 import { NixAttrs, NixExpr } from './nix-value';
 import { renderTemplate } from './templates';
 import { byText } from '../core/order';
+import type { SopsSecretUse } from './renderers/sops';
 
 /** An input of the generated flake. */
 export interface FlakeInput {
@@ -43,6 +44,7 @@ export class NixFlake {
   private readonly inputs = new Map<string, FlakeInput>();
   private readonly hosts = new Map<string, HostParts>();
   private readonly outputFiles = new Map<string, OutputFile>();
+  private readonly sopsUses: SopsSecretUse[] = [];
 
   public constructor(
     /** The lab whose flake this is. */
@@ -107,6 +109,18 @@ export class NixFlake {
       throw new Error(`two different files were rendered for ${path}`);
     }
     this.outputFiles.set(path, { path, content, executable: options.executable ?? false });
+  }
+
+  /** Records that a host's configuration reads a sops secret (see renderers/sops.ts). */
+  public addSopsSecretUse(use: SopsSecretUse): void {
+    if (!this.sopsUses.some((u) => u.host === use.host && u.secret.reference === use.secret.reference && u.secret.sops?.sopsFile === use.secret.sops?.sopsFile)) {
+      this.sopsUses.push(use);
+    }
+  }
+
+  /** Every sops secret a host's configuration reads, in the order the renderers added them. */
+  public sopsSecretUses(): readonly SopsSecretUse[] {
+    return this.sopsUses;
   }
 
   /** Is an input declared? */

@@ -2,6 +2,7 @@ import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
 import { NixFlake } from './nix-flake';
 import { NIX_RENDERERS } from './renderers';
+import type { SopsSecretUse } from './renderers/sops';
 
 /**
  * The Nix projection: the lab as a NixOS flake (`flake.nix`, `hosts/<host>/…`, `modules/…`,
@@ -13,4 +14,17 @@ export function renderNixFlake(lab: Homelab): OutputFile[] {
     render(lab, flake);
   }
   return flake.files();
+}
+
+/**
+ * Every sops secret that a host's configuration reads, as the renderers record them while they
+ * render the flake in memory (see renderers/sops.ts): what `homelab secrets init` makes and what
+ * synth checks the sops files against.
+ */
+export function nixSopsSecretUses(lab: Homelab): readonly SopsSecretUse[] {
+  const flake = new NixFlake(lab);
+  for (const render of NIX_RENDERERS) {
+    render(lab, flake);
+  }
+  return flake.sopsSecretUses();
 }

@@ -19,6 +19,8 @@ import { diffLab } from './diff';
 import { PROJECTIONS } from './projections';
 import { formatSummary, outputSummary, summarizeLab } from './summary';
 import { synthesize } from './synthesize';
+import { formatSecretsInit, initSecrets } from './secrets';
+import { ignoredFlakeWarning } from './flake-in-git';
 import { validateLab } from '../core/validation';
 
 /** Where the CLI writes. */
@@ -136,10 +138,15 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       recover(opts.out);
       const lab = loadLab(opts.app);
       const started = process.hrtime.bigint();
-      const result = synthesize(lab, { outdir: opts.out, strict: opts.strict, only: opts.only, adopt: opts.adopt });
+      const result = synthesize(lab, { outdir: opts.out, strict: opts.strict, only: opts.only, adopt: opts.adopt, secretsRoot: process.cwd() });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const rel = path.relative(process.cwd(), result.outdir) || '.';
-      const summary = summarizeLab(lab, result.report, outputSummary(rel, result.plan, ms));
+      const ignored = ignoredFlakeWarning(lab, path.join(result.outdir, 'nix'), opts.only);
+      const report = ignored ? { ...result.report, warnings: [...result.report.warnings, ignored] } : result.report;
+      if (ignored && opts.strict) {
+        throw new ValidationError({ ...report, errors: [{ ...ignored, severity: Severity.ERROR }], warnings: result.report.warnings });
+      }
+      const summary = summarizeLab(lab, report, outputSummary(rel, result.plan, ms));
       if (opts.json) {
         printJson({ ...summary, warnings: summary.warnings.map(findingRecord) });
       } else if (!opts.quiet) {
@@ -162,7 +169,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       diffExitCodes = opts.exitCode;
       recover(opts.out);
       const lab = loadLab(opts.app);
-      const { result, changes } = diffLab(lab, { outdir: opts.out, strict: opts.strict, only: opts.only, adopt: opts.adopt });
+      const { result, changes } = diffLab(lab, { outdir: opts.out, strict: opts.strict, only: opts.only, adopt: opts.adopt, secretsRoot: process.cwd() });
       printWarnings(result.report.warnings, io, err);
       const count = (kind: string) => changes.filter((c) => c.kind === kind).length;
       if (opts.json) {
@@ -187,6 +194,26 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       if (opts.exitCode && changes.length > 0) {
         exitCode = DIFF_EXIT_CODES.changes;
       }
+    });
+
+  const secrets = program.command('secrets').description("the lab's sops secrets: host keys, age recipients, .sops.yaml and the encrypted files");
+  secrets
+    .command('init')
+    .description('make or complete the host keys, the admin age identity, .sops.yaml and the sops files the lab reads (keeps every existing key and value)')
+    .addOption(appOption())
+    .option('--json', 'print what was made and kept as JSON on standard output', false)
+    .action((opts: { app: string; json: boolean }) => {
+      const lab = loadLab(opts.app);
+      const report = validateLab(lab);
+      if (report.errors.length > 0) {
+        throw new ValidationError(report);
+      }
+      const result = initSecrets(lab, { root: process.cwd() });
+      if (opts.json) {
+        printJson({ lab: lab.name, ...result });
+        return;
+      }
+      io.out(formatSecretsInit(result));
     });
 
   program

@@ -17,6 +17,7 @@ import { renderWakeOnLan } from './wake-on-lan';
 import { renderStorage } from './storage';
 import { renderMonitoring } from './monitoring';
 import { renderOffsiteBackups } from './backup';
+import { renderSopsKeys } from './sops';
 
 /** A part of the Nix projection. */
 export type NixRenderer = (lab: Homelab, flake: NixFlake) => void;
@@ -35,5 +36,7 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderMonitoring,
   renderOffsiteBackups,
   renderVmBackups,
+  // After every renderer that reads a sops secret.
+  renderSopsKeys,
   renderEscapeHatches,
 ];
