@@ -359,6 +359,10 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     provider: null,
     region: null,
   },
+  SecretsInitOptions: {
+    env: null,
+    root: null,
+  },
   SftpRemoteProps: {
     host: null,
     hostKey: null,
@@ -416,6 +420,7 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     adopt: null,
     only: null,
     outdir: null,
+    secretsRoot: null,
     strict: null,
   },
   TerraformOverride: {
