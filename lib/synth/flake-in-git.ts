@@ -37,7 +37,7 @@ export function ignoredFlakeWarning(lab: Homelab, flakeDir: string, only?: reado
     `the flake ${shown} sits inside the git work tree ${workTree}, which ignores it: Nix reads a flake in a git work tree from its tracked files only, so \`nixos-rebuild --flake ${shown}#<host>\` finds no flake.nix there`,
     `make ${shown} a repository of its own (\`git -C ${shown} init\`, then commit it with its flake.lock), or stop ignoring it and commit it (see README, "Pinning and using the flake from git")`,
   );
-  return { path: displayPath(lab), message, severity: Severity.WARNING };
+  return { path: displayPath(lab), message: `${message} [homelab-cdk:flake-ignored-by-git]`, severity: Severity.WARNING };
 }
 
 /** The folder itself, or its closest ancestor that exists (before the first synth, dist/ does not). */

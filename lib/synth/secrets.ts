@@ -318,10 +318,10 @@ export function checkSopsFiles(lab: Homelab, root: string): SopsFilesCheck {
   const initialised = fs.existsSync(path.join(root, SOPS_CONFIG_FILE)) || [...byFile.keys()].some((f) => fs.existsSync(path.join(root, f)));
   if (!initialised) {
     const names = [...new Set(uses.map((u) => u.secret.reference))].sort(compareText);
-    const message = problem(
+    const message = `${problem(
       `the lab's hosts read the sops secrets ${names.join(', ')}, but its secrets were never initialised (no ${SOPS_CONFIG_FILE} and none of ${[...byFile.keys()].join(', ')} in ${root}), so no host that reads one evaluates: sops-nix cannot find its sopsFile`,
       'run `homelab secrets init` (it makes the host keys, .sops.yaml and the encrypted files), then `homelab synth` again',
-    );
+    )} [homelab-cdk:secrets-not-initialised]`;
     return { files: [], findings: [{ path: displayPath(lab), message, severity: Severity.WARNING }] };
   }
   for (const [file, fileUses] of byFile) {
@@ -357,7 +357,7 @@ export function checkSopsFiles(lab: Homelab, root: string): SopsFilesCheck {
     }
     const todo = content.values.get(TODO_KEY);
     if (todo !== undefined) {
-      findings.push({ path: where, message: problem(`the sops file ${file} still holds a placeholder (its ${TODO_KEY} note: ${todo})`, `edit it with \`sops ${file}\` and delete the ${TODO_KEY} line`), severity: Severity.WARNING });
+      findings.push({ path: where, message: `${problem(`the sops file ${file} still holds a placeholder (its ${TODO_KEY} note: ${todo})`, `edit it with \`sops ${file}\` and delete the ${TODO_KEY} line`)} [homelab-cdk:secret-placeholder]`, severity: Severity.WARNING });
     }
     files.push({ path: `nix/${file}`, content: text });
   }

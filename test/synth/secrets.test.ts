@@ -40,7 +40,8 @@ function initialisedProject(): { root: string; env: NodeJS.ProcessEnv; result: S
  */
 function hostIdentityFile(root: string, host: string): string {
   const key = sshpk.parsePrivateKey(fs.readFileSync(path.join(root, hostKeyFile(host)), 'utf8'), 'ssh');
-  const seed = key.part.k.data.subarray(0, 32);
+  // sshpk names the ed25519 private part k (its seed).
+  const seed = (key.part as unknown as Record<string, sshpk.KeyPart>).k.data.subarray(0, 32);
   const scalar = crypto.createHash('sha512').update(seed).digest().subarray(0, 32);
   const file = path.join(tempDir(), `${host}.agekey`);
   fs.writeFileSync(file, `${bech32.encode('AGE-SECRET-KEY-', bech32.toWords(scalar)).toUpperCase()}\n`, { mode: 0o600 });
