@@ -87,6 +87,7 @@ export * from './synth/diff';
 export * from './synth/projections';
 export * from './synth/summary';
 export * from './synth/synthesize';
+export { adminIdentityFile, formatSecretsInit, hostKeyFile, HOST_KEY_PATH_ON_HOST, initSecrets, PLACEHOLDER_VALUE, SecretsFile, SecretsHostKey, SecretsInitOptions, SecretsInitResult, SecretsKey, SecretToSupply, SOPS_CONFIG_FILE, sshPublicKeyToAge, TODO_KEY } from './synth/secrets';
 // operations: monitoring, off-site backups
 export * from './operations/backup-remote';
 export * from './operations/backup-retention';

@@ -243,6 +243,7 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
   },
   NixosSettings: {
     inputUrls: null,
+    proxmoxNixos: "ProxmoxNixosPin",
     release: null,
   },
   NodeTaint: {
@@ -267,6 +268,10 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     bridge: "BridgeProps",
     cockpit: "CockpitProps",
     macPrefix: null,
+  },
+  ProxmoxNixosPin: {
+    nixosRelease: null,
+    revision: null,
   },
   ProxmoxStackProps: {
     apiToken: null,

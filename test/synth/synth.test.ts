@@ -82,8 +82,9 @@ describe('the homelab CLI', () => {
     // The reference lab's warnings: maxdata's VMs and ARC commit more than its RAM (the lab's
     // facts do), and its domain "local" is also mDNS's. It acknowledges its unmirrored L2ARC, and
     // the EFI disk the first apply adds to the adopted windows11. Its secrets were not initialised
-    // in the empty --secrets folder.
-    expect(lines).toContain('Warnings: 3 (2 acknowledged, not shown)');
+    // in the empty --secrets folder, and no proxmox-nixos revision builds from its NixOS 26.05 yet.
+    expect(lines).toContain('Warnings: 4 (2 acknowledged, not shown)');
+    expect(lines).toContainEqual(expect.stringMatching(/^  homelab\/maxdata\/proxmox: proxmox-nixos c1f79f1 builds Proxmox VE from NixOS 25.11, and the lab runs 26.05.*\[homelab-cdk:proxmox-nixos-release\]$/));
     expect(lines).toContainEqual(expect.stringMatching(/^  homelab: the lab's hosts read the sops secrets grafana-admin-password, grafana-secret-key, k3s-token, storagebox-ssh-key, but its secrets were never initialised .*Fix: run `homelab secrets init`.*\[homelab-cdk:secrets-not-initialised\]$/));
     expect(lines).toContainEqual(expect.stringMatching(/^  homelab\/maxdata\/proxmox: maxdata commits \d+ GiB .*\[homelab-cdk:memory-overcommit\]$/));
     expect(lines).toContainEqual(expect.stringMatching(/^  homelab\/pi-network\/dnsmasq: the domain "local" is also mDNS's .*\[homelab-cdk:mdns-domain\]$/));
