@@ -22,6 +22,9 @@ import { WakeOnLan } from '../network/wake-on-lan';
 import { BackupRemoteKind } from '../operations/backup-remote';
 import { OffsiteBackup } from '../operations/offsite-backup';
 import { ZfsPool } from '../storage/zfs-pool';
+import { nixSopsSecretUses } from '../nix/nix-projection';
+import { HOST_KEY_PATH_ON_HOST } from '../nix/renderers/sops';
+import { hostKeyFile } from './secrets';
 
 /** One step of the first deploy. */
 export interface RunbookStep {
@@ -76,6 +79,21 @@ export function labRunbook(lab: Homelab): RunbookStep[] {
   }
   const manualKeys = steps.map((s) => s.key);
 
+  // The secrets before any host: each host is installed with its SSH host key, and its flake
+  // evaluates only with the sops files it reads (lib/synth/secrets.ts).
+  const secretFiles = [...new Set(nixSopsSecretUses(lab).map((u) => u.secret.sops!.sopsFile))].sort();
+  const secretsKeys = secretFiles.length > 0 ? ['secrets'] : [];
+  if (secretFiles.length > 0) {
+    add({
+      key: 'secrets',
+      title: "Make the lab's secrets: a host key per host, .sops.yaml and the sops files",
+      manual: false,
+      commands: ['npx homelab secrets init   # lists the values only you can supply', 'sops secrets/<name>.yaml   # for each of them; then commit .sops.yaml and secrets/*.yaml (not secrets/host-keys/)', 'npx homelab synth'],
+      checks: [`ls ${secretFiles.join(' ')}   # all there`, 'npx homelab synth   # no "never initialised" or "placeholder" warning'],
+      after: manualKeys.filter((k) => k.startsWith('manual:backup-account:')),
+    });
+  }
+
   // NixOS hosts that are not VMs: installed from an installer (or an SD image for a Pi).
   for (const host of Host.all(lab).filter((h) => !guestVm.has(h))) {
     const proxmox = hypervisors.find((p) => p.host === host);
@@ -83,11 +101,18 @@ export function labRunbook(lab: Homelab): RunbookStep[] {
     const wakers = wakes.filter((w) => w.target === host);
     const commands: string[] = [];
     if (host.hardware.kind === HardwareKind.RASPBERRY_PI_4) {
-      commands.push('# write the NixOS aarch64 SD image to the card and boot the Pi from it; on the Pi, with dist/nix copied there:', `sudo nixos-rebuild switch --flake ./nix#${host.hostName}`);
+      commands.push('# write the NixOS aarch64 SD image to the card and boot the Pi from it; on the Pi, with dist/nix copied there:');
+      if (secretsKeys.length > 0) {
+        commands.push(`sudo install -D -m 0600 ${hostKeyFile(host.hostName)} ${HOST_KEY_PATH_ON_HOST}   # its host key, copied from your machine`);
+      }
+      commands.push(`sudo nixos-rebuild switch --flake ./nix#${host.hostName}`);
     } else {
       commands.push(`# boot the NixOS installer on ${host.hostName}; there, with dist/nix copied to ./nix:`);
       if (pools.length > 0) {
         commands.push(`sudo bash nix/scripts/create-pools-${host.hostName}.sh                      # prints what it would do`, `sudo bash nix/scripts/create-pools-${host.hostName}.sh --yes-destroy-data`);
+      }
+      if (secretsKeys.length > 0) {
+        commands.push(`sudo install -D -m 0600 ${hostKeyFile(host.hostName)} /mnt${HOST_KEY_PATH_ON_HOST}   # its host key, copied from your machine`);
       }
       commands.push(`sudo nixos-install --flake ./nix#${host.hostName}`);
     }
@@ -105,7 +130,7 @@ export function labRunbook(lab: Homelab): RunbookStep[] {
     for (const pool of pools) {
       checks.push(`zpool status ${pool.poolName}   # ONLINE, after a reboot too`);
     }
-    const after = [...manualKeys.filter((k) => k === 'manual:router-dhcp' || k === `manual:wake-firmware:${host.hostName}`)];
+    const after = [...manualKeys.filter((k) => k === 'manual:router-dhcp' || k === `manual:wake-firmware:${host.hostName}`), ...secretsKeys];
     if (!anchors.has(host)) {
       after.push(...anchorKeys);
     }
@@ -136,11 +161,12 @@ export function labRunbook(lab: Homelab): RunbookStep[] {
       manual: false,
       commands: [
         `# on VM ${vm.vmid}'s console (it boots the NixOS installer), with dist/nix copied to ./nix:`,
+        ...(secretsKeys.length > 0 ? [`sudo install -D -m 0600 ${hostKeyFile(guest.hostName)} /mnt${HOST_KEY_PATH_ON_HOST}   # its host key, copied from your machine`] : []),
         `sudo nixos-install --flake ./nix#${guest.hostName}`,
         `nixos-rebuild switch --flake dist/nix#${guest.hostName} --target-host root@${guest.ipAddress}   # every later change`,
       ],
       checks: [`ssh ${guest.ipAddress} hostname   # ${guest.hostName}`],
-      after: unique([stack ? `stack:${stack.stackName}` : hostKey(vm.hypervisor.host), ...anchorKeys]),
+      after: unique([stack ? `stack:${stack.stackName}` : hostKey(vm.hypervisor.host), ...anchorKeys, ...secretsKeys]),
     });
   }
 

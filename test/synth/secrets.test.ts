@@ -11,7 +11,7 @@ import { bech32 } from '@scure/base';
 import sshpk from 'sshpk';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { synthesize, ValidationError } from '../../lib';
+import { synthesize, ValidationError, writeOutput } from '../../lib';
 import { buildReferenceLab } from '../../apps/reference-lab';
 import { checkSopsFiles, hostKeyFile, initSecrets, PLACEHOLDER_VALUE, SecretsInitResult, sshPublicKeyToAge, TODO_KEY } from '../../lib/synth/secrets';
 import { decryptSopsFile, readSopsFile, writeSopsFile } from '../../lib/synth/sops-file';
@@ -263,5 +263,26 @@ describe('the flake in git', () => {
     fs.rmSync(path.join(project, 'dist/nix/.git'), { recursive: true });
     fs.writeFileSync(path.join(project, '.gitignore'), '');
     expect(ignoredFlakeWarning(lab, path.join(project, 'dist/nix'))).toBeUndefined();
+  });
+});
+
+describe('a locked flake', () => {
+  it('keeps a flake.lock and a .git it did not write while it changes and removes its own files', () => {
+    const out = tempDir();
+    writeOutput(out, [
+      { path: 'nix/flake.nix', content: '{ }\n' },
+      { path: 'nix/hosts/a/configuration.nix', content: '{ }\n' },
+    ]);
+    const lock = '{ "nodes": { "root": { } }, "root": "root", "version": 7 }\n';
+    fs.writeFileSync(path.join(out, 'nix/flake.lock'), lock);
+    fs.mkdirSync(path.join(out, 'nix/.git'));
+    fs.writeFileSync(path.join(out, 'nix/.git/HEAD'), 'ref: refs/heads/main\n');
+    const plan = writeOutput(out, [{ path: 'nix/flake.nix', content: '{ inputs = { }; }\n' }]);
+    expect(plan).toMatchObject({ changed: ['nix/flake.nix'], removed: ['nix/hosts/a/configuration.nix'] });
+    expect(fs.readFileSync(path.join(out, 'nix/flake.lock'), 'utf8')).toBe(lock);
+    expect(fs.existsSync(path.join(out, 'nix/.git/HEAD'))).toBe(true);
+    // and synth of the whole lab, twice, leaves it too
+    synthesize(buildReferenceLab().lab, { outdir: out, adopt: true });
+    expect(fs.readFileSync(path.join(out, 'nix/flake.lock'), 'utf8')).toBe(lock);
   });
 });
