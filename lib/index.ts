@@ -5,8 +5,10 @@
 // core: the lab, its network, validation, secrets, output
 export * from './core/addressing';
 export { calendarEventProblem, isCalendarEvent } from './core/calendar';
+export * from './core/diagram-part';
 export * from './core/dns';
 export * from './core/homelab';
+export * from './core/host-role';
 export * from './core/memory';
 export * from './core/names';
 export * from './core/order';
@@ -32,11 +34,15 @@ export * from './network/reachability-check';
 export * from './network/wake-on-lan';
 // cluster: k3s and its workloads
 export * from './cluster/adguard-home';
+export * from './cluster/cluster-chart';
 export * from './cluster/k3s-cluster';
 export * from './cluster/k3s-node';
+export type { IKubernetesWorkload, KubernetesPatch, KubernetesPatchOperation, TargetedKubernetesPatch } from './cluster/kubernetes-workload';
+export { isKubernetesWorkload } from './cluster/kubernetes-workload';
 // storage: ZFS pools, vdevs, datasets, snapshots, replication
 export * from './storage/cache-vdev';
 export * from './storage/capacity';
+export * from './storage/health';
 export * from './storage/data-vdev';
 export * from './storage/disk';
 export * from './storage/log-vdev';
@@ -61,15 +67,15 @@ export * from './compute/vm-family';
 export * from './compute/vm-image';
 
 // projections
+export * from './nix/flake-monitoring';
 export * from './nix/nix-flake';
 export * from './nix/nix-projection';
 export * from './nix/nix-value';
 export * from './nix/renderers';
 export { renderTemplate, shellQuote } from './nix/templates';
-export { k3sSettings, SOPS_NIX_INPUT } from './nix/renderers/k3s';
+export { k3sSettings, SOPS_NIX_INPUT } from './nix/renderers/cluster/k3s';
 export * from './k8s/adguard-home-chart';
 export * from './k8s/adguard-home-config';
-export * from './k8s/cluster-chart';
 export * from './k8s/kubernetes-app';
 export * from './k8s/on-host';
 export * from './terraform/proxmox/download-file.generated';
@@ -92,7 +98,6 @@ export { adminIdentityFile, formatSecretsInit, hostKeyFile, HOST_KEY_PATH_ON_HOS
 export * from './operations/backup-remote';
 export * from './operations/backup-retention';
 export * from './operations/backup-source';
-export * from './operations/monitored-units';
 export * from './operations/monitoring';
 export * from './operations/offsite-backup';
 export * from './operations/schedules';

@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
+import { DiagramParts, DiagramShape, IDiagramPartHolder, markDiagramPartHolder } from '../core/diagram-part';
 import { isIpv4, isIpv4Cidr } from '../core/addressing';
 import { DnsUpstream, IDnsUpstream } from '../core/dns';
 import { Homelab } from '../core/homelab';
@@ -8,6 +10,7 @@ import { Size } from '../core/size';
 import { displayPath, perValidationRun, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
 import { K3sCluster, K3sComponent } from './k3s-cluster';
+import { IKubernetesWorkload, KubernetesPatch, KubernetesPatches, markKubernetesWorkload, TargetedKubernetesPatch } from './kubernetes-workload';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
 
@@ -133,7 +136,7 @@ const DEFAULT_RESOURCES: Required<ResourceBudget> = {
  * It is an {@link IDnsUpstream}: the DNS forwarder on the same host forwards to `127.0.0.1` at
  * its {@link dnsPort}, so the port is written once.
  */
-export class AdGuardHome extends Construct implements IDnsUpstream {
+export class AdGuardHome extends Construct implements IDnsUpstream, IHostRoleHolder, IDiagramPartHolder, IKubernetesWorkload {
   /** Is `x` an AdGuardHome (of any copy of this library)? */
   public static isAdGuardHome(x: unknown): x is AdGuardHome {
     return typeof x === 'object' && x !== null && ADGUARD_HOME in x;
@@ -171,11 +174,15 @@ export class AdGuardHome extends Construct implements IDnsUpstream {
   /** Queries per second per client (`dns.ratelimit`; 0: no limit). */
   public readonly rateLimit: number;
   private readonly extraAllowedClients: readonly string[];
+  private readonly patches = new KubernetesPatches(this);
 
   public constructor(scope: K3sCluster, id: string, props: AdGuardHomeProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'AdGuardHomeProps', props);
     Object.defineProperty(this, ADGUARD_HOME, { value: true });
+    markHostRoleHolder(this);
+    markDiagramPartHolder(this);
+    markKubernetesWorkload(this);
     this.cluster = scope;
     this.host = props.host;
     this.dnsPort = props.dnsPort ?? 5353;
@@ -197,6 +204,26 @@ export class AdGuardHome extends Construct implements IDnsUpstream {
       this.host.reservePort(this, { port: this.dnsPort, protocol, description: 'AdGuard Home DNS (pod hostPort)', openFirewall: false });
     }
     this.node.addValidation({ validate: () => this.validateAdGuardHome() });
+  }
+
+  /** Its chart's name (its {@link name}): `dist/k8s/<name>.k8s.yaml`. */
+  public get chartName(): string {
+    return this.name;
+  }
+
+  /** Patches added with {@link addKubernetesPatch}. */
+  public get kubernetesPatches(): readonly TargetedKubernetesPatch[] {
+    return this.patches.all;
+  }
+
+  /**
+   * Escape hatch: a JSON patch on one of its objects, applied by the Kubernetes projection
+   * (`adguard.addKubernetesPatch('Deployment', { op: 'add', path: '/spec/template/spec/priorityClassName', value: 'system-cluster-critical' })`).
+   * Its objects: `Namespace`, `ConfigMap`, `PersistentVolumeClaim/<name>-conf` and `-work`,
+   * `Deployment`, `Service`.
+   */
+  public addKubernetesPatch(target: string, patch: KubernetesPatch): void {
+    this.patches.add(target, patch);
   }
 
   /** Who may query it (`dns.allowed_clients`): the cluster's pod network, then the props' clients. */
@@ -260,6 +287,16 @@ export class AdGuardHome extends Construct implements IDnsUpstream {
       errors.push(problem(`the name ${this.name} is also the name of ${displayPath(first)}; both would write dist/k8s/${this.name}.k8s.yaml`, 'give each AdGuardHome its own name'));
     }
     return errors;
+  }
+
+  /** The role it gives its host: the host its pod is pinned to, with its DNS port. */
+  public hostRoles(): HostRole[] {
+    return [{ host: this.host, summary: `AdGuard Home (:${this.dnsPort})` }];
+  }
+
+  /** What it adds to the diagram: the pod, tied to the host it is pinned to. */
+  public diagramParts(): DiagramParts {
+    return { nodes: [{ node: this, label: ['AdGuard Home'], shape: DiagramShape.ROUND }], edges: [{ from: this, to: this.host, label: 'pod on', dotted: true }] };
   }
 }
 

@@ -105,13 +105,19 @@ export class K3sCluster extends Construct {
 
   /** The cluster node that runs on `host`, in any cluster of its lab, or undefined. */
   public static nodeOn(host: Host): K3sNode | undefined {
-    for (const cluster of K3sCluster.all(host)) {
-      const node = cluster.nodeFor(host);
-      if (node) {
-        return node;
+    // One index a run: `onHost` asks once per workload, and a walk of the tree each time made
+    // the Kubernetes projection quadratic in its workloads.
+    return perValidationRun(host, 'k3s-node-on-host', () => {
+      const index = new Map<Host, K3sNode>();
+      for (const cluster of K3sCluster.all(host)) {
+        for (const node of cluster.nodes) {
+          if (!index.has(node.host)) {
+            index.set(node.host, node);
+          }
+        }
       }
-    }
-    return undefined;
+      return index;
+    }).get(host);
   }
 
   /** The token reference (validated: a literal string is an error). */

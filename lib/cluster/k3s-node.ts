@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
+import { DiagramParts, IDiagramPartHolder, markDiagramPartHolder } from '../core/diagram-part';
 import { isIpv4 } from '../core/addressing';
 import { Homelab } from '../core/homelab';
 import { credentialInText } from '../core/credentials';
@@ -132,7 +134,7 @@ const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
  * (kubelet) and 8472/udp (flannel VXLAN) on every node, 2379–2380/tcp (etcd) on servers of a
  * cluster with several servers.
  */
-export class K3sNode extends Construct {
+export class K3sNode extends Construct implements IHostRoleHolder, IDiagramPartHolder {
   /** Is `x` a K3sNode (of any copy of this library)? */
   public static isK3sNode(x: unknown): x is K3sNode {
     return typeof x === 'object' && x !== null && K3S_NODE in x;
@@ -161,6 +163,8 @@ export class K3sNode extends Construct {
     super(scope, claimId(scope, id));
     checkProps(this, 'K3sNodeProps', props);
     Object.defineProperty(this, K3S_NODE, { value: true });
+    markHostRoleHolder(this);
+    markDiagramPartHolder(this);
     if (props.role === K3sRole.AGENT && props.clusterInit) {
       recordError(this, problem('an agent cannot initialize the cluster (clusterInit)', 'make it a server, or drop clusterInit'));
     }
@@ -359,6 +363,22 @@ export class K3sNode extends Construct {
       }
       return index;
     });
+  }
+
+  /** The role it gives its host: a k3s server or agent. */
+  public hostRoles(): HostRole[] {
+    return [{ host: this.host, summary: `k3s ${this.role}`, diagram: `k3s ${this.role}` }];
+  }
+
+  /** What it adds to the diagram: the join, from the node to the server it joins. */
+  public diagramParts(): DiagramParts {
+    // Every node that joins draws its edge to the server it joins first: agents and the servers
+    // that join an HA cluster alike.
+    const primary = this.cluster.primaryServer;
+    if (!primary || primary === this) {
+      return {};
+    }
+    return { edges: [{ from: this.host, to: primary.host, label: this.role === K3sRole.SERVER ? 'k3s server join' : 'k3s', arrow: true }] };
   }
 }
 

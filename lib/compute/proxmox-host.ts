@@ -1,5 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { Homelab } from '../core/homelab';
+import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
+import { DiagramParts, DiagramShape, IDiagramPartHolder, markDiagramPartHolder } from '../core/diagram-part';
 import { IMemoryReservation, memoryReservationsUnder } from '../core/memory';
 import { Network } from '../core/network';
 import { Protocol } from '../core/ports';
@@ -60,7 +62,7 @@ const PROXMOX_HOST = Symbol.for('homelab-cdk.ProxmoxHost');
  * proxmox.addStorage('tank', { backing: StorageBacking.zfs(tank) });
  * ```
  */
-export class ProxmoxHost extends Construct {
+export class ProxmoxHost extends Construct implements IHostRoleHolder, IDiagramPartHolder {
   /** Is `x` a ProxmoxHost (of any copy of this library)? */
   public static isProxmoxHost(x: unknown): x is ProxmoxHost {
     return typeof x === 'object' && x !== null && PROXMOX_HOST in x;
@@ -87,6 +89,8 @@ export class ProxmoxHost extends Construct {
     super(scope, claimId(scope, id));
     checkProps(this, 'ProxmoxHostProps', props);
     Object.defineProperty(this, PROXMOX_HOST, { value: true });
+    markHostRoleHolder(this);
+    markDiagramPartHolder(this);
     this.host = scope;
     this.macPrefix = props.macPrefix?.toLowerCase();
     const lan = props.bridge ?? {};
@@ -215,6 +219,29 @@ export class ProxmoxHost extends Construct {
       ),
       'homelab-cdk:memory-overcommit',
     );
+  }
+
+  /** The role it gives its host: the hypervisor, with how many VMs it runs. */
+  public hostRoles(): HostRole[] {
+    return [{ host: this.host, summary: `Proxmox VE (${this.vms.length} VMs)`, diagram: 'Proxmox VE' }];
+  }
+
+  /** What it adds to the diagram: its VMs, in a group beside its host. */
+  public diagramParts(): DiagramParts {
+    return {
+      groups: [
+        {
+          group: this,
+          label: `VMs on ${this.host.hostName}`,
+          attachedTo: this.host,
+          members: this.vms.map((vm) =>
+            vm.guest
+              ? { node: vm.guest, label: [vm.guest.hostName, vm.guest.ipAddress, `vmid ${vm.vmid}`], withRoles: true }
+              : { node: vm, label: [vm.vmName, `vmid ${vm.vmid}`], shape: DiagramShape.ROUND },
+          ),
+        },
+      ],
+    };
   }
 }
 

@@ -1,4 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
+import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
 import { deriveMac, isLocallyAdministeredMac, isMacAddress, isUnicastMac, normalizeMac } from '../core/addressing';
 import { Homelab } from '../core/homelab';
 import { isHostName } from '../core/names';
@@ -450,7 +451,7 @@ export const CDROM_INTERFACE = 'ide2';
  * Terraform stack. A NixOS VM has a Host in the flake (`guest`), whose MAC its first NIC takes;
  * a plain VM with an `ipAddress` is a device on the lab network and gets a DHCP lease.
  */
-export class ProxmoxVm extends Construct implements INetworkEndpoint {
+export class ProxmoxVm extends Construct implements INetworkEndpoint, IHostRoleHolder {
   /** Is `x` a ProxmoxVm (of any copy of this library)? */
   public static isProxmoxVm(x: unknown): x is ProxmoxVm {
     return typeof x === 'object' && x !== null && PROXMOX_VM in x;
@@ -522,6 +523,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
     super(scope, claimId(scope, id));
     checkProps(this, 'ProxmoxVmProps', props);
     Object.defineProperty(this, PROXMOX_VM, { value: true });
+    markHostRoleHolder(this);
     if (props.guest && props.ipAddress !== undefined) {
       recordError(this, problem(`a NixOS VM has its Host's address (${props.guest.ipAddress}), but ipAddress is given too`, "leave ipAddress out: the VM's address is its Host's"));
     }
@@ -1101,6 +1103,11 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint {
       return [problem(`${what} is on storage ${storage.storageId}, which does not hold ${content}`, `use a storage with StorageContent.${contentName(content)}, or add it to ${storage.storageId}'s content`)];
     }
     return [];
+  }
+
+  /** The role it gives its host: the VM of a NixOS guest; a plain VM is no host. */
+  public hostRoles(): HostRole[] {
+    return this.guest ? [{ host: this.guest, summary: `VM ${this.vmid} on ${this.hypervisor.host.hostName}` }] : [];
   }
 }
 

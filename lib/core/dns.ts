@@ -51,7 +51,7 @@ export class DnsUpstream implements IDnsUpstream {
 /**
  * How long a host's resolver waits for the lab's DNS server before it asks again (resolv.conf's
  * `timeout:`), in seconds. While AdGuard Home is down, dnsmasq moves on to the next upstream only
- * when the client asks again (see lib/nix/renderers/dnsmasq.ts), so each uncached name costs one
+ * when the client asks again (see lib/nix/renderers/network/dnsmasq.ts), so each uncached name costs one
  * such wait: 1 s here instead of glibc's 5 s.
  */
 export const RESOLVER_TIMEOUT_SECONDS = 1;

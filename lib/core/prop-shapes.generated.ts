@@ -174,6 +174,7 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
   InitOptions: {
     name: null,
     packageSpec: null,
+    terraformCdk: null,
   },
   IsoOptions: {
     drivers: null,
@@ -240,6 +241,9 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     dhcpRange: "AddressRange",
     dnsServers: null,
     gateway: null,
+  },
+  NixProjectionOptions: {
+    extraRenderers: null,
   },
   NixosSettings: {
     inputUrls: null,
@@ -428,6 +432,10 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     secretsRoot: null,
     strict: null,
   },
+  SynthValidateOptions: {
+    only: null,
+    strict: null,
+  },
   TerraformOverride: {
     path: null,
     value: null,
@@ -550,6 +558,9 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     serviceName: null,
     target: null,
     watchInterval: null,
+  },
+  WatchUnitOptions: {
+    reach: null,
   },
   WebdavRemoteProps: {
     password: null,

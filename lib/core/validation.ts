@@ -144,6 +144,26 @@ export function validateLab(root: IConstruct, options: ValidateOptions = {}): Va
   return { errors: sortFindings(errors), warnings: sortFindings(warnings), acknowledged: sortFindings(acknowledged) };
 }
 
+/**
+ * A problem that a check outside the construct found on it: a projection's (see
+ * `Projection.validate`), which knows what its format makes of the construct.
+ */
+export interface ConstructProblem {
+  /** The construct the problem is reported on. */
+  readonly construct: IConstruct;
+  /** The problem, made with {@link problem}. */
+  readonly message: string;
+}
+
+/** `report` with `problems` among its errors, sorted like the rest. */
+export function withProblems(report: ValidationReport, problems: readonly ConstructProblem[]): ValidationReport {
+  if (problems.length === 0) {
+    return report;
+  }
+  const errors = [...report.errors, ...problems.map((p) => finding(p.construct, p.message, Severity.ERROR))];
+  return { ...report, errors: sortFindings(errors) };
+}
+
 /** The construct's own checks; one that throws is a finding too, so the run still reports the rest. */
 function checksOf(c: IConstruct): string[] {
   try {

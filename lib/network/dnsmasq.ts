@@ -1,4 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
+import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
+import { DiagramParts, isDiagramPartHolder, IDiagramPartHolder, markDiagramPartHolder } from '../core/diagram-part';
 import * as ipaddr from 'ipaddr.js';
 import { DnsUpstream, IDnsUpstream } from '../core/dns';
 import { Homelab } from '../core/homelab';
@@ -92,7 +94,7 @@ const MIN_LEASE_SECONDS = 120;
  * dnsmasq.addLease('printer', { macAddress: '3c:2a:f4:10:20:30', ipAddress: '192.168.178.20' });
  * ```
  */
-export class Dnsmasq extends Construct {
+export class Dnsmasq extends Construct implements IHostRoleHolder, IDiagramPartHolder {
   /** Is `x` a Dnsmasq (of any copy of this library)? */
   public static isDnsmasq(x: unknown): x is Dnsmasq {
     return typeof x === 'object' && x !== null && DNSMASQ in x;
@@ -123,6 +125,8 @@ export class Dnsmasq extends Construct {
     super(host, claimId(host, id));
     checkProps(this, 'DnsmasqProps', props);
     Object.defineProperty(this, DNSMASQ, { value: true });
+    markHostRoleHolder(this);
+    markDiagramPartHolder(this);
     this.host = host;
     this.upstreams = [...(props.upstreams ?? [DnsUpstream.CLOUDFLARE, DnsUpstream.GOOGLE])];
     this.leaseTime = props.leaseTime ?? '12h';
@@ -255,6 +259,17 @@ export class Dnsmasq extends Construct {
 
   private isOwnAddress(address: string): boolean {
     return address === this.host.ipAddress || isLoopback(address);
+  }
+
+  /** The role it gives its host: the lab's DHCP and DNS server. */
+  public hostRoles(): HostRole[] {
+    return [{ host: this.host, summary: 'DHCP/DNS (dnsmasq)', diagram: 'dnsmasq' }];
+  }
+
+  /** What it adds to the diagram: the forwarding to the upstreams of the lab. */
+  public diagramParts(): DiagramParts {
+    // Upstreams that are constructs of the lab draw themselves (AdGuard Home); the public resolvers are not drawn.
+    return { edges: this.upstreams.filter((u): u is IDnsUpstream & IDiagramPartHolder => isDiagramPartHolder(u)).map((upstream) => ({ from: this.host, to: upstream, label: `DNS :${upstream.dnsPort}`, arrow: true })) };
   }
 }
 

@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
+import { DiagramParts, IDiagramPartHolder, markDiagramPartHolder } from '../core/diagram-part';
 import { broadcastAddress } from '../core/addressing';
 import { Network } from '../core/network';
 import { displayPath, problem } from '../core/validation';
@@ -70,7 +72,7 @@ const WAKE_ON_LAN = Symbol.for('homelab-cdk.WakeOnLan');
  * new WakeOnLan(pi, 'wake-proxmox', { target: maxdata, check: ReachabilityCheck.tcpPort(8006) });
  * ```
  */
-export class WakeOnLan extends Construct {
+export class WakeOnLan extends Construct implements IHostRoleHolder, IDiagramPartHolder {
   /** Is `x` a WakeOnLan (of any copy of this library)? */
   public static isWakeOnLan(x: unknown): x is WakeOnLan {
     return typeof x === 'object' && x !== null && WAKE_ON_LAN in x;
@@ -97,6 +99,8 @@ export class WakeOnLan extends Construct {
     super(host, claimId(host, id));
     checkProps(this, 'WakeOnLanProps', props);
     Object.defineProperty(this, WAKE_ON_LAN, { value: true });
+    markHostRoleHolder(this);
+    markDiagramPartHolder(this);
     this.host = host;
     this.target = props.target;
     this.serviceName = props.serviceName ?? id;
@@ -150,6 +154,16 @@ export class WakeOnLan extends Construct {
       errors.push(problem(`watch interval "${this.watchInterval}" is not a systemd time span`, 'write a number with a unit, such as "5min" or "1h"'));
     }
     return errors;
+  }
+
+  /** The role it gives its host: the host that sends the magic packet. */
+  public hostRoles(): HostRole[] {
+    return [{ host: this.host, summary: `wakes ${this.target.hostName}` }];
+  }
+
+  /** What it adds to the diagram: the wake-up, from the waker to the target. */
+  public diagramParts(): DiagramParts {
+    return { edges: [{ from: this.host, to: this.target, label: 'Wake-on-LAN', dotted: true, arrow: true }] };
   }
 }
 

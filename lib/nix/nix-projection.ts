@@ -1,29 +1,45 @@
 import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
 import { NixFlake } from './nix-flake';
-import { NIX_RENDERERS } from './renderers';
-import type { SopsSecretUse } from './renderers/sops';
+import { NIX_RENDERERS, NixRenderer } from './renderers';
+import { renderEscapeHatches } from './renderers/hosts/escape-hatches';
+import { renderSopsKeys, SopsSecretUse } from './renderers/hosts/sops';
+
+/** Options of {@link renderNixFlake}. */
+export interface NixProjectionOptions {
+  /**
+   * Renderers of constructs the library does not know (your own), run after the library's own
+   * and before the escape hatches, with the same flake: they add modules and files, and register
+   * their units, alert rules and panels with `flake.monitoring`.
+   * @default - the library's renderers only
+   */
+  readonly extraRenderers?: readonly NixRenderer[];
+}
 
 /**
  * The Nix projection: the lab as a NixOS flake (`flake.nix`, `hosts/<host>/…`, `modules/…`,
  * `home/…`, `scripts/…`), rendered in memory. Paths are relative to the flake's root.
  */
-export function renderNixFlake(lab: Homelab): OutputFile[] {
+export function renderNixFlake(lab: Homelab, options: NixProjectionOptions = {}): OutputFile[] {
   const flake = new NixFlake(lab);
-  for (const render of NIX_RENDERERS) {
+  for (const render of [...NIX_RENDERERS, ...(options.extraRenderers ?? [])]) {
     render(lab, flake);
   }
+  // After every renderer that may read a sops secret: each such host names its sops key once.
+  renderSopsKeys(lab, flake);
+  // The escape hatches come last, so that raw Nix and addNixSettings can override anything.
+  renderEscapeHatches(lab, flake);
   return flake.files();
 }
 
 /**
  * Every sops secret that a host's configuration reads, as the renderers record them while they
- * render the flake in memory (see renderers/sops.ts): what `homelab secrets init` makes and what
+ * render the flake in memory (see renderers/hosts/sops.ts): what `homelab secrets init` makes and what
  * synth checks the sops files against.
  */
-export function nixSopsSecretUses(lab: Homelab): readonly SopsSecretUse[] {
+export function nixSopsSecretUses(lab: Homelab, options: NixProjectionOptions = {}): readonly SopsSecretUse[] {
   const flake = new NixFlake(lab);
-  for (const render of NIX_RENDERERS) {
+  for (const render of [...NIX_RENDERERS, ...(options.extraRenderers ?? [])]) {
     render(lab, flake);
   }
   return flake.sopsSecretUses();

@@ -1,4 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
+import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
 import { Homelab } from '../core/homelab';
 import { IPortHolder, markPortHolder, PortReservation, Protocol } from '../core/ports';
 import { Secret, SecretSource } from '../core/secret';
@@ -6,7 +7,7 @@ import { Annotations, displayPath, perValidationRun, problem } from '../core/val
 import { Host } from '../hosts/host';
 import { ZfsPool } from '../storage/zfs-pool';
 import { describeUnreadable } from './backup-remote';
-import { physicalDisks, runsZfsHealthCheck } from './monitored-units';
+import { physicalDisks, runsZfsHealthCheck } from '../storage/health';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
@@ -155,7 +156,7 @@ export interface HostExporters {
  * });
  * ```
  */
-export class Monitoring extends Construct implements IPortHolder {
+export class Monitoring extends Construct implements IPortHolder, IHostRoleHolder {
   /** Is `x` a Monitoring (of any copy of this library)? */
   public static isMonitoring(x: unknown): x is Monitoring {
     return typeof x === 'object' && x !== null && MONITORING in x;
@@ -203,6 +204,7 @@ export class Monitoring extends Construct implements IPortHolder {
     super(host, claimId(host, id));
     checkProps(this, 'MonitoringProps', props);
     Object.defineProperty(this, MONITORING, { value: true });
+    markHostRoleHolder(this);
     markPortHolder(this);
     this.host = host;
     this.prometheusPort = props.prometheusPort ?? 9090;
@@ -343,6 +345,11 @@ export class Monitoring extends Construct implements IPortHolder {
     errors.push(...grafanaSecretProblems('grafana.adminPassword', this.grafanaAdminPassword));
     errors.push(...grafanaSecretProblems('grafana.secretKey', this.grafanaSecretKey));
     return errors;
+  }
+
+  /** The role it gives its host: the host of Prometheus, Grafana and Loki. */
+  public hostRoles(): HostRole[] {
+    return [{ host: this.host, summary: 'monitoring (Prometheus, Grafana, Loki)' }];
   }
 }
 

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
 import { calendarEventProblem } from '../core/calendar';
 import { Homelab } from '../core/homelab';
 import { isSafeName } from '../core/names';
@@ -86,7 +87,7 @@ export const DEFAULT_OFFSITE_RETENTION = new BackupRetention({ keepDaily: 7, kee
  * });
  * ```
  */
-export class OffsiteBackup extends Construct {
+export class OffsiteBackup extends Construct implements IHostRoleHolder {
   /** Is `x` an OffsiteBackup (of any copy of this library)? */
   public static isOffsiteBackup(x: unknown): x is OffsiteBackup {
     return typeof x === 'object' && x !== null && OFFSITE_BACKUP in x;
@@ -128,6 +129,7 @@ export class OffsiteBackup extends Construct {
     const valid = BackupRemote.isBackupRemote(props.remote);
     if (valid) {
       Object.defineProperty(this, OFFSITE_BACKUP, { value: true });
+      markHostRoleHolder(this);
     } else {
       recordError(this, problem('the remote of the backup is not a BackupRemote', 'make it with BackupRemote.sftp(...), .webdav(...) or .s3(...)'));
     }
@@ -253,5 +255,10 @@ export class OffsiteBackup extends Construct {
 
   private backupsOfHost(): OffsiteBackup[] {
     return perValidationRun(this, `offsite-backups:${this.host.node.path}`, () => OffsiteBackup.onHost(this.host));
+  }
+
+  /** The role it gives its host: the host whose data goes off-site. */
+  public hostRoles(): HostRole[] {
+    return [{ host: this.host, summary: `off-site backup ${this.backupName}` }];
   }
 }

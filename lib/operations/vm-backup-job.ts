@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
 import { calendarEventProblem } from '../core/calendar';
 import { ProxmoxHost } from '../compute/proxmox-host';
 import { StorageContent, ProxmoxStorage } from '../compute/proxmox-storage';
@@ -63,7 +64,7 @@ const VM_BACKUP_JOB = Symbol.for('homelab-cdk.VmBackupJob');
  * new VmBackupJob(proxmox, 'nightly', { storage: backups, retention: new BackupRetention({ keepDaily: 7 }) });
  * ```
  */
-export class VmBackupJob extends Construct {
+export class VmBackupJob extends Construct implements IHostRoleHolder {
   /** Is `x` a VmBackupJob (of any copy of this library)? */
   public static isVmBackupJob(x: unknown): x is VmBackupJob {
     return typeof x === 'object' && x !== null && VM_BACKUP_JOB in x;
@@ -93,6 +94,7 @@ export class VmBackupJob extends Construct {
     super(proxmox, claimId(proxmox, id));
     checkProps(this, 'VmBackupJobProps', props);
     Object.defineProperty(this, VM_BACKUP_JOB, { value: true });
+    markHostRoleHolder(this);
     this.proxmox = proxmox;
     this.storage = props.storage;
     this.explicitVms = props.vms;
@@ -166,5 +168,10 @@ export class VmBackupJob extends Construct {
     }
     errors.push(...this.retention.problems());
     return errors;
+  }
+
+  /** The role it gives its host: the hypervisor that runs the job. */
+  public hostRoles(): HostRole[] {
+    return [{ host: this.proxmox.host, summary: `VM backups ${this.jobName}` }];
   }
 }

@@ -1,8 +1,10 @@
 import { Size } from '../core/size';
+import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
+import { DiagramParts, DiagramShape, IDiagramPartHolder, markDiagramPartHolder } from '../core/diagram-part';
 import { displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { CacheVdev, CacheVdevProps } from './cache-vdev';
-import { vdevsOf } from './capacity';
+import { usableCapacity, vdevsOf } from './capacity';
 import { DataVdev, DataVdevProps } from './data-vdev';
 import { diskOf, PartitionType } from './disk';
 import { LogVdev, LogVdevProps } from './log-vdev';
@@ -79,7 +81,7 @@ const ZFS_POOL = Symbol.for('homelab-cdk.ZfsPool');
  * const vms = tank.addDataset('vms');
  * ```
  */
-export class ZfsPool extends ZfsDatasetBase {
+export class ZfsPool extends ZfsDatasetBase implements IHostRoleHolder, IDiagramPartHolder {
   /** Is `x` a ZfsPool (of any copy of this library)? */
   public static isZfsPool(x: unknown): x is ZfsPool {
     return typeof x === 'object' && x !== null && ZFS_POOL in x;
@@ -112,6 +114,8 @@ export class ZfsPool extends ZfsDatasetBase {
     });
     checkProps(this, 'ZfsPoolProps', props);
     Object.defineProperty(this, ZFS_POOL, { value: true });
+    markHostRoleHolder(this);
+    markDiagramPartHolder(this);
     this.host = host;
     this.poolName = poolName ?? id;
     this.ashift = ashift ?? 12;
@@ -264,5 +268,15 @@ export class ZfsPool extends ZfsDatasetBase {
     errors.push(...this.validateHardwareFileSystems());
     errors.push(...this.validateDataset());
     return errors;
+  }
+
+  /** The role it gives its host: the host that imports the pool. */
+  public hostRoles(): HostRole[] {
+    return [{ host: this.host, summary: `pool ${this.poolName}` }];
+  }
+
+  /** What it adds to the diagram: the pool with its usable capacity, beside its host. */
+  public diagramParts(): DiagramParts {
+    return { nodes: [{ node: this, label: [this.poolName, `${usableCapacity(this)}`], shape: DiagramShape.DATABASE }], edges: [{ from: this.host, to: this }] };
   }
 }

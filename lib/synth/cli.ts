@@ -11,17 +11,16 @@ import { readableMessage } from '../core/readable';
 import { colourPatch, colourWanted, palette, Palette } from './colour';
 import { Finding, findingRecord, FindingRecord, problem, Severity, ValidationError } from '../core/validation';
 import { loadLab } from './app-loader';
-import { configuredApp, initProject } from './init';
+import { configuredApp, initProject, TerraformCdk } from './init';
 import { formatRunbook, labRunbook } from './runbook';
 import { typeCheckApp } from './type-check';
 import { labDiagram } from './diagram';
 import { diffLab } from './diff';
 import { PROJECTIONS } from './projections';
 import { formatSummary, outputSummary, summarizeLab } from './summary';
-import { synthesize } from './synthesize';
+import { synthesize, validateForSynthesis } from './synthesize';
 import { formatSecretsInit, initSecrets } from './secrets';
 import { ignoredFlakeWarning } from './flake-in-git';
-import { validateLab } from '../core/validation';
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -209,7 +208,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .option('--json', 'print what was made and kept as JSON on standard output', false)
     .action((opts: { app: string; secrets: string; json: boolean }) => {
       const lab = loadLab(opts.app);
-      const report = validateLab(lab);
+      const report = validateForSynthesis(lab);
       if (report.errors.length > 0) {
         throw new ValidationError(report);
       }
@@ -235,8 +234,13 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .description('start a homelab repository of your own in a new folder: package.json, tsconfig, a starter lab, cdktf.json, cdk8s.yaml, .gitignore')
     .argument('[dir]', 'the folder to create the project in', '.')
     .option('--package <spec>', "how package.json names homelab-cdk (a version range, a tarball, a git URL)")
-    .action((dir: string, opts: { package?: string }) => {
-      const result = initProject(dir, { packageSpec: opts.package });
+    .addOption(
+      new Option('--terraform-cdk <cdk>', "the Terraform CDK: HashiCorp's cdktf, or its maintained fork CDK Terrain (cdktn; its CLI needs Node.js 22.19+)")
+        .choices(Object.values(TerraformCdk))
+        .default(TerraformCdk.CDKTF),
+    )
+    .action((dir: string, opts: { package?: string; terraformCdk: TerraformCdk }) => {
+      const result = initProject(dir, { packageSpec: opts.package, terraformCdk: opts.terraformCdk });
       const rel = path.relative(process.cwd(), result.dir);
       const shown = rel === '' ? '.' : rel.startsWith('..') ? result.dir : rel;
       io.out(`homelab: wrote ${result.files.join(', ')} in ${shown}`);
@@ -275,7 +279,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       } catch (e) {
         throw e instanceof ValidationError && typeErrors.length > 0 ? new ValidationError({ ...e.report, errors: [...typeErrors, ...e.report.errors] }) : e;
       }
-      const report = validateLab(lab, { strict: opts.strict });
+      const report = validateForSynthesis(lab, { strict: opts.strict });
       if (report.errors.length + typeErrors.length > 0) {
         throw new ValidationError({ ...report, errors: [...typeErrors, ...report.errors] });
       }

@@ -23,7 +23,34 @@ export interface InitOptions {
    * @default - the folder's name
    */
   readonly name?: string;
+  /**
+   * Which Terraform CDK the project uses: HashiCorp's `cdktf` (deprecated by its vendor on
+   * 2025-12-10, the last release 0.21) or its maintained fork CDK Terrain (`cdktn`), which the
+   * project then installs under the name `cdktf` (an npm alias and override), so that this
+   * library, the generated bindings and the project's own `cdktf.ts` all load the same copy.
+   * CDK Terrain's CLI needs Node.js 22.19 or later.
+   * @default TerraformCdk.CDKTF
+   */
+  readonly terraformCdk?: TerraformCdk;
 }
+
+/** The Terraform CDKs a project of {@link initProject} can use. */
+export enum TerraformCdk {
+  /** HashiCorp's cdktf 0.21 with cdktf-cli: what this library is built and tested with. */
+  CDKTF = 'cdktf',
+  /** CDK Terrain (open-constructs/cdk-terrain), the maintained drop-in fork, with its cdktn CLI. */
+  CDKTN = 'cdktn',
+}
+
+/**
+ * The CDK Terrain release a new project pins. Its `cdktn` library has the API of cdktf 0.21 (the
+ * JSON differs only in the version it records); its peer range for constructs is >=10.6 <10.8,
+ * which is why this library pins constructs 10.7. `test/package/cdk-terrain.test.ts` installs it.
+ */
+export const CDK_TERRAIN_VERSION = '0.24.0';
+
+/** The oldest Node.js that CDK Terrain's CLI (cdktn-cli's `engines`) runs on. */
+export const CDK_TERRAIN_NODE = '>=22.19.0';
 
 /** What {@link initProject} wrote. */
 export interface InitResult {
@@ -52,7 +79,7 @@ export function configuredApp(dir: string): string | undefined {
 /** Writes a new homelab repository into `dir` (created if needed). */
 export function initProject(dir: string, options: InitOptions = {}): InitResult {
   const root = path.resolve(dir);
-  const files = projectFiles(options.name ?? path.basename(root), options.packageSpec);
+  const files = projectFiles(options.name ?? path.basename(root), options.packageSpec, options.terraformCdk ?? TerraformCdk.CDKTF);
   const existing = Object.keys(files).filter((f) => fs.existsSync(path.join(root, f)));
   if (existing.length > 0) {
     throw new ValidationError({
@@ -72,7 +99,7 @@ export function initProject(dir: string, options: InitOptions = {}): InitResult 
 }
 
 /** The files of a new project, by path. */
-function projectFiles(name: string, packageSpec: string | undefined): Record<string, string> {
+function projectFiles(name: string, packageSpec: string | undefined, terraformCdk: TerraformCdk): Record<string, string> {
   const own = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
     name: string;
     version: string;
@@ -80,6 +107,11 @@ function projectFiles(name: string, packageSpec: string | undefined): Record<str
     devDependencies: Record<string, string>;
   };
   const pin = (dep: string) => own.dependencies[dep] ?? own.devDependencies[dep];
+  const terrain = terraformCdk === TerraformCdk.CDKTN;
+  // CDK Terrain under cdktf's name: the alias for the project's own imports, the override for
+  // this library's dependency, so that npm installs one copy that both load.
+  const cdktf = terrain ? `npm:cdktn@${CDK_TERRAIN_VERSION}` : pin('cdktf');
+  const tfCli = terrain ? 'cdktn' : 'cdktf';
   const packageJson = {
     name: npmName(name),
     version: '0.1.0',
@@ -90,9 +122,9 @@ function projectFiles(name: string, packageSpec: string | undefined): Record<str
       diff: 'homelab diff',
       check: 'homelab validate --strict --type-check',
       // cdktf and cdk8s otherwise ask the network for news and upgrades on every run.
-      'synth:terraform': 'CHECKPOINT_DISABLE=1 cdktf synth',
+      'synth:terraform': `CHECKPOINT_DISABLE=1 ${tfCli} synth`,
       'synth:k8s': 'CDK8S_CHECK_UPGRADE=false cdk8s synth',
-      deploy: 'homelab synth && CHECKPOINT_DISABLE=1 cdktf deploy --auto-approve \'*\'',
+      deploy: `homelab synth && CHECKPOINT_DISABLE=1 ${tfCli} deploy --auto-approve '*'`,
     },
     [APP_CONFIG_KEY]: { app: 'lab.ts' },
     dependencies: {
@@ -100,16 +132,17 @@ function projectFiles(name: string, packageSpec: string | undefined): Record<str
       // The entry files import these: the versions this library is built and tested with.
       cdk8s: pin('cdk8s'),
       'cdk8s-plus-28': pin('cdk8s-plus-28'),
-      cdktf: pin('cdktf'),
+      cdktf,
       constructs: pin('constructs'),
     },
     devDependencies: {
       '@types/node': pin('@types/node'),
       'cdk8s-cli': pin('cdk8s-cli'),
-      'cdktf-cli': pin('cdktf-cli'),
+      ...(terrain ? { 'cdktn-cli': CDK_TERRAIN_VERSION } : { 'cdktf-cli': pin('cdktf-cli') }),
       tsx: pin('tsx'),
       typescript: pin('typescript'),
     },
+    ...(terrain ? { overrides: { cdktf }, engines: { node: CDK_TERRAIN_NODE } } : {}),
   };
   const tsconfig = {
     compilerOptions: {
@@ -196,6 +229,13 @@ function projectFiles(name: string, packageSpec: string | undefined): Record<str
       '',
       'Replace every value marked EXAMPLE in `lab.ts` with your own.',
       '',
+      ...(terrain
+        ? [
+            `The Terraform side runs on CDK Terrain ${CDK_TERRAIN_VERSION} (\`npx cdktn synth\`, Node.js 22.19 or later), installed`,
+            'under the name `cdktf` (see `overrides` in package.json), so `cdktf.ts` imports it from \'cdktf\'.',
+            '',
+          ]
+        : []),
     ].join('\n'),
   };
 }

@@ -23,7 +23,7 @@ import { BackupRemoteKind } from '../operations/backup-remote';
 import { OffsiteBackup } from '../operations/offsite-backup';
 import { ZfsPool } from '../storage/zfs-pool';
 import { nixSopsSecretUses } from '../nix/nix-projection';
-import { HOST_KEY_PATH_ON_HOST } from '../nix/renderers/sops';
+import { HOST_KEY_PATH_ON_HOST } from '../nix/renderers/hosts/sops';
 import { hostKeyFile } from './secrets';
 
 /** One step of the first deploy. */

@@ -32,7 +32,7 @@ import { displayPath, Finding, problem, Severity } from '../core/validation';
 import { compareText } from '../core/order';
 import { Host } from '../hosts/host';
 import { nixSopsSecretUses } from '../nix/nix-projection';
-import { HOST_KEY_PATH_ON_HOST, SopsSecretUse } from '../nix/renderers/sops';
+import { HOST_KEY_PATH_ON_HOST, SopsSecretUse } from '../nix/renderers/hosts/sops';
 import { decryptSopsFile, readSopsFile, UNENCRYPTED_SUFFIX, writeSopsFile } from './sops-file';
 
 export { HOST_KEY_PATH_ON_HOST };

@@ -3,22 +3,16 @@
  * usable capacity; the VMs with their memory against their host's RAM budget (the ZFS ARC
  * included); every warning; and what the run wrote. A report over the model, as text or JSON.
  */
-import { AdGuardHome } from '../cluster/adguard-home';
-import { K3sNode } from '../cluster/k3s-node';
 import { memoryBudget, ProxmoxHost } from '../compute/proxmox-host';
 import { ProxmoxVm } from '../compute/proxmox-vm';
 import { Homelab } from '../core/homelab';
+import { hostRolesIn } from '../core/host-role';
 import { OutputPlan } from '../core/output-writer';
 import { Size } from '../core/size';
 import { Finding, formatFinding, ValidationReport } from '../core/validation';
 import { Host } from '../hosts/host';
-import { Dnsmasq } from '../network/dnsmasq';
-import { WakeOnLan } from '../network/wake-on-lan';
 import { poolSummary, usableCapacity } from '../storage/capacity';
 import { ZfsPool } from '../storage/zfs-pool';
-import { Monitoring } from '../operations/monitoring';
-import { OffsiteBackup } from '../operations/offsite-backup';
-import { VmBackupJob } from '../operations/vm-backup-job';
 import { byText } from '../core/order';
 
 /** An amount of memory or storage, exact and readable. */
@@ -150,7 +144,8 @@ export function summarizeLab(lab: Homelab, report: ValidationReport, output?: Ou
   const pools = all.filter(ZfsPool.isZfsPool).sort(byText((c) => c.node.path));
   const hypervisors = all.filter(ProxmoxHost.isProxmoxHost).sort(byText((c) => c.node.path));
   const vms = all.filter(ProxmoxVm.isProxmoxVm).sort((a, b) => a.vmid - b.vmid);
-  const roles = hostRoles(all);
+  // What each host does, from the constructs on it that say which role they give it.
+  const roles = hostRolesIn(lab);
   return {
     lab: lab.name,
     domain: lab.domain,
@@ -162,7 +157,7 @@ export function summarizeLab(lab: Homelab, report: ValidationReport, output?: Ou
       ipAddress: h.ipAddress,
       macAddress: h.macAddress,
       addressing: h.addressing,
-      roles: roles.get(h) ?? [],
+      roles: (roles.get(h) ?? []).map((r) => r.summary),
       memory: h.memory && sizeOf(h.memory),
     })),
     pools: pools.map((p) => ({ host: p.host.hostName, name: p.poolName, usable: sizeOf(usableCapacity(p)), layout: poolSummary(p) })),
@@ -240,25 +235,6 @@ export function formatSummary(summary: LabSummary): string {
     lines.push('', `${o.files} files in ${o.outdir}/ (${o.added} added, ${o.changed} changed, ${o.unchanged} unchanged, ${o.removed} removed)${took}`);
   }
   return lines.join('\n');
-}
-
-/** What each host does, from the constructs that run on it. */
-function hostRoles(all: readonly import('constructs').IConstruct[]): Map<Host, string[]> {
-  const roles = new Map<Host, string[]>();
-  const add = (host: Host, role: string) => roles.set(host, [...(roles.get(host) ?? []), role]);
-  for (const c of all) {
-    if (ProxmoxHost.isProxmoxHost(c)) add(c.host, `Proxmox VE (${c.vms.length} VMs)`);
-    else if (ProxmoxVm.isProxmoxVm(c) && c.guest) add(c.guest, `VM ${c.vmid} on ${c.hypervisor.host.hostName}`);
-    else if (K3sNode.isK3sNode(c)) add(c.host, `k3s ${c.role}`);
-    else if (Dnsmasq.isDnsmasq(c)) add(c.host, 'DHCP/DNS (dnsmasq)');
-    else if (AdGuardHome.isAdGuardHome(c)) add(c.host, `AdGuard Home (:${c.dnsPort})`);
-    else if (WakeOnLan.isWakeOnLan(c)) add(c.host, `wakes ${c.target.hostName}`);
-    else if (ZfsPool.isZfsPool(c)) add(c.host, `pool ${c.poolName}`);
-    else if (Monitoring.isMonitoring(c)) add(c.host, 'monitoring (Prometheus, Grafana, Loki)');
-    else if (OffsiteBackup.isOffsiteBackup(c)) add(c.host, `off-site backup ${c.backupName}`);
-    else if (VmBackupJob.isVmBackupJob(c)) add(c.proxmox.host, `VM backups ${c.jobName}`);
-  }
-  return roles;
 }
 
 function sizeOf(size: Size): SizeSummary {

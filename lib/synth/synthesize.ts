@@ -3,7 +3,7 @@ import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
 import { OutputOptions, OutputPlan, planOutput, writeOutput } from '../core/output-writer';
 import { readableMessage } from '../core/readable';
-import { displayPath, Finding, problem, Severity, validateLab, ValidationError, ValidationReport, withSharedIndexes } from '../core/validation';
+import { ConstructProblem, displayPath, Finding, problem, Severity, ValidateOptions, validateLab, ValidationError, ValidationReport, withProblems, withSharedIndexes } from '../core/validation';
 import { compareText } from '../core/order';
 import { checkSopsFiles } from './secrets';
 import { Projection, PROJECTIONS } from './projections';
@@ -67,7 +67,7 @@ export function renderLab(lab: Homelab, options: SynthOptions = {}): RenderedLab
   // The model does not change from here on: the projections reuse the validation's indexes
   // (VMs by host, users of the lab, …) instead of walking the tree again for every host.
   return withSharedIndexes(lab, () => {
-    const report = validateLab(lab, { strict: options.strict });
+    const report = validateForSynthesis(lab, { strict: options.strict, only: options.only });
     if (report.errors.length > 0) {
       throw new ValidationError(report);
     }
@@ -79,6 +79,46 @@ export function renderLab(lab: Homelab, options: SynthOptions = {}): RenderedLab
     }
     return { report, files, projections };
   });
+}
+
+/** Options of {@link validateForSynthesis}. */
+export interface SynthValidateOptions extends ValidateOptions {
+  /**
+   * The projections whose own checks run, by name (`nix`, `terraform`, `k8s`).
+   * @default - all of them
+   */
+  readonly only?: readonly string[];
+}
+
+/**
+ * Everything synthesis checks before it writes: the model's validation, then each projection's
+ * own checks (see {@link Projection.validate}), in one report sorted by path.
+ */
+export function validateForSynthesis(lab: Homelab, options: SynthValidateOptions = {}): ValidationReport {
+  const projections = selectProjections(options.only);
+  return withSharedIndexes(lab, () => {
+    const report = validateLab(lab, { strict: options.strict });
+    return withProblems(report, projections.flatMap((p) => projectionProblems(p, lab, report)));
+  });
+}
+
+/**
+ * A projection's own checks. They read a model that may have errors; when they fail on one, the
+ * model's errors say why, and the failure is only reported on a model without errors.
+ */
+function projectionProblems(projection: Projection, lab: Homelab, report: ValidationReport): ConstructProblem[] {
+  try {
+    return projection.validate?.(lab) ?? [];
+  } catch (e) {
+    if (report.errors.length > 0) {
+      return [];
+    }
+    const message = problem(
+      `the ${projection.name} projection could not check the lab: ${(e as Error)?.message ?? String(e)}`,
+      'report it as a bug of homelab-cdk (HOMELAB_DEBUG=1 prints the stack)',
+    );
+    return [{ construct: lab, message }];
+  }
 }
 
 /** Validates, renders, and writes the output atomically. Nothing is written on any error. */

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Addressing, Dnsmasq, HardwareProfile, Host, labDiagram, renderNixFlake, Secret, synthesize, TaintEffect } from '../../lib';
-import { dnsmasqConf } from '../../lib/nix/renderers/dnsmasq';
+import { dnsmasqConf } from '../../lib/nix/renderers/network/dnsmasq';
 import { resolverFor, startDnsmasq } from '../support/dns';
 import { ReferenceLab } from '../../apps/reference-lab';
 import { materialize, tempDir, vmHost } from '../support/labs';

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Addressing, Dnsmasq, DnsUpstream, HardwareProfile, Host, Homelab, ProxmoxHost, renderNixFlake } from '../../lib';
-import { dnsmasqConf } from '../../lib/nix/renderers/dnsmasq';
+import { dnsmasqConf } from '../../lib/nix/renderers/network/dnsmasq';
 import { materialize, smallLab, tempDir, vmHost } from '../support/labs';
 import { addNamespace, cleanupAfterEach, ip, netnsTag } from '../support/netns';
 import { evalModule } from '../support/nix';

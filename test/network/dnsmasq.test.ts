@@ -16,7 +16,7 @@ import {
   Network,
   renderNixFlake,
 } from '../../lib';
-import { dnsmasqConf, dnsmasqSettings } from '../../lib/nix/renderers/dnsmasq';
+import { dnsmasqConf, dnsmasqSettings } from '../../lib/nix/renderers/network/dnsmasq';
 import { ReferenceLab } from '../../apps/reference-lab';
 import { materialize, smallLab, tempDir, vmHost } from '../support/labs';
 import { evalModule, parseNixFiles } from '../support/nix';

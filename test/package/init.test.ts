@@ -4,29 +4,22 @@
  * `homelab synth` with no flag (the app comes from package.json), `cdktf synth` and
  * `cdk8s synth` through the written cdktf.json and cdk8s.yaml, which must write the same bytes.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/labs';
+import { npmEnv, packedCli, packThisPackage, REPO } from '../support/package';
 
-const REPO = path.resolve(__dirname, '../..');
-const env = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', CHECKPOINT_DISABLE: '1', CDK8S_CHECK_UPGRADE: 'false' };
-const run = (cmd: string, args: string[], cwd: string) => spawnSync(cmd, args, { cwd, encoding: 'utf8', env });
+const run = (cmd: string, args: string[], cwd: string) => spawnSync(cmd, args, { cwd, encoding: 'utf8', env: npmEnv });
 
 let project: string;
 let tarball: string;
 
 beforeAll(() => {
-  const packDir = tempDir('pack-init-');
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: REPO, encoding: 'utf8', env })) as Array<{ filename: string }>;
-  tarball = path.join(packDir, packed[0].filename);
+  tarball = packThisPackage();
   project = path.join(tempDir('init-'), 'my-lab');
-  // The CLI of the packed package, run before anything is installed in the new folder.
-  const unpacked = tempDir('unpacked-');
-  execFileSync('tar', ['-xzf', tarball, '-C', unpacked]);
-  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(unpacked, 'package', 'node_modules'));
-  const init = run(process.execPath, [path.join(unpacked, 'package/build/bin/homelab.js'), 'init', project, '--package', tarball], REPO);
+  const init = run(process.execPath, [packedCli(tarball), 'init', project, '--package', tarball], REPO);
   expect(init.stderr).toBe('');
   expect(init.status).toBe(0);
   const install = run('npm', ['install', '--prefer-offline'], project);

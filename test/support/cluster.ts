@@ -1,6 +1,6 @@
 /** Small k3s labs for the cluster and Kubernetes tests. */
 import { Construct } from 'constructs';
-import { HardwareProfile, Homelab, Host, K3sCluster, K3sClusterProps, Protocol, Secret, validateLab } from '../../lib';
+import { HardwareProfile, Homelab, Host, K3sCluster, K3sClusterProps, Protocol, Secret, validateForSynthesis } from '../../lib';
 import { smallLab, vmHost } from './labs';
 
 /** A lab with a server (10.0.0.11), two agents (.12, .13) and a Pi (.10) that is no node yet. */
@@ -26,10 +26,10 @@ export class PortHolder extends Construct {
 
 /** The error messages of a lab, as `path: message` lines. */
 export function errorsOf(lab: Homelab): string[] {
-  return validateLab(lab).errors.map((f) => `${f.path}: ${f.message}`);
+  return validateForSynthesis(lab).errors.map((f) => `${f.path}: ${f.message}`);
 }
 
 /** The warnings of a lab, as `path: message` lines. */
 export function warningsOf(lab: Homelab): string[] {
-  return validateLab(lab).warnings.map((f) => `${f.path}: ${f.message}`);
+  return validateForSynthesis(lab).warnings.map((f) => `${f.path}: ${f.message}`);
 }

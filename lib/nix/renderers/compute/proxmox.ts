@@ -1,0 +1,131 @@
+/**
+ * Proxmox VE on NixOS (SaumonNet/proxmox-nixos): the flake input and module, the service with the
+ * host's address and bridges, the bridges in the host's networking, Cockpit, and a oneshot
+ * service that declares the host's Proxmox storages with pvesm.
+ */
+import { ProxmoxHost } from '../../../compute/proxmox-host';
+import { ProxmoxStorage, StorageType } from '../../../compute/proxmox-storage';
+import { Homelab } from '../../../core/homelab';
+import { generatedHeader, NixFlake, renderNixModule } from '../../nix-flake';
+import { NixAttrs, NixExpr } from '../../nix-value';
+import { renderTemplate } from '../../templates';
+
+/** The flake input of proxmox-nixos. */
+export const PROXMOX_NIXOS_INPUT = 'proxmox-nixos';
+
+/** Adds the proxmox-nixos input and, for each Proxmox host, its module and settings. */
+export function renderProxmox(lab: Homelab, flake: NixFlake): void {
+  const hosts = ProxmoxHost.all(lab);
+  if (hosts.length === 0) {
+    return;
+  }
+  // Its own flake pins the NixOS release it is tested with (nixpkgs-stable); its README asks
+  // not to override that input, so it does not follow the lab's nixpkgs. A revision, not the
+  // branch: which release the host gets is the lab's choice, not the day of the first lock.
+  flake.addInput({ name: PROXMOX_NIXOS_INPUT, url: `github:SaumonNet/proxmox-nixos/${lab.proxmoxNixos.revision}`, followsNixpkgs: false });
+  for (const proxmox of hosts) {
+    const host = proxmox.host;
+    flake.addHostFlakeModule(host, PROXMOX_NIXOS_INPUT, 'proxmox-ve');
+    const storages = proxmox.storages.filter((s) => s.backing.managed);
+    const source = `${proxmox.node.path} (Proxmox VE)`;
+    flake.addHostModule(host, 'proxmox', renderNixModule({
+        header: generatedHeader(lab, source),
+        notes: ['Proxmox VE through SaumonNet/proxmox-nixos (experimental: not for production machines).'],
+        usesInputs: true,
+        settings: proxmoxSettings(proxmox, storages),
+      }));
+    if (storages.length > 0) {
+      flake.addFile(
+        `hosts/${host.hostName}/proxmox-storages.sh`,
+        renderTemplate('compute/proxmox-storages.sh.hbs', { header: generatedHeader(lab, `${proxmox.node.path} (storages)`), storages: storages.map(storageCommand) }),
+        { executable: true },
+      );
+    }
+  }
+}
+
+/** The NixOS settings of a Proxmox host. */
+export function proxmoxSettings(proxmox: ProxmoxHost, managedStorages: readonly ProxmoxStorage[]): NixAttrs {
+  const host = proxmox.host;
+  const bridges: Record<string, NixAttrs> = {};
+  const interfaces: Record<string, NixAttrs> = {};
+  for (const bridge of proxmox.bridges) {
+    bridges[bridge.bridgeName] = { interfaces: [...bridge.ports] };
+    if (bridge.carriesHostAddress && host.macAddress) {
+      // A bridge would otherwise get a generated MAC; keep the NIC's, which the DHCP lease,
+      // the router and Wake-on-LAN know.
+      interfaces[bridge.bridgeName] = { macAddress: host.macAddress };
+    }
+  }
+  const cockpit = proxmox.cockpit;
+  const hasZfs = managedStorages.some((s) => s.type === StorageType.ZFS_POOL);
+  return {
+    services: {
+      'proxmox-ve': {
+        enable: true,
+        ipAddress: proxmox.ipAddress,
+        // The firewall opens the ports reserved on the host (the web UI on 8006, Cockpit).
+        openFirewall: false,
+        bridges: proxmox.bridges.map((b) => b.bridgeName),
+      },
+      cockpit: cockpit
+        ? {
+            enable: true,
+            port: cockpit.port,
+            openFirewall: false,
+            'allowed-origins': [`https://${host.fqdn}:${cockpit.port}`, `https://${host.ipAddress}:${cockpit.port}`],
+          }
+        : undefined,
+    },
+    nixpkgs: { overlays: [NixExpr.select(`inputs.${PROXMOX_NIXOS_INPUT}.overlays`, host.system)] },
+    networking: {
+      bridges,
+      interfaces: Object.keys(interfaces).length > 0 ? interfaces : undefined,
+    },
+    systemd:
+      managedStorages.length > 0
+        ? {
+            services: {
+              'proxmox-storages': {
+                description: 'Declare the Proxmox storages of the lab (pvesm)',
+                wantedBy: ['multi-user.target'],
+                requires: ['pve-cluster.service'],
+                after: ['pve-cluster.service', ...(hasZfs ? ['zfs.target'] : [])],
+                before: ['pve-guests.service'],
+                path: [NixExpr.ref('config.services.proxmox-ve.package')],
+                serviceConfig: { Type: 'oneshot', RemainAfterExit: true },
+                script: NixExpr.call('builtins.readFile', NixExpr.path('./proxmox-storages.sh')),
+              },
+            },
+          }
+        : undefined,
+  };
+}
+
+/** The arguments of one storage's line in the storages script. */
+export interface StorageCommand {
+  readonly id: string;
+  readonly type: string;
+  /** Options of `pvesm add`. */
+  readonly add: string[];
+  /** Options of `pvesm set` (those that may change on an existing storage). */
+  readonly set: string[];
+}
+
+/** The pvesm options that declare a managed storage. */
+export function storageCommand(storage: ProxmoxStorage): StorageCommand {
+  const d = storage.backing.details;
+  const content = ['--content', storage.content.join(',')];
+  switch (storage.type) {
+    case StorageType.ZFS_POOL: {
+      const sparse = ['--sparse', d.sparse === false ? '0' : '1'];
+      return { id: storage.storageId, type: storage.type, add: ['--pool', d.zfs!.datasetName, ...content, ...sparse], set: [...content, ...sparse] };
+    }
+    case StorageType.DIRECTORY:
+      return { id: storage.storageId, type: storage.type, add: ['--path', d.path!, ...content], set: content };
+    case StorageType.LVM_THIN:
+      return { id: storage.storageId, type: storage.type, add: ['--vgname', d.volumeGroup!, '--thinpool', d.thinPool!, ...content], set: content };
+    default:
+      throw new Error(`no pvesm command for storage type ${storage.type as string}`);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The disk layout of a host's pools, as the two pool-creation outputs need it: which disks are
+ * used, how each is partitioned, and what each partition is for. Shared by the disko
+ * configuration and `scripts/create-pools-<host>.sh`, so that both lay out the same partitions.
+ */
+import { Host } from '../../../hosts/host';
+import { Disk, diskOf, DiskPartition, PartitionType, StorageDevice } from '../../../storage/disk';
+import { Vdev, VdevLayout, VdevRole } from '../../../storage/vdev';
+import { ZfsPool } from '../../../storage/zfs-pool';
+import { byText } from '../../../core/order';
+
+/** A partition of a disk with what it is for. */
+export interface PartitionUse {
+  readonly partition: DiskPartition;
+  /** A short name: `ESP`, `<pool>-<role>` (`tank-special`), or `part<N>` when unused. */
+  readonly name: string;
+  /** The pool it belongs to, for a ZFS partition in a vdev. */
+  readonly pool?: ZfsPool;
+  /** The GPT type code as sgdisk writes it. */
+  readonly typeCode: string;
+}
+
+/** A disk a host's pools use, whole or partitioned. */
+export interface DiskUse {
+  readonly disk: Disk;
+  /** The pool that has the whole disk, when it is not partitioned. */
+  readonly wholeDiskPool?: ZfsPool;
+  /** Its partitions, in order, when it is partitioned. */
+  readonly partitions: readonly PartitionUse[];
+}
+
+/** Mount options of an EFI system partition: readable by root only, as the hardware module has them. */
+export const ESP_MOUNT_OPTIONS = ['fmask=0077', 'dmask=0077'] as const;
+
+/** The GPT type codes (sgdisk short codes). */
+export const GPT_TYPE = { zfs: 'BF01', efiSystem: 'EF00' } as const;
+
+/** The disks a host's pools use, sorted by path. */
+export function diskLayout(host: Host): DiskUse[] {
+  const pools = ZfsPool.onHost(host);
+  const users = new Map<string, { pool: ZfsPool; vdev: Vdev }>();
+  const disks = new Map<string, Disk>();
+  for (const pool of pools) {
+    for (const vdev of pool.vdevs) {
+      for (const device of vdev.devices) {
+        users.set(device.path, { pool, vdev });
+        const disk = diskOf(device);
+        disks.set(disk.path, disks.get(disk.path) ?? disk);
+      }
+    }
+  }
+  return [...disks.values()]
+    .sort(byText((disk) => disk.path))
+    .map((disk) => {
+      const whole = users.get(disk.path);
+      if (whole) {
+        return { disk, wholeDiskPool: whole.pool, partitions: [] };
+      }
+      const names = new Set<string>();
+      const partitions = disk.partitions.map((partition): PartitionUse => {
+        const user = users.get(partition.path);
+        let name = partition.type === PartitionType.EFI_SYSTEM ? 'ESP' : user ? `${user.pool.poolName}-${user.vdev.role}` : `part${partition.number}`;
+        if (names.has(name)) {
+          name = `${name}-${partition.number}`;
+        }
+        names.add(name);
+        return {
+          partition,
+          name,
+          pool: user?.pool,
+          typeCode: partition.type === PartitionType.EFI_SYSTEM ? GPT_TYPE.efiSystem : GPT_TYPE.zfs,
+        };
+      });
+      return { disk, partitions };
+    });
+}
+
+/** A partition size as sgdisk and disko take it: whole MiB, rounded down (`381469M`). */
+export function sgdiskSize(partition: DiskPartition): string | undefined {
+  const size = partition.declaredSize;
+  return size === undefined ? undefined : `${size.to('MiB', 'floor')}M`;
+}
+
+/** The words of a vdev in `zpool create`: `raidz1 a b c`, `mirror a b`, or the devices of a stripe. */
+export function vdevWords(vdev: Vdev): string[] {
+  const paths = vdev.devices.map((d: StorageDevice) => d.path);
+  return vdev.layout === VdevLayout.STRIPE ? paths : [vdev.layout, ...paths];
+}
+
+/** The `zpool create` keyword of a vdev role (none for data vdevs). */
+export function roleKeyword(role: VdevRole): string | undefined {
+  return role === VdevRole.DATA ? undefined : role;
+}
