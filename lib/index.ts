@@ -74,6 +74,7 @@ export * from './nix/nix-value';
 export * from './nix/renderers';
 export { renderTemplate, shellQuote } from './nix/templates';
 export { k3sSettings, SOPS_NIX_INPUT } from './nix/renderers/cluster/k3s';
+export { SopsSecretNeed, SopsSecretUse } from './nix/renderers/hosts/sops';
 export * from './k8s/adguard-home-chart';
 export * from './k8s/adguard-home-config';
 export * from './k8s/kubernetes-app';
@@ -93,7 +94,7 @@ export * from './synth/diff';
 export * from './synth/projections';
 export * from './synth/summary';
 export * from './synth/synthesize';
-export { adminIdentityFile, formatSecretsInit, hostKeyFile, HOST_KEY_PATH_ON_HOST, initSecrets, PLACEHOLDER_VALUE, SecretsFile, SecretsHostKey, SecretsInitOptions, SecretsInitResult, SecretsKey, SecretToSupply, SOPS_CONFIG_FILE, sshPublicKeyToAge, TODO_KEY } from './synth/secrets';
+export { adminIdentityFile, checkSopsFiles, formatSecretsInit, hostKeyFile, HOST_KEY_PATH_ON_HOST, initSecrets, PLACEHOLDER_VALUE, SecretsFile, SecretsHostKey, SecretsInitOptions, SecretsInitResult, SecretsKey, SecretToSupply, SopsFilesCheck, SOPS_CONFIG_FILE, sshPublicKeyToAge, TODO_KEY } from './synth/secrets';
 // operations: monitoring, off-site backups
 export * from './operations/backup-remote';
 export * from './operations/backup-retention';
