@@ -12,6 +12,7 @@ import { K3sCluster } from '../cluster/k3s-cluster';
 import { K3sNode, K3sRole } from '../cluster/k3s-node';
 import { ProxmoxHost } from '../compute/proxmox-host';
 import { ProxmoxStack } from '../compute/proxmox-stack';
+import { StorageDeclaration } from '../compute/proxmox-storage';
 import { ProxmoxVm } from '../compute/proxmox-vm';
 import { Homelab } from '../core/homelab';
 import { byText } from '../core/order';
@@ -21,6 +22,7 @@ import { Dnsmasq } from '../network/dnsmasq';
 import { WakeOnLan } from '../network/wake-on-lan';
 import { BackupRemoteKind } from '../operations/backup-remote';
 import { OffsiteBackup } from '../operations/offsite-backup';
+import { VmBackupJob } from '../operations/vm-backup-job';
 import { ZfsPool } from '../storage/zfs-pool';
 import { nixSopsSecretUses } from '../nix/nix-projection';
 import { HOST_KEY_PATH_ON_HOST } from '../nix/renderers/hosts/sops';
@@ -75,7 +77,15 @@ export function labRunbook(lab: Homelab): RunbookStep[] {
     add(manual(`installer:${vm.vmName}`, `Have the installation medium of ${vm.vmName} ready (e.g. the Windows ISO on a storage of ${vm.hypervisor.host.hostName})`, []));
   }
   if (stacks.length > 0) {
-    add(manual('proxmox-token', 'Create a Proxmox API token (Datacenter → Permissions → API Tokens) and export it for Terraform', ["export PROXMOX_VE_API_TOKEN='root@pam!homelab=…'"]));
+    // POST /storage needs Datastore.Allocate on /storage, POST /cluster/backup Sys.Modify on /
+    // (PVE::API2::Storage::Config, PVE::API2::Backup): see lib/terraform/proxmox-host-objects.ts.
+    const hostObjects = hypervisors.some((p) => p.storages.some((s) => s.declaredBy === StorageDeclaration.TERRAFORM) || VmBackupJob.of(p).length > 0);
+    add(
+      manual('proxmox-token', 'Create a Proxmox API token (Datacenter → Permissions → API Tokens) and export it for Terraform', [
+        ...(hostObjects ? ["# the stacks declare storages and backup jobs: the token needs Datastore.Allocate on /storage and Sys.Modify on / (root@pam's, without privilege separation, has them)"] : []),
+        "export PROXMOX_VE_API_TOKEN='root@pam!homelab=…'",
+      ]),
+    );
   }
   const manualKeys = steps.map((s) => s.key);
 
@@ -125,7 +135,9 @@ export function labRunbook(lab: Homelab): RunbookStep[] {
       checks.push(`systemctl status wake-on-lan-arm   # on ${host.hostName}: active (exited), "Wake-on: g"`);
     }
     if (proxmox) {
-      checks.push(`pvesh get /version   # on ${host.hostName}: Proxmox VE answers`, `pvesm status   # on ${host.hostName}: ${proxmox.storages.map((s) => s.storageId).join(', ')} active`);
+      // The storages Terraform declares come with the stack's first apply.
+      const onHost = proxmox.storages.filter((s) => s.declaredBy !== StorageDeclaration.TERRAFORM);
+      checks.push(`pvesh get /version   # on ${host.hostName}: Proxmox VE answers`, `pvesm status   # on ${host.hostName}: ${onHost.map((s) => s.storageId).join(', ')} active`);
     }
     for (const pool of pools) {
       checks.push(`zpool status ${pool.poolName}   # ONLINE, after a reboot too`);
@@ -147,7 +159,18 @@ export function labRunbook(lab: Homelab): RunbookStep[] {
       title: `Create the VMs of the stack ${stack.stackName} (${own.map((vm) => `${vm.vmid} ${vm.vmName}`).join(', ')})`,
       manual: false,
       commands: [`CHECKPOINT_DISABLE=1 npx cdktf diff ${stack.stackName}`, `CHECKPOINT_DISABLE=1 npx cdktf deploy ${stack.stackName}   # or terraform -chdir=dist/terraform/${stack.stackName} init && plan && apply`],
-      checks: nodes.map((n) => `qm list   # on ${n.hostName}: ${own.filter((vm) => vm.hypervisor.host === n).map((vm) => vm.vmid).join(', ')}`),
+      checks: [
+        ...nodes.map((n) => `qm list   # on ${n.hostName}: ${own.filter((vm) => vm.hypervisor.host === n).map((vm) => vm.vmid).join(', ')}`),
+        ...nodes.flatMap((n) => {
+          const proxmox = hypervisors.find((p) => p.host === n);
+          const storages = proxmox?.storages.filter((s) => s.declaredBy === StorageDeclaration.TERRAFORM) ?? [];
+          const jobs = proxmox ? VmBackupJob.of(proxmox) : [];
+          return [
+            ...(storages.length > 0 ? [`pvesm status   # on ${n.hostName}: ${storages.map((s) => s.storageId).join(', ')} active too`] : []),
+            ...(jobs.length > 0 ? [`pvesh get /cluster/backup   # ${jobs.map((j) => j.jobName).join(', ')} (Datacenter → Backup)`] : []),
+          ];
+        }),
+      ],
       after: unique([...nodes.map(hostKey), ...manualKeys.filter((k) => k === 'manual:proxmox-token' || k.startsWith('manual:installer:'))]),
     });
   }
