@@ -83,7 +83,8 @@ export type { IZfsStorage, ZfsVolumeUse } from './storage/zfs-storage';
 // compute: Proxmox VE hosts, storages, VMs
 export { BootKind, BootSource } from './compute/boot-source';
 export type { BootSourceDetails, CloneExistingOptions, CloneOptions, IsoOptions } from './compute/boot-source';
-export { hostKeyFile, NIXOS_ANYWHERE_MODULE_SOURCE, NIXOS_ANYWHERE_RELEASE } from './compute/nixos-anywhere';
+export { NIXOS_ANYWHERE_MODULE_SOURCE, NIXOS_ANYWHERE_RELEASE } from './compute/nixos-anywhere';
+export { hostKeyFile, HOST_KEY_PATH_ON_HOST } from './core/host-key';
 export type { NixosAnywhereInstall, NixosAnywhereOptions } from './compute/nixos-anywhere';
 export * from './compute/bridge';
 export { ProxmoxHost } from './compute/proxmox-host';

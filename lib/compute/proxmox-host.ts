@@ -1,4 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
+import { Homelab } from '../core/homelab';
 import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
 import { DiagramParts, DiagramShape, IDiagramPartHolder, markDiagramPartHolder } from '../core/diagram-part';
 import { IMemoryReservation, memoryReservationsUnder } from '../core/memory';
@@ -226,7 +227,23 @@ export class ProxmoxHost extends Construct implements IHostRoleHolder, IDiagramP
       }
     }
     this.checkMemoryBudget();
+    this.checkProxmoxNixosRelease();
     return errors;
+  }
+
+  /** Warns when the pinned proxmox-nixos builds from another NixOS release than the lab's. */
+  private checkProxmoxNixosRelease(): void {
+    const lab = Homelab.of(this);
+    const pin = lab.proxmoxNixos;
+    if (typeof pin?.nixosRelease === 'string' && pin.nixosRelease !== lab.nixosRelease && lab.flakeInputUrls['proxmox-nixos'] === undefined) {
+      Annotations.of(this).addWarning(
+        problem(
+          `proxmox-nixos ${pin.revision.slice(0, 7)} builds Proxmox VE from NixOS ${pin.nixosRelease}, and the lab runs ${lab.nixosRelease}: ${this.host.hostName} then runs packages of two releases`,
+          `pin a proxmox-nixos revision built from NixOS ${lab.nixosRelease} with nixos.proxmoxNixos (its flake.nix's nixpkgs-stable input names the release), or set nixos.release to "${pin.nixosRelease}"`,
+        ),
+        'homelab-cdk:proxmox-nixos-release',
+      );
+    }
   }
 
   /** Warns when the VMs' memory and the host's reservations exceed its RAM. */

@@ -25,9 +25,12 @@ export interface SopsSecretProps {
   /** The secret's name: its key in the sops file and its file name under `/run/secrets/`. */
   readonly name: string;
   /**
-   * The encrypted file, relative to the flake's root (the synthesized `dist/nix`), as sops-nix's
-   * `sopsFile` takes it.
-   * @default "secrets/secrets.yaml"
+   * The encrypted file, relative to the project's folder (where `homelab secrets init` writes it)
+   * and to the flake's root (`homelab synth` copies it to the same path in `dist/nix`), as
+   * sops-nix's `sopsFile` takes it. One file per secret is the default because sops encrypts a
+   * whole file for the same recipients: a file per secret lets `.sops.yaml` give each host exactly
+   * the secrets its configuration reads.
+   * @default - "secrets/<name>.yaml"
    */
   readonly sopsFile?: string;
   /**
@@ -74,7 +77,7 @@ export class Secret {
     if (typeof props?.name !== 'string' || !isSafeName(props.name)) {
       return Secret.invalid(SecretSource.SOPS, 'Secret.fromSops was given a name that is not a plain name', "give the secret's key in the sops file, such as Secret.fromSops({ name: 'k3s-token' }) (letters, digits, \".\", \"_\", \"-\")");
     }
-    const sopsFile = props.sopsFile ?? 'secrets/secrets.yaml';
+    const sopsFile = props.sopsFile ?? `secrets/${props.name}.yaml`;
     if (typeof sopsFile !== 'string' || !/^[A-Za-z0-9._/-]+$/.test(sopsFile) || sopsFile.startsWith('/') || sopsFile.split('/').includes('..')) {
       return Secret.invalid(SecretSource.SOPS, `the sopsFile of sops secret ${props.name} is not a relative path inside the flake`, 'give a path relative to the flake, such as "secrets/secrets.yaml" (no "..", no leading "/")', props.owner);
     }

@@ -3,6 +3,7 @@ import { OutputFile } from '../core/output-file';
 import { NixFlake } from './nix-flake';
 import { NIX_RENDERERS, NixRenderer } from './renderers';
 import { renderEscapeHatches } from './renderers/hosts/escape-hatches';
+import { renderSopsKeys, SopsSecretUse } from './renderers/hosts/sops';
 
 /** Options of {@link renderNixFlake}. */
 export interface NixProjectionOptions {
@@ -25,9 +26,24 @@ export function renderNixFlake(lab: Homelab, options: NixProjectionOptions = {})
   for (const render of [...NIX_RENDERERS, ...(options.extraRenderers ?? [])]) {
     render(lab, flake);
   }
+  // After every renderer that may read a sops secret: each such host names its sops key once.
+  renderSopsKeys(lab, flake);
   // The escape hatches come last, so that raw Nix and addNixSettings can override anything.
   renderEscapeHatches(lab, flake);
   return flake.files();
+}
+
+/**
+ * Every sops secret that a host's configuration reads, as the renderers record them while they
+ * render the flake in memory (see renderers/hosts/sops.ts): what `homelab secrets init` makes and what
+ * synth checks the sops files against.
+ */
+export function nixSopsSecretUses(lab: Homelab, options: NixProjectionOptions = {}): readonly SopsSecretUse[] {
+  const flake = new NixFlake(lab);
+  for (const render of [...NIX_RENDERERS, ...(options.extraRenderers ?? [])]) {
+    render(lab, flake);
+  }
+  return flake.sopsSecretUses();
 }
 
 // `homelab synth` loads this module when it first renders nix (see lib/synth/projections.ts).

@@ -25,8 +25,10 @@ import { OffsiteBackup } from '../operations/offsite-backup';
 import { VmBackupJob } from '../operations/vm-backup-job';
 import { ZfsPool } from '../storage/zfs-pool';
 import { ZfsSettings } from '../storage/zfs-settings';
-import { hostKeyFile, NIXOS_ANYWHERE_RELEASE } from '../compute/nixos-anywhere';
+import { NIXOS_ANYWHERE_RELEASE } from '../compute/nixos-anywhere';
+import { hostKeyFile, HOST_KEY_PATH_ON_HOST } from '../core/host-key';
 import { sdImagePackageName, terraformName } from '../core/names';
+import { nixSopsSecretUses } from '../nix/nix-projection';
 
 /** One step of the first deploy. */
 export interface RunbookStep {
@@ -89,6 +91,21 @@ export function labRunbook(lab: Homelab): RunbookStep[] {
   }
   const manualKeys = steps.map((s) => s.key);
 
+  // The secrets before any host: each host is installed with its SSH host key, and its flake
+  // evaluates only with the sops files it reads (lib/synth/secrets.ts).
+  const secretFiles = [...new Set(nixSopsSecretUses(lab).map((u) => u.secret.sops!.sopsFile))].sort();
+  const secretsKeys = secretFiles.length > 0 ? ['secrets'] : [];
+  if (secretFiles.length > 0) {
+    add({
+      key: 'secrets',
+      title: "Make the lab's secrets: a host key per host, .sops.yaml and the sops files",
+      manual: false,
+      commands: ['npx homelab secrets init   # lists the values only you can supply', 'sops secrets/<name>.yaml   # for each of them; then commit .sops.yaml and secrets/*.yaml (not secrets/host-keys/)', 'npx homelab synth'],
+      checks: [`ls ${secretFiles.join(' ')}   # all there`, 'npx homelab synth   # no "never initialised" or "placeholder" warning'],
+      after: manualKeys.filter((k) => k.startsWith('manual:backup-account:')),
+    });
+  }
+
   // NixOS hosts that are not VMs: installed from an installer (or an SD image for a Pi).
   for (const host of Host.all(lab).filter((h) => !guestVm.has(h))) {
     const proxmox = hypervisors.find((p) => p.host === host);
@@ -103,6 +120,9 @@ export function labRunbook(lab: Homelab): RunbookStep[] {
       commands.push(`# boot the NixOS installer on ${host.hostName}; there, with dist/nix copied to ./nix:`);
       if (pools.length > 0) {
         commands.push(`sudo bash nix/scripts/create-pools-${host.hostName}.sh                      # prints what it would do`, `sudo bash nix/scripts/create-pools-${host.hostName}.sh --yes-destroy-data`);
+      }
+      if (secretsKeys.length > 0) {
+        commands.push(`sudo install -D -m 0600 ${hostKeyFile(host.hostName)} /mnt${HOST_KEY_PATH_ON_HOST}   # its host key, copied from your machine`);
       }
       commands.push(`sudo nixos-install --flake ./nix#${host.hostName}`);
     }
@@ -125,7 +145,7 @@ export function labRunbook(lab: Homelab): RunbookStep[] {
     for (const pool of pools) {
       checks.push(`zpool status ${pool.poolName}   # ONLINE, after a reboot too`);
     }
-    const after = [...manualKeys.filter((k) => k === 'manual:router-dhcp' || k === `manual:wake-firmware:${host.hostName}`)];
+    const after = [...manualKeys.filter((k) => k === 'manual:router-dhcp' || k === `manual:wake-firmware:${host.hostName}`), ...secretsKeys];
     if (!anchors.has(host)) {
       after.push(...anchorKeys);
     }
@@ -170,11 +190,12 @@ export function labRunbook(lab: Homelab): RunbookStep[] {
         ? [`# nothing to run: the stack's module ${terraformName(`${vm.vmName}_install`)} (nixos-anywhere) installed it over the cloud image, with its host key`]
         : [
             `# on VM ${vm.vmid}'s console (it boots the NixOS installer), with dist/nix copied to ./nix:`,
+            ...(secretsKeys.length > 0 ? [`sudo install -D -m 0600 ${hostKeyFile(guest.hostName)} /mnt${HOST_KEY_PATH_ON_HOST}   # its host key, copied from your machine`] : []),
             `sudo nixos-install --flake ./nix#${guest.hostName}`,
             `nixos-rebuild switch --flake dist/nix#${guest.hostName} --target-host root@${guest.ipAddress}   # every later change`,
           ],
       checks: [`ssh ${guest.ipAddress} hostname   # ${guest.hostName}`, ...(automatic ? [hostKeyCheck(guest)] : [])],
-      after: unique([stack ? `stack:${stack.stackName}` : hostKey(vm.hypervisor.host), ...anchorKeys]),
+      after: unique([stack ? `stack:${stack.stackName}` : hostKey(vm.hypervisor.host), ...anchorKeys, ...secretsKeys]),
     });
   }
 
@@ -252,7 +273,7 @@ function sdCardCommands(host: Host): string[] {
     'zstdcat result/sd-image/*.img.zst | sudo dd of=/dev/<sd-card> bs=4M conv=fsync status=progress',
     '# its host key, before the first boot (sops-nix decrypts with it on that boot):',
     'sudo mount /dev/<sd-card>2 /mnt   # the root partition, labelled NIXOS_SD',
-    `sudo install -D -m 0600 ${hostKeyFile(host)} /mnt/etc/ssh/ssh_host_ed25519_key && sudo umount /mnt`,
+    `sudo install -D -m 0600 ${hostKeyFile(host.hostName)} /mnt/etc/ssh/ssh_host_ed25519_key && sudo umount /mnt`,
     `# boot ${host.hostName} from the card`,
   ];
 }
@@ -276,7 +297,7 @@ function nixosAnywhereCommands(host: Host): string[] {
   const extra = `/tmp/${host.hostName}-extra-files`;
   return [
     `# boot ${host.hostName} into the NixOS installer (or any x86_64 Linux with kexec and 1.5 GB of RAM) with root's SSH open to your key; from your machine:`,
-    `install -d -m 0755 ${extra}/etc/ssh && install -m 0600 ${hostKeyFile(host)} ${extra}/etc/ssh/ssh_host_ed25519_key`,
+    `install -d -m 0755 ${extra}/etc/ssh && install -m 0600 ${hostKeyFile(host.hostName)} ${extra}/etc/ssh/ssh_host_ed25519_key`,
     `nix run github:nix-community/nixos-anywhere/${NIXOS_ANYWHERE_RELEASE} -- --flake path:dist/nix#${host.hostName} --extra-files ${extra} --option accept-flake-config true --target-host root@${host.ipAddress}   # wipes and partitions ${ZfsPool.onHost(host).map((p) => p.poolName).join(', ')}'s disks`,
     `rm -r ${extra}`,
   ];
@@ -284,7 +305,7 @@ function nixosAnywhereCommands(host: Host): string[] {
 
 /** The check that a host runs with its own host key. */
 function hostKeyCheck(host: Host): string {
-  return `ssh-keyscan -t ed25519 ${host.ipAddress}   # the key of ${hostKeyFile(host)}.pub`;
+  return `ssh-keyscan -t ed25519 ${host.ipAddress}   # the key of ${hostKeyFile(host.hostName)}.pub`;
 }
 
 function manual(key: string, title: string, commands: string[]): RunbookStep {
