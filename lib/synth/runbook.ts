@@ -3,179 +3,20 @@
  * router's DHCP, firmware settings, accounts), then the network anchor (the host that serves DHCP
  * and DNS), the hosts it wakes, the hypervisors and their pools, the VMs, the NixOS guests, the
  * k3s cluster (its first server, then the others), the manifests. Each step carries the exact
- * commands and what to check afterwards. The order is a topological order of the dependencies
- * the model states (a VM needs its hypervisor, a guest its VM, an agent its server, a woken host
- * its waker), so a lab without a Pi or without a cluster gets its own, shorter runbook.
- * `homelab runbook` prints it as Markdown.
+ * commands and what to check afterwards. The steps come from the runbook projection (lib/runbook,
+ * one contributor per model area); this file only orders them, in a topological order of the
+ * dependencies the model states (a VM needs its hypervisor, a guest its VM, an agent its server,
+ * a woken host its waker), so a lab without a Pi or without a cluster gets its own, shorter
+ * runbook. `homelab runbook` prints it as Markdown.
  */
-import { K3sCluster } from '../cluster/k3s-cluster';
-import { K3sNode, K3sRole } from '../cluster/k3s-node';
-import { ProxmoxHost } from '../compute/proxmox-host';
-import { ProxmoxStack } from '../compute/proxmox-stack';
-import { ProxmoxVm } from '../compute/proxmox-vm';
 import { Homelab } from '../core/homelab';
-import { byText } from '../core/order';
-import { HardwareKind } from '../hosts/hardware-profile';
-import { Host } from '../hosts/host';
-import { Dnsmasq } from '../network/dnsmasq';
-import { WakeOnLan } from '../network/wake-on-lan';
-import { BackupRemoteKind } from '../operations/backup-remote';
-import { OffsiteBackup } from '../operations/offsite-backup';
-import { ZfsPool } from '../storage/zfs-pool';
+import { runbookSteps, RunbookStep } from '../runbook';
 
-/** One step of the first deploy. */
-export interface RunbookStep {
-  /** A stable key (`host:maxdata`, `stack:prod`, `manual:router-dhcp`). */
-  readonly key: string;
-  /** What the step does, in a few words. */
-  readonly title: string;
-  /** Done by hand (firmware, accounts, the router): no command does it. */
-  readonly manual: boolean;
-  /** The commands to run, in order (empty for a manual step). */
-  readonly commands: readonly string[];
-  /** What to check afterwards, as commands with what they must show. */
-  readonly checks: readonly string[];
-  /** The keys of the steps that must be done first. */
-  readonly after: readonly string[];
-}
+export type { RunbookStep } from '../runbook';
 
 /** The steps of a lab's first deploy, in an order that respects every `after`. */
 export function labRunbook(lab: Homelab): RunbookStep[] {
-  const all = lab.node.findAll();
-  const domain = lab.domain;
-  const steps: RunbookStep[] = [];
-  const add = (step: RunbookStep) => steps.push(step);
-
-  const dnsmasqs = all.filter(Dnsmasq.isDnsmasq);
-  const wakes = all.filter(WakeOnLan.isWakeOnLan);
-  const hypervisors = all.filter(ProxmoxHost.isProxmoxHost);
-  const vms = all.filter(ProxmoxVm.isProxmoxVm).sort((a, b) => a.vmid - b.vmid);
-  const stacks = ProxmoxStack.all(lab);
-  const clusters = K3sCluster.all(lab);
-  const anchors = new Set(dnsmasqs.map((d) => d.host));
-  const guestVm = new Map<Host, ProxmoxVm>(vms.filter((vm) => vm.guest).map((vm) => [vm.guest!, vm]));
-  const hostKey = (h: Host) => `host:${h.hostName}`;
-  const anchorKeys = [...anchors].map(hostKey);
-
-  // Manual steps first: what no command of this library can do.
-  if (dnsmasqs.some((d) => d.authoritative)) {
-    add(manual('router-dhcp', `Turn the router's DHCP server off: ${[...anchors].map((h) => h.hostName).join(', ')} serves DHCP (dnsmasq, authoritative)`, []));
-  }
-  for (const target of [...new Set(wakes.map((w) => w.target))]) {
-    add(manual(`wake-firmware:${target.hostName}`, `Enable Wake-on-LAN in ${target.hostName}'s firmware (BIOS/UEFI: "Wake on LAN", "Power on by PCI-E"; ErP/deep sleep off)`, []));
-  }
-  const sftpRemotes = new Map(all.filter(OffsiteBackup.isOffsiteBackup).filter((b) => b.remote.kind === BackupRemoteKind.SFTP).map((b) => [b.remote.toString(), b]));
-  for (const [remote, backup] of sftpRemotes) {
-    add(manual(`backup-account:${remote}`, `Create the backup account ${remote} and allow ${backup.host.hostName}'s key there`, []));
-  }
-  for (const vm of vms.filter((v) => v.bios === 'ovmf' && !v.guest)) {
-    add(manual(`installer:${vm.vmName}`, `Have the installation medium of ${vm.vmName} ready (e.g. the Windows ISO on a storage of ${vm.hypervisor.host.hostName})`, []));
-  }
-  if (stacks.length > 0) {
-    add(manual('proxmox-token', 'Create a Proxmox API token (Datacenter → Permissions → API Tokens) and export it for Terraform', ["export PROXMOX_VE_API_TOKEN='root@pam!homelab=…'"]));
-  }
-  const manualKeys = steps.map((s) => s.key);
-
-  // NixOS hosts that are not VMs: installed from an installer (or an SD image for a Pi).
-  for (const host of Host.all(lab).filter((h) => !guestVm.has(h))) {
-    const proxmox = hypervisors.find((p) => p.host === host);
-    const pools = ZfsPool.onHost(host);
-    const wakers = wakes.filter((w) => w.target === host);
-    const commands: string[] = [];
-    if (host.hardware.kind === HardwareKind.RASPBERRY_PI_4) {
-      commands.push('# write the NixOS aarch64 SD image to the card and boot the Pi from it; on the Pi, with dist/nix copied there:', `sudo nixos-rebuild switch --flake ./nix#${host.hostName}`);
-    } else {
-      commands.push(`# boot the NixOS installer on ${host.hostName}; there, with dist/nix copied to ./nix:`);
-      if (pools.length > 0) {
-        commands.push(`sudo bash nix/scripts/create-pools-${host.hostName}.sh                      # prints what it would do`, `sudo bash nix/scripts/create-pools-${host.hostName}.sh --yes-destroy-data`);
-      }
-      commands.push(`sudo nixos-install --flake ./nix#${host.hostName}`);
-    }
-    commands.push(`nixos-rebuild switch --flake dist/nix#${host.hostName} --target-host root@${host.ipAddress}   # every later change, from your machine`);
-    const checks: string[] = [`ssh ${host.ipAddress} hostname   # ${host.hostName}`];
-    if (anchors.has(host)) {
-      checks.push(`dig +short @${host.ipAddress} ${host.hostName}.${domain}   # ${host.ipAddress}`);
-    }
-    if (wakers.length > 0) {
-      checks.push(`systemctl status wake-on-lan-arm   # on ${host.hostName}: active (exited), "Wake-on: g"`);
-    }
-    if (proxmox) {
-      checks.push(`pvesh get /version   # on ${host.hostName}: Proxmox VE answers`, `pvesm status   # on ${host.hostName}: ${proxmox.storages.map((s) => s.storageId).join(', ')} active`);
-    }
-    for (const pool of pools) {
-      checks.push(`zpool status ${pool.poolName}   # ONLINE, after a reboot too`);
-    }
-    const after = [...manualKeys.filter((k) => k === 'manual:router-dhcp' || k === `manual:wake-firmware:${host.hostName}`)];
-    if (!anchors.has(host)) {
-      after.push(...anchorKeys);
-    }
-    after.push(...wakers.map((w) => hostKey(w.host)));
-    add({ key: hostKey(host), title: `Install ${host.hostName}${describe(host, anchors, proxmox)}`, manual: false, commands, checks, after: unique(after) });
-  }
-
-  // The VMs, one stack at a time, after the hypervisor whose API the stack talks to.
-  for (const stack of stacks) {
-    const own = vms.filter((vm) => stackOf(vm, stacks) === stack);
-    const nodes = [...new Set(own.map((vm) => vm.hypervisor.host))];
-    add({
-      key: `stack:${stack.stackName}`,
-      title: `Create the VMs of the stack ${stack.stackName} (${own.map((vm) => `${vm.vmid} ${vm.vmName}`).join(', ')})`,
-      manual: false,
-      commands: [`CHECKPOINT_DISABLE=1 npx cdktf diff ${stack.stackName}`, `CHECKPOINT_DISABLE=1 npx cdktf deploy ${stack.stackName}   # or terraform -chdir=dist/terraform/${stack.stackName} init && plan && apply`],
-      checks: nodes.map((n) => `qm list   # on ${n.hostName}: ${own.filter((vm) => vm.hypervisor.host === n).map((vm) => vm.vmid).join(', ')}`),
-      after: unique([...nodes.map(hostKey), ...manualKeys.filter((k) => k === 'manual:proxmox-token' || k.startsWith('manual:installer:'))]),
-    });
-  }
-
-  // NixOS guests: installed into their VMs once the VMs exist.
-  for (const [guest, vm] of [...guestVm].sort(byText(([h]) => h.hostName))) {
-    const stack = stackOf(vm, stacks);
-    add({
-      key: hostKey(guest),
-      title: `Install ${guest.hostName} in VM ${vm.vmid} on ${vm.hypervisor.host.hostName}`,
-      manual: false,
-      commands: [
-        `# on VM ${vm.vmid}'s console (it boots the NixOS installer), with dist/nix copied to ./nix:`,
-        `sudo nixos-install --flake ./nix#${guest.hostName}`,
-        `nixos-rebuild switch --flake dist/nix#${guest.hostName} --target-host root@${guest.ipAddress}   # every later change`,
-      ],
-      checks: [`ssh ${guest.ipAddress} hostname   # ${guest.hostName}`],
-      after: unique([stack ? `stack:${stack.stackName}` : hostKey(vm.hypervisor.host), ...anchorKeys]),
-    });
-  }
-
-  // The cluster: the server that initializes it, then the other servers, then the agents.
-  for (const cluster of clusters) {
-    const primary = cluster.primaryServer;
-    const nodeKey = (n: K3sNode) => `k3s:${n.nodeName}`;
-    for (const node of cluster.nodes) {
-      const joins = node === primary ? [] : primary ? [nodeKey(primary)] : [];
-      const servers = node.role === K3sRole.AGENT ? cluster.servers.map(nodeKey) : joins;
-      add({
-        key: nodeKey(node),
-        title: node === primary ? `Start the k3s cluster on ${node.nodeName} (it initializes the cluster)` : `Join ${node.nodeName} to the cluster as ${node.role}`,
-        manual: false,
-        commands: [`# k3s starts with ${node.nodeName}'s configuration; on ${node.nodeName}:`, 'systemctl status k3s   # active (running)'],
-        checks: [`sudo k3s kubectl get nodes   # on ${primary?.nodeName ?? node.nodeName}: ${node.nodeName} Ready`],
-        after: unique([hostKey(node.host), ...servers.filter((k) => k !== nodeKey(node))]),
-      });
-    }
-    if (cluster.nodes.length > 0) {
-      add({
-        key: `k8s:${cluster.node.id}`,
-        title: 'Apply the Kubernetes manifests',
-        manual: false,
-        commands: [
-          `scp root@${primary?.nodeIp}:${cluster.kubeconfigPath} ~/.kube/config && sed -i 's#https://127.0.0.1:6443#${cluster.apiServerUrl}#' ~/.kube/config`,
-          'kubectl diff -f dist/k8s/',
-          'kubectl apply -f dist/k8s/',
-        ],
-        checks: ['kubectl get pods -A   # every pod Running'],
-        after: cluster.nodes.map(nodeKey),
-      });
-    }
-  }
-  return orderSteps(steps);
+  return orderSteps(runbookSteps(lab));
 }
 
 /** The runbook as Markdown: numbered steps, each with its commands and checks. */
@@ -208,22 +49,4 @@ function orderSteps(steps: readonly RunbookStep[]): RunbookStep[] {
     done.add(next.key);
   }
   return out;
-}
-
-function manual(key: string, title: string, commands: string[]): RunbookStep {
-  return { key: `manual:${key}`, title, manual: true, commands, checks: [], after: [] };
-}
-
-function describe(host: Host, anchors: ReadonlySet<Host>, proxmox: ProxmoxHost | undefined): string {
-  const roles = [anchors.has(host) ? 'the network anchor (DHCP, DNS)' : undefined, proxmox ? 'the hypervisor' : undefined].filter((r) => r !== undefined);
-  return roles.length ? `, ${roles.join(' and ')}` : '';
-}
-
-/** The stack a VM is planned in: the one whose endpoint is its hypervisor, else the only one. */
-function stackOf(vm: ProxmoxVm, stacks: readonly ProxmoxStack[]): ProxmoxStack | undefined {
-  return stacks.find((s) => s.endpoint === vm.hypervisor) ?? (stacks.length === 1 ? stacks[0] : undefined);
-}
-
-function unique(keys: readonly string[]): string[] {
-  return [...new Set(keys)];
 }
