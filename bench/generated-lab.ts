@@ -135,7 +135,8 @@ export function buildGeneratedLab(vmCount: number): GeneratedLab {
       backing: StorageBacking.directory('/var/lib/vz'),
       content: [StorageContent.ISO, StorageContent.IMPORT, StorageContent.SNIPPETS, StorageContent.BACKUP],
     });
-    const tank = proxmox.addStorage('tank', { backing: StorageBacking.zfs(vmsDataset) });
+    // The storage is the dataset's, tank-vms (the construct id says so: see ProxmoxStorage).
+    const tank = proxmox.addStorage('tank-vms', { backing: StorageBacking.zfs(vmsDataset) });
     const nixosIso = local.addImage('nixos-installer', {
       kind: ImageKind.ISO,
       url: `https://channels.nixos.org/nixos-${lab.nixosRelease}/latest-nixos-minimal-x86_64-linux.iso`,

@@ -60,10 +60,20 @@ export * from './storage/zfs-storage';
 // compute: Proxmox VE hosts, storages, VMs
 export * from './compute/boot-source';
 export * from './compute/bridge';
+export * from './compute/ha-group';
+export * from './compute/proxmox-cluster';
 export * from './compute/proxmox-host';
 export * from './compute/proxmox-stack';
 export * from './compute/proxmox-storage';
 export * from './compute/proxmox-vm';
+export { defaultStackSettings, planStacks } from './compute/stack-plan';
+export type { CloudInitProps } from './compute/vm-cloud-init';
+export { CDROM_INTERFACE, DiskFormat } from './compute/vm-disk';
+export type { VmDisk, VmDiskProps } from './compute/vm-disk';
+export { Bios, MachineType, OsType, TpmVersion } from './compute/vm-firmware';
+export type { EfiDiskProps, TpmProps, VmFirmware } from './compute/vm-firmware';
+export { deriveVmMac, NicModel } from './compute/vm-nic';
+export type { VmNic, VmNicProps } from './compute/vm-nic';
 export * from './compute/vm-family';
 export * from './compute/vm-image';
 
@@ -79,10 +89,16 @@ export * from './k8s/adguard-home-chart';
 export * from './k8s/adguard-home-config';
 export * from './k8s/kubernetes-app';
 export * from './k8s/on-host';
+export * from './terraform/proxmox/backup-job.generated';
 export * from './terraform/proxmox/download-file.generated';
+export * from './terraform/proxmox/hagroup.generated';
+export * from './terraform/proxmox/haresource.generated';
 export * from './terraform/proxmox/provider.generated';
+export * from './terraform/proxmox/storage-lvmthin.generated';
+export * from './terraform/proxmox/storage-zfspool.generated';
 export * from './terraform/proxmox/virtual-environment-file.generated';
 export * from './terraform/proxmox/virtual-environment-vm.generated';
+export type { ProxmoxStorageResource } from './terraform/proxmox-host-objects';
 export * from './terraform/proxmox-terraform-stack';
 export * from './terraform/terraform-projection';
 

@@ -22,6 +22,11 @@ const RESOURCES: ReadonlyArray<{ type: string; className: string; file: string }
   { type: 'proxmox_virtual_environment_vm', className: 'ProxmoxVirtualEnvironmentVm', file: 'virtual-environment-vm' },
   { type: 'proxmox_download_file', className: 'ProxmoxDownloadFile', file: 'download-file' },
   { type: 'proxmox_virtual_environment_file', className: 'ProxmoxVirtualEnvironmentFile', file: 'virtual-environment-file' },
+  { type: 'proxmox_backup_job', className: 'ProxmoxBackupJob', file: 'backup-job' },
+  { type: 'proxmox_storage_zfspool', className: 'ProxmoxStorageZfspool', file: 'storage-zfspool' },
+  { type: 'proxmox_storage_lvmthin', className: 'ProxmoxStorageLvmthin', file: 'storage-lvmthin' },
+  { type: 'proxmox_hagroup', className: 'ProxmoxHagroup', file: 'hagroup' },
+  { type: 'proxmox_haresource', className: 'ProxmoxHaresource', file: 'haresource' },
 ];
 
 /** Members of cdktf's TerraformResource that a computed-attribute getter must not shadow. */
@@ -30,7 +35,9 @@ const RESERVED_GETTERS = new Set(['node', 'count', 'provider', 'lifecycle', 'dep
 type TfType = string | [string, TfType] | [string, Record<string, TfType>];
 
 interface Attribute {
-  type: TfType;
+  /** Absent for a framework nested attribute, which has `nested_type` instead. */
+  type?: TfType;
+  nested_type?: { attributes: Record<string, Attribute>; nesting_mode: string };
   description?: string;
   required?: boolean;
   optional?: boolean;
@@ -153,7 +160,7 @@ function resourceFile(type: string, className: string, block: Block, version: st
   out.push(`const SPEC: BlockSpec = ${spec};`, '');
   const getters: string[] = [];
   for (const [name, a] of sorted(block.attributes)) {
-    if (!a.computed || RESERVED_GETTERS.has(camel(name))) {
+    if (!a.computed || a.type === undefined || RESERVED_GETTERS.has(camel(name))) {
       continue;
     }
     getters.push(...doc(a, '  ', `The \`${name}\` attribute, as a reference.`), `  public get ${camel(name)}(): ${getterType(a.type)} {`, `    return ${getterCall(a.type, name)};`, '  }', '');
@@ -215,12 +222,24 @@ function blockInterfaces(name: string, block: Block, out: string[], options: Int
       continue;
     }
     const key = camel(tf);
+    if (a.nested_type) {
+      // A framework nested attribute (`fleecing = { … }` of proxmox_backup_job): in JSON, a single
+      // one is written as an object, exactly like a single block, so it is bound as one.
+      if (a.nested_type.nesting_mode !== 'single') {
+        throw new Error(`${name}.${tf}: nested attributes of mode ${a.nested_type.nesting_mode} are not supported`);
+      }
+      const childName = `${name}${pascal(tf)}`;
+      const childSpec = blockInterfaces(childName, { attributes: a.nested_type.attributes }, nested, { top: false, extendsMeta: false, extraFields: [] });
+      fields.push(...doc(a, '  ', ''), `  readonly ${key}${a.required ? '' : '?'}: ${childName} | cdktf.IResolvable;`);
+      blocks.push(`${key}: { tf: ${JSON.stringify(tf)}, single: true, block: ${childSpec} }`);
+      continue;
+    }
     if (a.x_config_mode === 'attr' && a.x_object_attributes) {
       const itemName = `${name}${pascal(tf)}`;
       const itemFields: string[] = [];
       const keys: string[] = [];
       for (const [ktf, ka] of sorted(a.x_object_attributes)) {
-        itemFields.push(...doc(ka, '  ', ''), `  readonly ${camel(ktf)}?: ${tsType(ka.type)};`);
+        itemFields.push(...doc(ka, '  ', ''), `  readonly ${camel(ktf)}?: ${tsType(ka.type!)};`);
         keys.push(`${camel(ktf)}: ${JSON.stringify(ktf)}`);
       }
       nested.push(
@@ -234,7 +253,7 @@ function blockInterfaces(name: string, block: Block, out: string[], options: Int
       objectLists.push(`${key}: { tf: ${JSON.stringify(tf)}, keys: { ${keys.join(', ')} } }`);
       continue;
     }
-    fields.push(...doc(a, '  ', ''), `  readonly ${key}${a.required ? '' : '?'}: ${tsType(a.type)};`);
+    fields.push(...doc(a, '  ', ''), `  readonly ${key}${a.required ? '' : '?'}: ${tsType(a.type!)};`);
     attributes.push(`${key}: ${JSON.stringify(tf)}`);
   }
 

@@ -57,16 +57,19 @@ export function addCompute(lab: Homelab, hosts: ReferenceHosts, storage: Referen
     backing: StorageBacking.directory('/var/lib/vz'),
     content: [StorageContent.ISO, StorageContent.IMPORT, StorageContent.SNIPPETS, StorageContent.BACKUP, StorageContent.VZTMPL],
   });
-  // The Proxmox storages `tank` and `fast` are the ZFS pools of the same names.
-  const tank = proxmox.addStorage('tank', { backing: StorageBacking.zfs(storage.tank) });
-  const fast = proxmox.addStorage('fast', { backing: StorageBacking.zfs(storage.fast) });
+  // The Proxmox storages `tank` and `fast` are the ZFS pools of the same names. The running lab
+  // has both already (the lab's facts), so the stack imports them instead of creating them.
+  const tank = proxmox.addStorage('tank', { backing: StorageBacking.zfs(storage.tank), adopt: true });
+  const fast = proxmox.addStorage('fast', { backing: StorageBacking.zfs(storage.fast), adopt: true });
   // The VMs' vzdump backups, in the dataset tank/vzdump (mounted by ZFS).
   const backups = proxmox.addStorage('backups', {
     backing: StorageBacking.directory(storage.vzdumpDataset.effectiveMountpoint),
     content: [StorageContent.BACKUP],
   });
-  // my-app-vm's disk lives in its own dataset tank/vms/my-app, which gets sanoid snapshots.
-  const myApp = proxmox.addStorage('my-app', { backing: StorageBacking.zfs(storage.myAppDataset) });
+  // my-app-vm's disk lives in its own dataset tank/vms/my-app, which gets sanoid snapshots. The
+  // running VM's disk is there already, which Proxmox only does through a storage on that
+  // dataset: the stack imports it too.
+  const myApp = proxmox.addStorage('my-app', { backing: StorageBacking.zfs(storage.myAppDataset), adopt: true });
 
   const stack = new ProxmoxStack(lab, 'prod', { endpoint: proxmox, insecure: true });
 

@@ -6,12 +6,13 @@ import { IMemoryReservation, memoryReservationsUnder } from '../core/memory';
 import { Network } from '../core/network';
 import { Protocol } from '../core/ports';
 import { Size } from '../core/size';
-import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { Annotations, displayPath, problem } from '../core/validation';
 import { Addressing, Host } from '../hosts/host';
 import { NixSystem } from '../hosts/hardware-profile';
 import { Bridge, BridgeProps } from './bridge';
 import { ProxmoxStorage, ProxmoxStorageProps } from './proxmox-storage';
-import { ProxmoxVm } from './proxmox-vm';
+import type { ProxmoxCluster } from './proxmox-cluster';
+import type { ProxmoxVm } from './proxmox-vm';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
@@ -85,6 +86,9 @@ export class ProxmoxHost extends Construct implements IHostRoleHolder, IDiagramP
   /** The prefix of derived VM MAC addresses, lower case, if any. */
   public readonly macPrefix?: string;
 
+  private readonly placedVms: ProxmoxVm[] = [];
+  private readonly memberships: ProxmoxCluster[] = [];
+
   public constructor(scope: Host, id: string, props: ProxmoxHostProps = {}) {
     super(scope, claimId(scope, id));
     checkProps(this, 'ProxmoxHostProps', props);
@@ -141,7 +145,43 @@ export class ProxmoxHost extends Construct implements IHostRoleHolder, IDiagramP
 
   /** The VMs that run here, sorted by vmid. */
   public get vms(): ProxmoxVm[] {
-    return perValidationRun(this, 'proxmox-vms-by-host', () => vmsByHypervisor(this.node.root)).get(this) ?? [];
+    // A VM of another lab may name this host (its validation refuses that); it does not run here.
+    return this.placedVms.filter((vm) => vm.node.root === this.node.root).sort((a, b) => a.vmid - b.vmid);
+  }
+
+  /**
+   * Records a VM that runs here; ProxmoxVm's constructor calls it, so that the host lists its
+   * VMs without searching the tree for a class it would have to import.
+   */
+  public registerVm(vm: ProxmoxVm): void {
+    if (!this.placedVms.includes(vm)) {
+      this.placedVms.push(vm);
+    }
+  }
+
+  /** The Proxmox VE cluster the host is a member of, if any. */
+  public get cluster(): ProxmoxCluster | undefined {
+    return this.memberships[0];
+  }
+
+  /** Every cluster that names the host as a member (more than one is an error of the cluster). */
+  public get clusters(): readonly ProxmoxCluster[] {
+    return this.memberships;
+  }
+
+  /** Records a cluster that has the host as a member; ProxmoxCluster's constructor calls it. */
+  public joinCluster(cluster: ProxmoxCluster): void {
+    if (!this.memberships.includes(cluster)) {
+      this.memberships.push(cluster);
+    }
+  }
+
+  /**
+   * Does this host's API manage VMs on `node`? Its own, and those of every member of its
+   * cluster (a cluster has one configuration, so any member's API reaches all of them).
+   */
+  public apiReaches(node: ProxmoxHost): boolean {
+    return node === this || (this.cluster !== undefined && this.cluster === node.cluster);
   }
 
   /** Adds a bridge (an isolated one without ports, a second NIC's, …). */
@@ -264,21 +304,4 @@ export function memoryBudget(proxmox: ProxmoxHost): MemoryBudget {
   const reservations = memoryReservationsUnder(proxmox.host);
   const committed = reservations.reduce((sum, r) => sum.plus(r.reservedMemory), vms);
   return { vms, reservations, committed, available: proxmox.host.memory };
-}
-
-/** Every VM of a lab by the Proxmox host it runs on, each list sorted by vmid. */
-function vmsByHypervisor(root: IConstruct): Map<ProxmoxHost, ProxmoxVm[]> {
-  const index = new Map<ProxmoxHost, ProxmoxVm[]>();
-  for (const vm of root.node.findAll().filter(ProxmoxVm.isProxmoxVm)) {
-    const list = index.get(vm.hypervisor);
-    if (list) {
-      list.push(vm);
-    } else {
-      index.set(vm.hypervisor, [vm]);
-    }
-  }
-  for (const list of index.values()) {
-    list.sort((a, b) => a.vmid - b.vmid);
-  }
-  return index;
 }

@@ -4,8 +4,9 @@ import { Homelab } from '../core/homelab';
 import { Secret, SecretSource } from '../core/secret';
 import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
 import { User } from '../hosts/user';
+import { ProxmoxCluster } from './proxmox-cluster';
 import { ProxmoxHost } from './proxmox-host';
-import { ProxmoxVm } from './proxmox-vm';
+import type { ProxmoxVm } from './proxmox-vm';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
@@ -43,10 +44,12 @@ export class StateBackend {
 /** Props of {@link ProxmoxStack}. */
 export interface ProxmoxStackProps {
   /**
-   * The Proxmox host whose API the provider talks to (`https://<ip>:8006`).
+   * The Proxmox host whose API the provider talks to (`https://<ip>:8006`), or a
+   * ProxmoxCluster (its `apiHost`). The stack plans the VMs of that host, or of every member of
+   * that cluster, and no others: another host's API cannot create them.
    * @default - the lab's first Proxmox host by name
    */
-  readonly endpoint?: ProxmoxHost;
+  readonly endpoint?: ProxmoxHost | ProxmoxCluster;
   /**
    * Skip the TLS certificate check of the API.
    * @default true (Proxmox VE serves a self-signed certificate until you install one)
@@ -138,7 +141,7 @@ export class ProxmoxStack extends Construct implements StackSettings {
   /** The API token reference. */
   public readonly apiToken: Secret;
 
-  private readonly explicitEndpoint?: ProxmoxHost;
+  private readonly explicitEndpoint?: ProxmoxHost | ProxmoxCluster;
   private readonly explicitBackend?: StateBackend;
   private readonly explicitSshUser?: User | false;
   private readonly overrides: TerraformOverride[] = [];
@@ -158,7 +161,11 @@ export class ProxmoxStack extends Construct implements StackSettings {
 
   /** The Proxmox host whose API the stack talks to, if the lab has one. */
   public get endpoint(): ProxmoxHost | undefined {
-    return this.explicitEndpoint ?? ProxmoxHost.all(this.node.root)[0];
+    const explicit = this.explicitEndpoint;
+    if (ProxmoxCluster.isProxmoxCluster(explicit)) {
+      return explicit.apiHost;
+    }
+    return explicit ?? ProxmoxHost.all(this.node.root)[0];
   }
 
   /** Where the state lives. */
@@ -224,41 +231,8 @@ export class ProxmoxStack extends Construct implements StackSettings {
   }
 }
 
-/**
- * The lab's Terraform stacks with their VMs: each declared ProxmoxStack (a VM without an
- * explicit stack goes to the lab's only one), or, when the lab declares none but has VMs, one
- * stack named after the lab with the defaults. Sorted by stack name.
- */
-export function planStacks(lab: Homelab): StackPlan[] {
-  const stacks = ProxmoxStack.all(lab);
-  const vms = ProxmoxVm.all(lab);
-  if (stacks.length === 0) {
-    return vms.length === 0 ? [] : [{ settings: defaultStackSettings(lab), vms }];
-  }
-  const byStack = new Map<ProxmoxStack, ProxmoxVm[]>(stacks.map((s) => [s, []]));
-  for (const vm of vms) {
-    const stack = vm.declaredStack ?? (stacks.length === 1 ? stacks[0] : undefined);
-    if (stack) {
-      byStack.get(stack)?.push(vm);
-    }
-  }
-  return stacks.map((s) => ({ settings: s, vms: byStack.get(s) ?? [] }));
-}
-
-/** The settings of the stack a lab without a ProxmoxStack gets. */
-export function defaultStackSettings(lab: Homelab): StackSettings {
-  return {
-    stackName: lab.name,
-    endpoint: ProxmoxHost.all(lab)[0],
-    insecure: true,
-    apiToken: Secret.fromEnvironment(PROXMOX_API_TOKEN_VARIABLE),
-    backend: StateBackend.local(defaultStatePath(lab.name)),
-    sshUser: firstSudoUser(lab),
-    terraformOverrides: [],
-  };
-}
-
-function firstSudoUser(lab: IConstruct): User | undefined {
+/** The lab's first user with sudo: the provider's SSH account unless a stack names one. */
+export function firstSudoUser(lab: IConstruct): User | undefined {
   return User.all(lab).find((u) => u.sudo);
 }
 

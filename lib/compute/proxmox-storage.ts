@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { displayPath, problem } from '../core/validation';
+import { Annotations, displayPath, problem } from '../core/validation';
+import { ZfsPool } from '../storage/zfs-pool';
 import { addVolumeUse, isZfsStorage, type IZfsStorage } from '../storage/zfs-storage';
 import type { ProxmoxHost } from './proxmox-host';
 import { VmImage, VmImageProps } from './vm-image';
@@ -33,6 +34,46 @@ export enum StorageType {
   /** An LVM thin pool (`lvmthin`), such as Proxmox's `local-lvm`. */
   LVM_THIN = 'lvmthin',
 }
+
+/**
+ * Who declares a storage the library manages on its Proxmox host, decided per storage type
+ * (the reasons are in README's "Proxmox storages" and beside the table in this file).
+ */
+export enum StorageDeclaration {
+  /**
+   * The host's Terraform stack, as a `proxmox_storage_*` resource of bpg/proxmox: in Proxmox's
+   * storage configuration (Datacenter → Storage) under Terraform's plan, a dependency of the VMs
+   * and downloads that use it.
+   */
+  TERRAFORM = 'terraform',
+  /** A oneshot service of the host's NixOS configuration that adds or updates it with `pvesm`. */
+  PVESM = 'pvesm',
+  /** Nobody: the storage exists and is managed outside the model (`StorageBacking.existing`). */
+  NONE = 'none',
+}
+
+/**
+ * Who declares a managed storage of each type, and why:
+ * - `zfspool` and `lvmthin`: Terraform (bpg/proxmox v0.111.1's `proxmox_storage_zfspool` and
+ *   `proxmox_storage_lvmthin`, fwprovider/storage/resource_zfs.go and resource_lvm_thin.go, on the
+ *   generic create/read/update/delete of fwprovider/storage/resource_generic.go). The pool or
+ *   volume group is the host's (NixOS makes the ZFS pool and datasets before any apply), the
+ *   storage entry is Proxmox's: as a resource, a change made in the UI shows in the next plan,
+ *   the VMs whose disks are on it depend on it (a fresh host gets the storage before the first
+ *   disk), and it is removed when the model drops it (Proxmox removes only the entry, never the
+ *   pool's data). `shared` is computed `false` for both types, `nodes` is set to the node.
+ * - `dir`: pvesm on the host. Proxmox defines the directory storage `local` (/var/lib/vz) on
+ *   every node itself, even with no storage.cfg (PVE::Storage::Plugin's parse_config), so a
+ *   Terraform resource for it could never be created, only imported, on every host; the pvesm
+ *   script adds a missing storage and updates an existing one without having to know which.
+ *   bpg's `proxmox_storage_directory` also defaults `shared` to true (resource_directory.go at
+ *   v0.111.1), which would tell a cluster that a node's local directory is on every node.
+ */
+const DECLARED_BY: Record<StorageType, StorageDeclaration> = {
+  [StorageType.ZFS_POOL]: StorageDeclaration.TERRAFORM,
+  [StorageType.LVM_THIN]: StorageDeclaration.TERRAFORM,
+  [StorageType.DIRECTORY]: StorageDeclaration.PVESM,
+};
 
 /**
  * A ZFS pool or dataset that backs a Proxmox storage: a `ZfsPool` or `ZfsDataset` of the
@@ -99,7 +140,7 @@ export class StorageBacking {
   private constructor(
     /** The Proxmox storage type. */
     public readonly type: StorageType,
-    /** Whether the library declares the storage on the host (`pvesm add`/`set`). */
+    /** Whether the library declares the storage (see {@link StorageDeclaration}). */
     public readonly managed: boolean,
     /** The type's details. */
     public readonly details: StorageBackingDetails,
@@ -121,6 +162,14 @@ export interface ProxmoxStorageProps {
    *   also ISO images, disk images to import, snippets, backups and container templates
    */
   readonly content?: StorageContent[];
+  /**
+   * The storage is defined on the host already (by hand, by pvesm, by an earlier tool) and
+   * Terraform declares it (a ZFS or LVM thin storage): the stack imports it by its id instead of
+   * creating it, which Proxmox would refuse ("storage ID already defined"). Leave it out for a
+   * storage the first apply creates: an import of a storage that does not exist fails the plan.
+   * @default false
+   */
+  readonly adopt?: boolean;
 }
 
 const PROXMOX_STORAGE = Symbol.for('homelab-cdk.ProxmoxStorage');
@@ -157,6 +206,10 @@ export class ProxmoxStorage extends Construct {
   public readonly content: readonly StorageContent[];
   /** The Proxmox host it is on. */
   public readonly proxmoxHost: ProxmoxHost;
+  /** Does Terraform import the storage (it exists already) rather than create it? */
+  public readonly adopt: boolean;
+
+  private readonly explicitStorageId?: string;
 
   public constructor(scope: ProxmoxHost, id: string, props: ProxmoxStorageProps) {
     super(scope, claimId(scope, id));
@@ -166,6 +219,8 @@ export class ProxmoxStorage extends Construct {
     this.backing = props.backing;
     this.storageId = props.storageId ?? props.backing.details.zfs?.storageId ?? id;
     this.content = [...(props.content ?? defaultContent(props.backing.type))];
+    this.adopt = props.adopt ?? false;
+    this.explicitStorageId = props.storageId;
     const zfs = props.backing.details.zfs;
     if (zfs && isZfsStorage(zfs) && (this.holds(StorageContent.IMAGES) || this.holds(StorageContent.ROOTDIR))) {
       // Proxmox creates the VM disks (zvols) and container volumes as children of the backing.
@@ -181,11 +236,17 @@ export class ProxmoxStorage extends Construct {
 
   /**
    * Whether every node of a Proxmox cluster reaches the storage (what Proxmox needs to clone or
-   * migrate a VM's disks onto another node). None of the types the library models is: a ZFS
-   * pool, a directory and an LVM thin pool are local to their node.
+   * migrate a VM's disks onto another node). None of the types the library models is by itself:
+   * a ZFS pool, a directory and an LVM thin pool are local to their node, unless the host's
+   * cluster lists the storage in its `sharedStorages` (a directory on an NFS or CephFS mount).
    */
   public get shared(): boolean {
-    return SHARED_STORAGE_TYPES.has(this.type);
+    return SHARED_STORAGE_TYPES.has(this.type) || (this.proxmoxHost.cluster?.sharesStorage(this) ?? false);
+  }
+
+  /** Who declares the storage on its host: Terraform, the pvesm service, or nobody. */
+  public get declaredBy(): StorageDeclaration {
+    return this.backing.managed ? DECLARED_BY[this.type] : StorageDeclaration.NONE;
   }
 
   /** Can the storage hold this content? */
@@ -225,6 +286,28 @@ export class ProxmoxStorage extends Construct {
     if (this.content.length === 0) {
       errors.push(problem('the storage holds nothing (empty content)', 'give it content, such as StorageContent.IMAGES'));
     }
+    if (this.adopt && this.declaredBy !== StorageDeclaration.TERRAFORM) {
+      errors.push(
+        problem(
+          this.declaredBy === StorageDeclaration.PVESM
+            ? `adopt is set, but a ${this.type} storage is declared by pvesm on the host, which updates an existing one anyway`
+            : 'adopt is set, but the storage is managed outside the model (StorageBacking.existing), so nothing imports it',
+          'leave adopt out',
+        ),
+      );
+    }
+    if (!this.backing.managed && this.type === StorageType.ZFS_POOL) {
+      // A host's ZFS pools are the model's (created once, imported by NixOS), so a ZFS storage
+      // that no pool or dataset of the host backs names a pool the lab does not have.
+      const ids = ZfsPool.onHost(this.proxmoxHost.host).flatMap((pool) => pool.allDatasets.map((ds) => ds.storageId));
+      const fix = ids.includes(this.storageId)
+        ? `back it with StorageBacking.zfs(…) of the pool or dataset whose storage id is ${this.storageId}, so that the model declares it`
+        : `back it with StorageBacking.zfs(…) of one of ${this.proxmoxHost.host.hostName}'s pools or datasets, or check the id against pvesm status`;
+      Annotations.of(this).addWarning(
+        problem(`${this.storageId} is an existing ZFS storage: nothing checks that the host has it, and Proxmox refuses every disk on a storage it does not have`, fix),
+        'homelab-cdk:existing-zfs-storage',
+      );
+    }
     const d = this.backing.details;
     if (d.zfs) {
       const backingPath = d.zfs.node.path;
@@ -238,7 +321,16 @@ export class ProxmoxStorage extends Construct {
       } else if (d.zfs.node.root !== this.node.root) {
         errors.push(problem(`the ZFS backing ${backingPath} belongs to another lab`, 'back the storage with a pool or dataset of this lab'));
       }
-      if (d.zfs.storageId !== this.storageId) {
+      if (this.explicitStorageId === undefined && d.zfs.storageId !== this.node.id) {
+        // The id comes from the backing, so `addStorage('bulk', zfs(bulkVms))` would silently be
+        // the storage "bulk-vms" that the VM disks and Terraform then name.
+        errors.push(
+          problem(
+            `the storage is called "${this.node.id}" here, but its ZFS backing ${backingPath} backs the storage "${d.zfs.storageId}", which is the id Proxmox gets`,
+            `call it "${d.zfs.storageId}" (addStorage('${d.zfs.storageId}', …)), or give ${backingPath} storageId: '${this.node.id}'`,
+          ),
+        );
+      } else if (d.zfs.storageId !== this.storageId) {
         errors.push(problem(`the ZFS backing ${backingPath} backs the storage "${d.zfs.storageId}", not "${this.storageId}"`, 'leave storageId out to use the backing\'s id'));
       }
     }

@@ -1,185 +1,31 @@
 import { Construct, IConstruct } from 'constructs';
 import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
 import { ISummaryPartHolder, markSummaryPartHolder, SummaryPart, SummaryPartKind } from '../core/summary-part';
-import { deriveMac, isLocallyAdministeredMac, isMacAddress, isUnicastMac, normalizeMac } from '../core/addressing';
 import { Homelab } from '../core/homelab';
 import { isHostName } from '../core/names';
 import { Network } from '../core/network';
 import { INetworkEndpoint } from '../core/network-endpoint';
-import { Secret, SecretSource } from '../core/secret';
 import { Size } from '../core/size';
 import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
 import { HardwareKind } from '../hosts/hardware-profile';
-import type { Host } from '../hosts/host';
-import type { User } from '../hosts/user';
+import type { Host, IGuestMachine } from '../hosts/host';
 import { BootKind, BootSource } from './boot-source';
-import { userDataCredentials } from './cloud-init-user-data';
 import type { Bridge } from './bridge';
 import type { ProxmoxHost } from './proxmox-host';
 import type { ProxmoxStack, TerraformOverride } from './proxmox-stack';
-import { ProxmoxStorage, StorageContent, StorageType } from './proxmox-storage';
+import { ProxmoxStorage } from './proxmox-storage';
+import { stackMembership } from './stack-plan';
+import { CloudInitProps, cloudInitConflictProblems, cloudInitProblems, snippetStorageOf } from './vm-cloud-init';
+import { VmDisk, VmDiskProps, vmDisk, vmDiskProblems } from './vm-disk';
+import { Bios, EfiDiskProps, isWindows, MachineType, OsType, TpmProps, TpmVersion, VmFirmware, vmFirmware, vmFirmwareProblems } from './vm-firmware';
+import { guestMacProblems, NicOwner, VmNic, vmNic, VmNicProps, vmNicProblems } from './vm-nic';
+import { storageUseProblems } from './vm-placement';
 import { ImageKind } from './vm-image';
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
 import { checkProps } from '../core/props-check';
 
-/** The guest OS type, which tunes Proxmox's defaults for it (`operating_system.type`). */
-export enum OsType {
-  /** Linux 2.6 – 6.x. */
-  LINUX = 'l26',
-  /** Windows 11 / Server 2022 and later: needs UEFI and a TPM 2.0. */
-  WINDOWS_11 = 'win11',
-  /** Windows 10 / Server 2016 and 2019. */
-  WINDOWS_10 = 'win10',
-  /** Solaris / illumos. */
-  SOLARIS = 'solaris',
-  /** Anything else. */
-  OTHER = 'other',
-}
-
-/** The firmware. */
-export enum Bios {
-  /** Legacy BIOS. */
-  SEABIOS = 'seabios',
-  /** UEFI; needs an EFI disk. */
-  OVMF = 'ovmf',
-}
-
-/** The emulated chipset. */
-export enum MachineType {
-  /** i440FX, Proxmox's default. */
-  I440FX = 'pc',
-  /** Q35 (PCIe), the usual choice for UEFI guests such as Windows 11. */
-  Q35 = 'q35',
-}
-
-/** A NIC model: the network card the guest sees. */
-export enum NicModel {
-  /** Paravirtualized virtio-net: the fastest; Linux has the driver, Windows needs the virtio drivers. */
-  VIRTIO = 'virtio',
-  /** An emulated Intel E1000, for guests without virtio drivers. */
-  E1000 = 'e1000',
-  /** An emulated Intel E1000e (PCIe). */
-  E1000E = 'e1000e',
-  /** An emulated Realtek RTL8139, for very old guests. */
-  RTL8139 = 'rtl8139',
-  /** An emulated VMware vmxnet3, for guests moved from VMware. */
-  VMXNET3 = 'vmxnet3',
-}
-
-/** A disk image format. */
-export enum DiskFormat {
-  /** A raw image: the only format on ZFS and LVM thin storages (a zvol or a logical volume). */
-  RAW = 'raw',
-  /** QEMU's copy-on-write format, on a directory storage. */
-  QCOW2 = 'qcow2',
-  /** VMware's format, on a directory storage (for images moved from VMware). */
-  VMDK = 'vmdk',
-}
-
-/** A TPM version. */
-export enum TpmVersion {
-  /** TPM 1.2, for old guests. */
-  V1_2 = 'v1.2',
-  /** TPM 2.0, which Windows 11 requires. */
-  V2_0 = 'v2.0',
-}
-
-/** A VM disk. */
-export interface VmDiskProps {
-  /** The storage the disk lives on. */
-  readonly storage: ProxmoxStorage;
-  /** The size, in whole GiB (Proxmox's "G"). */
-  readonly size: Size;
-  /**
-   * The bus and index (`scsi0`, `virtio1`, `sata0`).
-   * @default - scsi0, scsi1, … in the order of the disks
-   */
-  readonly interface?: string;
-  /**
-   * The image format. ZFS and LVM thin storages hold raw disks only.
-   * @default DiskFormat.RAW
-   */
-  readonly format?: DiskFormat;
-  /**
-   * Pass the guest's TRIM to the storage, so thin-provisioned storage (ZFS, LVM thin) gets freed
-   * blocks back.
-   * @default true
-   */
-  readonly discard?: boolean;
-  /**
-   * Present the disk as an SSD.
-   * @default false
-   */
-  readonly ssd?: boolean;
-  /**
-   * Give the disk its own I/O thread.
-   * @default false
-   */
-  readonly iothread?: boolean;
-  /**
-   * Include the disk in vzdump backups.
-   * @default true
-   */
-  readonly backup?: boolean;
-}
-
-/** A VM network interface. */
-export interface VmNicProps {
-  /**
-   * The bridge the NIC is on.
-   * @default - the hypervisor's LAN bridge
-   */
-  readonly bridge?: Bridge;
-  /**
-   * The MAC address.
-   * @default - the guest Host's MAC for the first NIC of a NixOS VM; otherwise derived from the
-   *   lab, the VM's name and the NIC's index (a locally administered address)
-   */
-  readonly macAddress?: string;
-  /**
-   * The NIC model.
-   * @default NicModel.VIRTIO
-   */
-  readonly model?: NicModel;
-  /**
-   * A VLAN tag.
-   * @default - untagged
-   */
-  readonly vlanId?: number;
-  /**
-   * Apply Proxmox's firewall rules to the NIC.
-   * @default false
-   */
-  readonly firewall?: boolean;
-}
-
-/** The EFI disk of an OVMF (UEFI) VM: its UEFI variables. */
-export interface EfiDiskProps {
-  /** The storage it lives on. */
-  readonly storage: ProxmoxStorage;
-  /**
-   * Its size and type: `4m` is current and needed for Secure Boot.
-   * @default "4m"
-   */
-  readonly type?: '2m' | '4m';
-  /**
-   * Enroll the distribution's and Microsoft's Secure Boot keys (with `4m`).
-   * @default false
-   */
-  readonly preEnrolledKeys?: boolean;
-}
-
-/** A virtual TPM. */
-export interface TpmProps {
-  /** The storage of its state. */
-  readonly storage: ProxmoxStorage;
-  /**
-   * The TPM version.
-   * @default TpmVersion.V2_0
-   */
-  readonly version?: TpmVersion;
-}
+export { CDROM_INTERFACE } from './vm-disk';
 
 /**
  * A VM that exists already (made by hand, by Pulumi, by an earlier tool): Terraform imports it
@@ -226,38 +72,6 @@ export interface StartupProps {
    * @default - Proxmox's default
    */
   readonly downDelay?: number;
-}
-
-/** cloud-init settings of a VM (for cloud images and clones of cloud-init templates). */
-export interface CloudInitProps {
-  /**
-   * The storage of the cloud-init drive.
-   * @default - the storage of the VM's first disk
-   */
-  readonly storage?: ProxmoxStorage;
-  /**
-   * A lab user: the image's default account gets the user's name and SSH keys.
-   * @default - none: the image's default account, without keys
-   */
-  readonly user?: User;
-  /**
-   * The account's password, as a sensitive Terraform variable (`Secret.fromTerraformVariable`).
-   * @default - none: key-only login
-   */
-  readonly password?: Secret;
-  /**
-   * Raw cloud-config user data (YAML starting with `#cloud-config`), uploaded as a snippet. It
-   * replaces the user settings above (Proxmox uses one or the other). It lands in the
-   * synthesized JSON, so credentials in it (passwords, `chpasswd`, private keys, URLs with a
-   * password) are refused.
-   * @default - none
-   */
-  readonly userData?: string;
-  /**
-   * The storage of the user-data snippet (one with snippets content).
-   * @default - the first storage of the hypervisor that holds snippets
-   */
-  readonly snippetStorage?: ProxmoxStorage;
 }
 
 /** Props of {@link ProxmoxVm}. */
@@ -412,47 +226,17 @@ export interface VmAdoption {
 /** How long the provider waits for the guest agent of a VM that boots an installer ISO. */
 const INSTALLER_AGENT_TIMEOUT = '1m';
 
-/** A NIC with its defaults applied. */
-export interface VmNic {
-  /** The bridge. */
-  readonly bridge: Bridge;
-  /** The MAC address, lower case. */
-  readonly macAddress: string;
-  /** Whether this VM derived the MAC (rather than taking a given one or its guest Host's). */
-  readonly macDerived: boolean;
-  /** The model. */
-  readonly model: NicModel;
-  /** VLAN tag, if any. */
-  readonly vlanId?: number;
-  /** Proxmox firewall on the NIC. */
-  readonly firewall: boolean;
-}
-
-/** A disk with its defaults applied. */
-export interface VmDisk extends Required<Omit<VmDiskProps, 'storage' | 'size'>> {
-  /** The storage. */
-  readonly storage: ProxmoxStorage;
-  /** The size. */
-  readonly size: Size;
-}
-
 const PROXMOX_VM = Symbol.for('homelab-cdk.ProxmoxVm');
 
 /** A Go duration (the provider's TimeoutValidator). */
 const GO_DURATION = /^[-+]?(0|([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+)$/;
-
-/** Interfaces Proxmox accepts, and how many of each. */
-const DISK_BUSES: Record<string, number> = { scsi: 31, virtio: 16, sata: 6, ide: 4 };
-
-/** The CD-ROM slot an ISO boot source uses (`ide2`, which every machine type has). */
-export const CDROM_INTERFACE = 'ide2';
 
 /**
  * A QEMU VM on a Proxmox host, synthesized to a `proxmox_virtual_environment_vm` of the
  * Terraform stack. A NixOS VM has a Host in the flake (`guest`), whose MAC its first NIC takes;
  * a plain VM with an `ipAddress` is a device on the lab network and gets a DHCP lease.
  */
-export class ProxmoxVm extends Construct implements INetworkEndpoint, IHostRoleHolder, ISummaryPartHolder {
+export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMachine, IHostRoleHolder, ISummaryPartHolder {
   /** Is `x` a ProxmoxVm (of any copy of this library)? */
   public static isProxmoxVm(x: unknown): x is ProxmoxVm {
     return typeof x === 'object' && x !== null && PROXMOX_VM in x;
@@ -482,6 +266,8 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IHostRoleH
   public readonly cpuType: string;
   /** RAM. */
   public readonly memory: Size;
+  /** The firmware with its defaults: BIOS or UEFI, EFI disk, TPM, OS type. */
+  public readonly firmware: VmFirmware;
   /** Firmware. */
   public readonly bios: Bios;
   /** The EFI disk, if any. */
@@ -529,11 +315,10 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IHostRoleH
     if (props.guest && props.ipAddress !== undefined) {
       recordError(this, problem(`a NixOS VM has its Host's address (${props.guest.ipAddress}), but ipAddress is given too`, "leave ipAddress out: the VM's address is its Host's"));
     }
-    if (props.guest && props.nics?.[0]?.macAddress !== undefined && props.guest.macAddress !== undefined && normalizeMac(props.nics[0].macAddress) !== props.guest.macAddress) {
-      recordError(this, problem(`the first NIC of a NixOS VM has its Host's MAC (${props.guest.macAddress}), but the NIC gives another`, 'set macAddress on the Host, not on the NIC'));
-    }
-    if (props.cloudInit?.userData !== undefined && (props.cloudInit.user !== undefined || props.cloudInit.password !== undefined)) {
-      recordError(this, problem('cloudInit.userData replaces cloudInit.user and password (Proxmox uses one or the other)', 'give the account in the user data, and drop user and password'));
+    // Read when validating: the guest's MAC follows this VM's hypervisor (see Host.runOn below).
+    this.node.addValidation({ validate: () => guestMacProblems(props.guest, props.nics ?? []) });
+    for (const conflict of cloudInitConflictProblems(props.cloudInit)) {
+      recordError(this, conflict);
     }
     this.hypervisor = props.hypervisor;
     this.vmid = props.vmid;
@@ -544,10 +329,11 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IHostRoleH
     this.cpuType = props.cpuType ?? 'host';
     this.explicitMemory = props.memory;
     this.memory = props.memory ?? props.guest?.memory ?? Size.mebibytes(4096);
-    this.bios = props.bios ?? Bios.SEABIOS;
-    this.efiDisk = props.efiDisk && { storage: props.efiDisk.storage, type: props.efiDisk.type ?? '4m', preEnrolledKeys: props.efiDisk.preEnrolledKeys ?? false };
-    this.tpm = props.tpm && { storage: props.tpm.storage, version: props.tpm.version ?? TpmVersion.V2_0 };
-    this.osType = props.osType ?? OsType.LINUX;
+    this.firmware = vmFirmware(props);
+    this.bios = this.firmware.bios;
+    this.efiDisk = this.firmware.efiDisk;
+    this.tpm = this.firmware.tpm;
+    this.osType = this.firmware.osType;
     this.machine = props.machine;
     this.started = props.started ?? true;
     this.onBoot = props.onBoot ?? true;
@@ -567,6 +353,9 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IHostRoleH
     if (this.explicitIp !== undefined) {
       Network.registerEndpoint(this);
     }
+    // The hypervisor lists its VMs, and a NixOS guest derives its MAC under the hypervisor's prefix.
+    this.hypervisor.registerVm(this);
+    this.guest?.runOn(this);
     this.node.addValidation({ validate: () => this.validateVm() });
   }
 
@@ -583,6 +372,11 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IHostRoleH
     return this.guest?.ipAddress ?? this.explicitIp ?? '';
   }
 
+  /** The first octets of the MACs derived for this VM's NICs: its hypervisor's macPrefix. */
+  public get macPrefix(): string | undefined {
+    return this.hypervisor.macPrefix;
+  }
+
   /** The MAC address of the first NIC (the one on the lab network). */
   public get macAddress(): string | undefined {
     return this.nics[0]?.macAddress;
@@ -590,40 +384,18 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IHostRoleH
 
   /** The NICs with their defaults applied; MACs derived where none is given. */
   public get nics(): VmNic[] {
-    return this.nicProps.map((nic, index) => {
-      const given = nic.macAddress ?? (index === 0 ? this.guest?.macAddress : undefined);
-      return {
-        bridge: nic.bridge ?? this.hypervisor.lanBridge,
-        macAddress: given !== undefined ? normalizeMac(given) : deriveVmMac(`${Homelab.of(this).name}/vm/${this.vmName}/nic${index}`, this.hypervisor.macPrefix),
-        macDerived: given === undefined,
-        model: nic.model ?? NicModel.VIRTIO,
-        vlanId: nic.vlanId,
-        firewall: nic.firewall ?? false,
-      };
-    });
+    const context = { labName: Homelab.of(this).name, vmName: this.vmName, hypervisor: this.hypervisor, guest: this.guest };
+    return this.nicProps.map((nic, index) => vmNic(nic, index, context));
   }
 
   /** The disks with their defaults applied; interfaces scsi0, scsi1, … where none is given. */
   public get disks(): VmDisk[] {
-    return this.diskProps.map((disk, index) => ({
-      interface: disk.interface ?? `scsi${index}`,
-      format: disk.format ?? DiskFormat.RAW,
-      discard: disk.discard ?? true,
-      ssd: disk.ssd ?? false,
-      iothread: disk.iothread ?? false,
-      backup: disk.backup ?? true,
-      storage: disk.storage,
-      size: disk.size,
-    }));
+    return this.diskProps.map(vmDisk);
   }
 
   /** The Terraform stack the VM belongs to: its own, the lab's only one, or none (the default). */
   public get stack(): ProxmoxStack | undefined {
-    if (this.explicitStack) {
-      return this.explicitStack;
-    }
-    const stacks = perValidationRun(this, 'proxmox-stacks', () => this.node.root.node.findAll().filter(isStack));
-    return stacks.length === 1 ? stacks[0] : undefined;
+    return stackMembership(this).stack;
   }
 
   /** The stack given in the props, if any. */
@@ -687,12 +459,15 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IHostRoleH
     }
     errors.push(...this.validateGuest());
     errors.push(...this.validateResources());
-    errors.push(...this.validateDisks());
-    errors.push(...this.validateFirmware());
-    errors.push(...this.validateNics(index.byMac));
+    errors.push(...vmDiskProblems(this.disks, this.hypervisor, this.boot.kind === BootKind.ISO));
+    errors.push(...vmFirmwareProblems(this.firmware, this.hypervisor));
+    errors.push(...vmNicProblems(this.nics, this, this.hypervisor, index.byMac));
+    if (this.explicitIp !== undefined && this.nics.length === 0) {
+      errors.push(problem('the VM has an ipAddress but no NIC', 'give it a NIC on the LAN bridge'));
+    }
     errors.push(...this.validateBoot());
-    errors.push(...this.validateCloudInit());
-    errors.push(...this.validateStackMembership());
+    errors.push(...(this.cloudInit ? cloudInitProblems(this.cloudInit, this, this.diskProps[0]?.storage) : []));
+    errors.push(...stackMembership(this).problems);
     errors.push(...this.validateAdoption());
     if (this.guestAgentTimeout !== undefined && !GO_DURATION.test(this.guestAgentTimeout)) {
       errors.push(problem(`guestAgentTimeout "${this.guestAgentTimeout}" is not a Go duration`, 'give a duration such as "1m" or "90s"'));
@@ -816,95 +591,6 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IHostRoleH
     return errors;
   }
 
-  private validateDisks(): string[] {
-    const errors: string[] = [];
-    const seen = new Set<string>();
-    for (const disk of this.disks) {
-      const what = `disk ${disk.interface}`;
-      const bus = /^(scsi|virtio|sata|ide)(\d+)$/.exec(disk.interface);
-      if (!bus || Number(bus[2]) >= DISK_BUSES[bus[1]]) {
-        errors.push(problem(`${what} is not a Proxmox disk interface`, 'use scsi0–scsi30, virtio0–virtio15, sata0–sata5 or ide0–ide3'));
-      }
-      if (seen.has(disk.interface) || (disk.interface === CDROM_INTERFACE && this.boot.kind === BootKind.ISO)) {
-        errors.push(problem(`${what} is used twice${disk.interface === CDROM_INTERFACE ? ' (the ISO takes ide2)' : ''}`, 'give each disk its own interface'));
-      }
-      seen.add(disk.interface);
-      const gib = disk.size.to('GiB');
-      if (!Number.isInteger(gib) || gib < 1) {
-        errors.push(problem(`${what} is ${disk.size}, not a whole number of GiB`, 'give the size in whole GiB, such as Size.gibibytes(32)'));
-      }
-      errors.push(...this.storageProblems(disk.storage, what, StorageContent.IMAGES));
-      if (disk.ssd && disk.interface.startsWith('virtio')) {
-        errors.push(problem(`${what} is a VirtIO block device, which cannot be presented as an SSD`, 'use a scsi interface, or set ssd: false'));
-      }
-      if (disk.format !== DiskFormat.RAW && disk.storage.type !== StorageType.DIRECTORY) {
-        errors.push(problem(`${what} is ${disk.format} on the ${disk.storage.type} storage ${disk.storage.storageId}, which holds raw disks only`, 'use DiskFormat.RAW (the default), or a directory storage'));
-      }
-    }
-    return errors;
-  }
-
-  private validateFirmware(): string[] {
-    const errors: string[] = [];
-    if (this.bios === Bios.OVMF && !this.efiDisk) {
-      errors.push(problem('the VM uses OVMF (UEFI) but has no EFI disk for its UEFI variables', 'add efiDisk: { storage } (type "4m"), or use Bios.SEABIOS'));
-    }
-    if (this.bios !== Bios.OVMF && this.efiDisk) {
-      errors.push(problem('the VM has an EFI disk but boots with SeaBIOS', 'set bios: Bios.OVMF, or drop efiDisk'));
-    }
-    if (this.efiDisk) {
-      errors.push(...this.storageProblems(this.efiDisk.storage, 'the EFI disk', StorageContent.IMAGES));
-    }
-    if (this.tpm) {
-      errors.push(...this.storageProblems(this.tpm.storage, 'the TPM state', StorageContent.IMAGES));
-    }
-    if (this.osType === OsType.WINDOWS_11 && this.tpm?.version !== TpmVersion.V2_0) {
-      errors.push(
-        problem(
-          `Windows 11 needs a TPM 2.0, and the VM has ${this.tpm ? `a TPM ${this.tpm.version}` : 'none'}`,
-          'add tpm: { storage, version: TpmVersion.V2_0 } (with bios: Bios.OVMF and an efiDisk)',
-        ),
-      );
-    }
-    if (this.osType === OsType.WINDOWS_11 && this.bios !== Bios.OVMF) {
-      errors.push(problem('Windows 11 needs UEFI, and the VM boots with SeaBIOS', 'set bios: Bios.OVMF with an efiDisk'));
-    }
-    return errors;
-  }
-
-  private validateNics(macIndex: Map<string, Array<{ vm: ProxmoxVm; nic: number }>>): string[] {
-    const errors: string[] = [];
-    this.nics.forEach((nic, i) => {
-      const what = `NIC ${i}`;
-      if (nic.bridge.proxmoxHost !== this.hypervisor) {
-        errors.push(problem(`${what} is on bridge ${nic.bridge.bridgeName} of ${nic.bridge.proxmoxHost.nodeName}, not of ${this.hypervisor.nodeName}`, `attach it to a bridge of ${this.hypervisor.nodeName}`));
-      }
-      if (!isMacAddress(nic.macAddress)) {
-        errors.push(problem(`${what} has the malformed MAC address "${nic.macAddress}"`, 'write six pairs of hex digits separated by ":" (aa:bb:cc:dd:ee:ff)'));
-      } else if (nic.macDerived && (!isUnicastMac(nic.macAddress) || !isLocallyAdministeredMac(nic.macAddress))) {
-        errors.push(
-          problem(
-            `the MAC address ${nic.macAddress} derived for ${what} is not a locally administered unicast address, so it may clash with a vendor's`,
-            `give ${displayPath(this.hypervisor)} a macPrefix whose first octet ends in 2, 6, a or e (such as "02"), or set the NIC's macAddress`,
-          ),
-        );
-      } else if (!isUnicastMac(nic.macAddress)) {
-        errors.push(problem(`${what} has the multicast MAC address ${nic.macAddress}`, 'give a unicast address (first octet even)'));
-      }
-      const first = macIndex.get(nic.macAddress)?.[0];
-      if (first && (first.vm !== this || first.nic !== i)) {
-        errors.push(problem(`${what} has the MAC address ${nic.macAddress} of NIC ${first.nic} of ${displayPath(first.vm)}`, 'give each NIC its own MAC address (or leave it out to have one derived)'));
-      }
-      if (nic.vlanId !== undefined && (!Number.isInteger(nic.vlanId) || nic.vlanId < 1 || nic.vlanId > 4094)) {
-        errors.push(problem(`${what} has VLAN ${nic.vlanId}`, 'give a VLAN id from 1 to 4094'));
-      }
-    });
-    if (this.explicitIp !== undefined && this.nics.length === 0) {
-      errors.push(problem('the VM has an ipAddress but no NIC', 'give it a NIC on the LAN bridge'));
-    }
-    return errors;
-  }
-
   private validateBoot(): string[] {
     const errors: string[] = [];
     const { image, template, templateVmid, templateNode, templateOnSharedStorage } = this.boot.details;
@@ -943,6 +629,14 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IHostRoleH
           errors.push(problem(`template node ${displayPath(templateNode)} belongs to another lab`, 'use a Proxmox host of this lab'));
         }
         errors.push(...this.cloneSourceProblems());
+        if (templateNode && templateNode !== this.hypervisor && templateOnSharedStorage && (this.hypervisor.cluster === undefined || templateNode.cluster !== this.hypervisor.cluster)) {
+          errors.push(
+            problem(
+              `the template ${templateVmid} is on ${templateNode.nodeName} and the VM on ${this.hypervisor.nodeName}, which are not one Proxmox cluster, so no storage is shared between them`,
+              `clone a template on ${this.hypervisor.nodeName}, or make both nodes members of one ProxmoxCluster`,
+            ),
+          );
+        }
         if (templateNode && templateNode !== this.hypervisor && !templateOnSharedStorage) {
           errors.push(
             problem(
@@ -970,7 +664,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IHostRoleH
       }
       return this.storageProblems(drivers.storage, `the drivers ISO ${drivers.fileName}`);
     }
-    const windows = this.osType === OsType.WINDOWS_11 || this.osType === OsType.WINDOWS_10;
+    const windows = isWindows(this.osType);
     const virtioDisk = this.disks.find((d) => d.interface.startsWith('scsi') || d.interface.startsWith('virtio'));
     if (windows && virtioDisk && !this.adoption) {
       Annotations.of(this).addWarning(
@@ -995,7 +689,15 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IHostRoleH
       return [];
     }
     const errors: string[] = [];
-    if (template.hypervisor !== this.hypervisor) {
+    const node = this.hypervisor;
+    if (template.hypervisor !== node && (node.cluster === undefined || template.hypervisor.cluster !== node.cluster)) {
+      errors.push(
+        problem(
+          `the template ${displayPath(template)} is on ${template.hypervisor.nodeName} and the VM on ${node.nodeName}, which are not one Proxmox cluster; Proxmox clones only within a cluster`,
+          `clone a template on ${node.nodeName} (make one there), or make both nodes members of one ProxmoxCluster with the template's disks on its shared storage`,
+        ),
+      );
+    } else if (template.hypervisor !== node) {
       const local = [...new Set(template.disks.map((d) => d.storage).filter((st) => !st.shared).map((st) => `${st.storageId} (${st.type})`))];
       if (local.length > 0 || template.disks.length === 0) {
         errors.push(
@@ -1017,94 +719,14 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IHostRoleH
     return errors;
   }
 
-  private validateCloudInit(): string[] {
-    const ci = this.cloudInit;
-    if (!ci) {
-      return [];
-    }
-    const errors: string[] = [];
-    const storage = ci.storage ?? this.diskProps[0]?.storage;
-    if (!storage) {
-      errors.push(problem('the cloud-init drive needs a storage, and the VM has no disk to take it from', 'give cloudInit.storage'));
-    } else {
-      errors.push(...this.storageProblems(storage, 'the cloud-init drive', StorageContent.IMAGES));
-    }
-    if (ci.user && Homelab.of(ci.user) !== Homelab.of(this)) {
-      errors.push(problem(`cloud-init user ${ci.user.userName} belongs to another lab`, 'use a user of this lab'));
-    }
-    if (ci.password !== undefined && ci.user === undefined && ci.userData === undefined) {
-      errors.push(problem('cloudInit.password is given without cloudInit.user, so it would be ignored: the password belongs to the account that user sets up', 'give cloudInit.user (a lab user), or remove password'));
-    }
-    if (ci.snippetStorage !== undefined && ci.userData === undefined) {
-      errors.push(problem('cloudInit.snippetStorage is given without cloudInit.userData, so it would be ignored: only user data goes there', 'remove snippetStorage, or give userData'));
-    }
-    if (ci.password !== undefined) {
-      const nonSecret = Secret.describeNonSecret(ci.password);
-      if (nonSecret || ci.password.source !== SecretSource.TERRAFORM_VARIABLE) {
-        errors.push(problem(`the cloud-init password is ${nonSecret ?? `a ${ci.password.source} secret`}, which cannot reach Terraform safely`, "use Secret.fromTerraformVariable('…') (a sensitive variable), or leave it out for key-only login"));
-      }
-    }
-    if (ci.userData !== undefined) {
-      const snippets = this.snippetStorage;
-      if (!snippets) {
-        errors.push(problem(`${this.hypervisor.nodeName} has no storage for snippets, where the user data goes`, 'give a directory storage StorageContent.SNIPPETS (such as "local"), or cloudInit.snippetStorage'));
-      } else {
-        errors.push(...this.storageProblems(snippets, 'the user-data snippet', StorageContent.SNIPPETS));
-      }
-      if (!ci.userData.startsWith('#cloud-config')) {
-        errors.push(problem('the user data does not start with "#cloud-config", so cloud-init ignores it', 'begin it with the line "#cloud-config"'));
-      }
-      const credentials = userDataCredentials(ci.userData);
-      if (credentials.length > 0) {
-        // Name the places, never the values.
-        errors.push(
-          problem(
-            `the cloud-init user data holds credentials (${credentials.join(', ')}), which would be written into the stack's Terraform JSON and onto the snippet storage`,
-            "remove them: log in with ssh_authorized_keys, or give the account with cloudInit.user and cloudInit.password: Secret.fromTerraformVariable('…') (a sensitive variable) instead of userData",
-          ),
-        );
-      }
-    }
-    return errors;
-  }
-
   /** The storage of the user-data snippet. */
   public get snippetStorage(): ProxmoxStorage | undefined {
-    return this.cloudInit?.snippetStorage ?? this.hypervisor.storages.find((s) => s.holds(StorageContent.SNIPPETS));
+    return snippetStorageOf(this.cloudInit, this.hypervisor);
   }
 
-  private validateStackMembership(): string[] {
-    const explicit = this.explicitStack;
-    if (explicit) {
-      return Homelab.of(explicit) === Homelab.of(this) ? [] : [problem(`stack ${displayPath(explicit)} belongs to another lab`, 'use a stack of this lab')];
-    }
-    const stacks = perValidationRun(this, 'proxmox-stacks', () => this.node.root.node.findAll().filter(isStack));
-    if (stacks.length > 1) {
-      return [problem(`the lab has ${stacks.length} Terraform stacks and the VM names none`, `set stack: one of ${stacks.map((s) => s.stackName).sort().join(', ')}`)];
-    }
-    return [];
-  }
-
-  /**
-   * Problems of a storage used by this VM: it must be a storage of the VM's host and hold the
-   * content asked for.
-   */
-  private storageProblems(storage: ProxmoxStorage, what: string, content?: StorageContent): string[] {
-    if (!ProxmoxStorage.isProxmoxStorage(storage)) {
-      return [problem(`${what} is on ${typeof storage === 'string' ? `"${storage}"` : 'something'} that is not a ProxmoxStorage`, 'give a storage construct of the host (proxmox.addStorage(…))')];
-    }
-    if (storage.proxmoxHost !== this.hypervisor) {
-      return [
-        problem(
-          `${what} is on storage ${storage.storageId} of ${storage.proxmoxHost.nodeName}, which does not exist on ${this.hypervisor.nodeName}`,
-          `use a storage of ${this.hypervisor.nodeName} (${this.hypervisor.storages.map((s) => s.storageId).join(', ') || 'it has none yet: add one'})`,
-        ),
-      ];
-    }
-    if (content !== undefined && !storage.holds(content)) {
-      return [problem(`${what} is on storage ${storage.storageId}, which does not hold ${content}`, `use a storage with StorageContent.${contentName(content)}, or add it to ${storage.storageId}'s content`)];
-    }
-    return [];
+  /** Problems of a storage used by this VM: one of its node's, with the content asked for. */
+  private storageProblems(storage: ProxmoxStorage, what: string): string[] {
+    return storageUseProblems(this.hypervisor, storage, what);
   }
 
   /** The role it gives its host: the VM of a NixOS guest; a plain VM is no host. */
@@ -1118,31 +740,10 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IHostRoleH
   }
 }
 
-/**
- * A MAC address for a VM NIC derived from a seed: deterministic, locally administered unicast
- * (see {@link deriveMac}), with its first octets replaced by `prefix` when one is given.
- */
-export function deriveVmMac(seed: string, prefix?: string): string {
-  const derived = deriveMac(seed).split(':');
-  if (!prefix) {
-    return derived.join(':');
-  }
-  const head = prefix.toLowerCase().split(':').slice(0, 5);
-  return [...head, ...derived.slice(head.length)].join(':');
-}
-
-function contentName(content: StorageContent): string {
-  return Object.entries(StorageContent).find(([, v]) => v === content)?.[0] ?? content;
-}
-
-function isStack(x: unknown): x is ProxmoxStack {
-  return typeof x === 'object' && x !== null && Symbol.for('homelab-cdk.ProxmoxStack') in x;
-}
-
 interface VmIndex {
   readonly byVmid: Map<number, ProxmoxVm[]>;
   readonly byName: Map<string, ProxmoxVm[]>;
-  readonly byMac: Map<string, Array<{ vm: ProxmoxVm; nic: number }>>;
+  readonly byMac: Map<string, Array<NicOwner<ProxmoxVm>>>;
 }
 
 /** Every VM of the lab by vmid, name and NIC MAC, in construct order (the first one owns a value). */

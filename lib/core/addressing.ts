@@ -116,13 +116,21 @@ export function isLocallyAdministeredMac(mac: string): boolean {
 /**
  * A MAC address derived from a seed: the same seed always gives the same address, and every
  * address is locally administered unicast (first octet `x2`, `x6`, `xA` or `xE`), so it cannot
- * collide with a vendor's burned-in address.
+ * collide with a vendor's burned-in address. With a `prefix` (one to five hex pairs, a Proxmox
+ * host's `macPrefix`), its first octets replace the derived ones; whether the result is still
+ * locally administered unicast is then the prefix's to ensure (a VM's validation checks it).
+ * This is the library's only MAC derivation.
  */
-export function deriveMac(seed: string): string {
+export function deriveMac(seed: string, prefix?: string): string {
   const digest = createHash('sha256').update(`homelab-cdk/mac/${seed}`).digest();
   const octets = Array.from(digest.subarray(0, 6));
   octets[0] = (octets[0] & 0xfc) | 0x02;
-  return octets.map((o) => o.toString(16).padStart(2, '0')).join(':');
+  const derived = octets.map((o) => o.toString(16).padStart(2, '0'));
+  if (!prefix) {
+    return derived.join(':');
+  }
+  const head = prefix.toLowerCase().split(':').slice(0, 5);
+  return [...head, ...derived.slice(head.length)].join(':');
 }
 
 /** Is this a NixOS `networking.hostId`: exactly eight hex digits? */

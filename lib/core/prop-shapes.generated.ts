@@ -129,6 +129,29 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     port: null,
     secretKey: null,
   },
+  HaGroupNode: {
+    host: null,
+    priority: null,
+  },
+  HaGroupProps: {
+    groupName: null,
+    noFailback: null,
+    nodes: "HaGroupNode",
+    restricted: null,
+  },
+  HaResource: {
+    group: null,
+    maxRelocate: null,
+    maxRestart: null,
+    state: null,
+    vm: null,
+  },
+  HaResourceProps: {
+    group: null,
+    maxRelocate: null,
+    maxRestart: null,
+    state: null,
+  },
   HardwareFileOptions: {
     interfaceName: null,
     system: null,
@@ -267,6 +290,12 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     adopt: null,
     roots: null,
   },
+  ProxmoxClusterProps: {
+    apiHost: null,
+    clusterName: null,
+    members: null,
+    sharedStorages: null,
+  },
   ProxmoxHostProps: {
     bridge: "BridgeProps",
     cockpit: "CockpitProps",
@@ -280,13 +309,18 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     sshUser: null,
   },
   ProxmoxStorageProps: {
+    adopt: null,
     backing: null,
     content: null,
     storageId: null,
   },
   ProxmoxTerraformStackProps: {
+    backupJobs: null,
     downloads: null,
+    haGroups: null,
+    haResources: "HaResource",
     settings: "StackSettings",
+    storages: null,
     vms: null,
   },
   ProxmoxVmProps: {
@@ -647,4 +681,4 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
 };
 
 /** The props interfaces that a construct checks itself (checkProps): nested in other props, they are skipped. */
-export const CONSTRUCTOR_PROPS: ReadonlySet<string> = new Set(["AdGuardHomeProps", "BridgeProps", "CacheVdevProps", "ClusterChartProps", "DataVdevProps", "DnsmasqLeaseProps", "DnsmasqProps", "HomelabProps", "HostProps", "K3sClusterProps", "K3sNodeProps", "LogVdevProps", "MonitoringProps", "NetworkProps", "OffsiteBackupProps", "ProxmoxHostProps", "ProxmoxStackProps", "ProxmoxStorageProps", "ProxmoxVmProps", "SnapshotPolicyProps", "SpecialVdevProps", "UserProps", "VmBackupJobProps", "VmFamilyProps", "VmImageProps", "WakeOnLanProps", "ZfsDatasetProps", "ZfsPoolProps", "ZfsReplicationProps", "ZfsSettingsProps"]);
+export const CONSTRUCTOR_PROPS: ReadonlySet<string> = new Set(["AdGuardHomeProps", "BridgeProps", "CacheVdevProps", "ClusterChartProps", "DataVdevProps", "DnsmasqLeaseProps", "DnsmasqProps", "HaGroupProps", "HomelabProps", "HostProps", "K3sClusterProps", "K3sNodeProps", "LogVdevProps", "MonitoringProps", "NetworkProps", "OffsiteBackupProps", "ProxmoxClusterProps", "ProxmoxHostProps", "ProxmoxStackProps", "ProxmoxStorageProps", "ProxmoxVmProps", "SnapshotPolicyProps", "SpecialVdevProps", "UserProps", "VmBackupJobProps", "VmFamilyProps", "VmImageProps", "WakeOnLanProps", "ZfsDatasetProps", "ZfsPoolProps", "ZfsReplicationProps", "ZfsSettingsProps"]);

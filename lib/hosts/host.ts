@@ -164,6 +164,15 @@ export interface RawNixModule {
 const HOST = Symbol.for('homelab-cdk.Host');
 
 /**
+ * A virtual machine that runs a Host (a ProxmoxVm is one): what the Host's own derivations take
+ * from it. Declared here so that hosts need not know the compute constructs.
+ */
+export interface IGuestMachine {
+  /** The first octets of the MAC addresses derived for the machine's NICs, if any. */
+  readonly macPrefix: string | undefined;
+}
+
+/**
  * A NixOS machine of the lab: bare metal, a Raspberry Pi or a VM. It becomes
  * `nixosConfigurations.<hostName>` of the flake, and its address, MAC and name feed the DHCP
  * server, the hypervisor and the cluster.
@@ -212,6 +221,7 @@ export class Host extends Construct implements INetworkEndpoint, ISummaryPartHol
   public readonly cpuThreads?: number;
 
   private readonly explicitMac?: string;
+  private readonly machines: IGuestMachine[] = [];
   private readonly explicitInterfaceName?: string;
   private readonly explicitUsers?: User[];
   private readonly packageNames: string[];
@@ -287,12 +297,30 @@ export class Host extends Construct implements INetworkEndpoint, ISummaryPartHol
     ];
   }
 
-  /** The host's MAC address: given, derived for a VM, or undefined for bare metal without one. */
+  /**
+   * The host's MAC address: given, derived for a VM (under the `macPrefix` of the hypervisor
+   * whose VM runs the host), or undefined for bare metal without one.
+   */
   public get macAddress(): string | undefined {
     if (this.explicitMac !== undefined) {
       return normalizeMac(this.explicitMac);
     }
-    return this.hardware.isVirtualMachine ? deriveMac(`${Homelab.of(this).name}/${this.hostName}`) : undefined;
+    return this.hardware.isVirtualMachine ? deriveMac(`${Homelab.of(this).name}/${this.hostName}`, this.machines[0]?.macPrefix) : undefined;
+  }
+
+  /** The MAC address given in the props, if any (not derived). */
+  public get givenMacAddress(): string | undefined {
+    return this.explicitMac;
+  }
+
+  /**
+   * Records the virtual machine that runs this host (a ProxmoxVm calls it for its `guest`), so
+   * that the MAC the host derives follows the machine's prefix.
+   */
+  public runOn(machine: IGuestMachine): void {
+    if (!this.machines.includes(machine)) {
+      this.machines.push(machine);
+    }
   }
 
   /** The interface carrying the lab network, when known. */

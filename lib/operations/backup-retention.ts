@@ -87,6 +87,14 @@ export class BackupRetention {
     return this.rules.map(([period, n]) => `keep-${period}=${n}`).join(',');
   }
 
+  /**
+   * The retention as a map of keep options (`{ 'keep-daily': '7' }`), as bpg/proxmox's
+   * `proxmox_backup_job.prune_backups` takes it (it joins the pairs into `prune-backups`).
+   */
+  public toProxmoxPruneBackupsMap(): Record<string, string> {
+    return Object.fromEntries(this.rules.map(([period, n]) => [`keep-${period}`, String(n)]));
+  }
+
   /** A short description for messages and comments (`7 daily, 4 weekly`). */
   public toString(): string {
     return this.rules.map(([period, n]) => `${n} ${period}`).join(', ') || 'nothing';

@@ -46,7 +46,7 @@ export interface VmBackupJobProps {
    */
   readonly retention?: BackupRetention;
   /**
-   * The job's name: its systemd unit is `vzdump-<name>`.
+   * The job's id in Proxmox (Datacenter → Backup, `/cluster/backup/<name>`).
    * @default - the construct id
    */
   readonly jobName?: string;
@@ -56,9 +56,10 @@ const VM_BACKUP_JOB = Symbol.for('homelab-cdk.VmBackupJob');
 
 /**
  * A vzdump job of a Proxmox host: chosen VMs backed up to one of the host's storages on a
- * schedule, old backups pruned by a retention. It runs as a systemd service and timer of the
- * host's NixOS configuration (`vzdump-<name>`), so the monitoring alerts when it fails, like
- * every other data-protection unit.
+ * schedule, old backups pruned by a retention. It is a `proxmox_backup_job` of the host's
+ * Terraform stack, so it is one of Proxmox's own jobs (Datacenter → Backup), run by Proxmox's
+ * scheduler, shown and runnable ("Run now") in the UI, and reported through Proxmox's
+ * notification system when it fails.
  *
  * ```ts
  * new VmBackupJob(proxmox, 'nightly', { storage: backups, retention: new BackupRetention({ keepDaily: 7 }) });
@@ -110,33 +111,15 @@ export class VmBackupJob extends Construct implements IHostRoleHolder {
     return [...(this.explicitVms ?? this.proxmox.vms)].sort((a, b) => a.vmid - b.vmid);
   }
 
-  /** The systemd service that runs the job. */
-  public get serviceName(): string {
-    return `vzdump-${this.jobName}`;
-  }
-
-  /** The vzdump command line, as words. */
-  public get command(): string[] {
-    return [
-      'vzdump',
-      ...this.vms.map((vm) => String(vm.vmid)),
-      '--storage',
-      this.storage.storageId,
-      '--mode',
-      this.mode,
-      '--compress',
-      'zstd',
-      '--prune-backups',
-      this.retention.toProxmoxPruneBackups(),
-      '--notes-template',
-      `{{guestname}} (${this.jobName}, homelab-cdk)`,
-    ];
+  /** The notes vzdump writes on each backup (`{{guestname}}` is the VM's name). */
+  public get notesTemplate(): string {
+    return `{{guestname}} (${this.jobName}, homelab-cdk)`;
   }
 
   private validateJob(): string[] {
     const errors: string[] = [];
     if (!/^[a-z0-9][a-z0-9-]*$/.test(this.jobName)) {
-      errors.push(problem(`job name "${this.jobName}" is not a plain unit name`, 'use lower-case letters, digits and "-" (set jobName)'));
+      errors.push(problem(`job name "${this.jobName}" is not a plain job id`, 'use lower-case letters, digits and "-" (set jobName)'));
     }
     const twin = VmBackupJob.of(this.proxmox).find((j) => j !== this && j.jobName === this.jobName);
     if (twin) {

@@ -5,9 +5,11 @@
  */
 import { ProxmoxHost } from '../compute/proxmox-host';
 import { ProxmoxStack } from '../compute/proxmox-stack';
+import { StorageDeclaration } from '../compute/proxmox-storage';
 import { ProxmoxVm } from '../compute/proxmox-vm';
 import { Homelab } from '../core/homelab';
 import { byText } from '../core/order';
+import { VmBackupJob } from '../operations/vm-backup-job';
 import { byHand, hostStepKey, HostStepPart, PhasedRunbookStep, RunbookContribution, RunbookPhase, unique } from './runbook-step';
 
 /** The steps and host parts of the Proxmox hosts, their VMs and stacks. */
@@ -23,15 +25,25 @@ export function computeRunbook(lab: Homelab): RunbookContribution {
     steps.push(byHand(`installer:${vm.vmName}`, `Have the installation medium of ${vm.vmName} ready (e.g. the Windows ISO on a storage of ${vm.hypervisor.host.hostName})`));
   }
   if (stacks.length > 0) {
-    steps.push(byHand('proxmox-token', 'Create a Proxmox API token (Datacenter → Permissions → API Tokens) and export it for Terraform', ["export PROXMOX_VE_API_TOKEN='root@pam!homelab=…'"]));
+    // POST /storage needs Datastore.Allocate on /storage, POST /cluster/backup Sys.Modify on /
+    // (PVE::API2::Storage::Config, PVE::API2::Backup): see lib/terraform/proxmox-host-objects.ts.
+    const hostObjects = hypervisors.some((p) => p.storages.some((s) => s.declaredBy === StorageDeclaration.TERRAFORM) || VmBackupJob.of(p).length > 0);
+    steps.push(
+      byHand('proxmox-token', 'Create a Proxmox API token (Datacenter → Permissions → API Tokens) and export it for Terraform', [
+        ...(hostObjects ? ["# the stacks declare storages and backup jobs: the token needs Datastore.Allocate on /storage and Sys.Modify on / (root@pam's, without privilege separation, has them)"] : []),
+        "export PROXMOX_VE_API_TOKEN='root@pam!homelab=…'",
+      ]),
+    );
   }
   const byHandKeys = steps.map((s) => s.step.key);
 
   for (const proxmox of hypervisors) {
+    // The storages Terraform declares come with the stack's first apply.
+    const onHost = proxmox.storages.filter((s) => s.declaredBy !== StorageDeclaration.TERRAFORM);
     hostParts.push({
       host: proxmox.host,
       role: 'the hypervisor',
-      checks: [`pvesh get /version   # on ${proxmox.host.hostName}: Proxmox VE answers`, `pvesm status   # on ${proxmox.host.hostName}: ${proxmox.storages.map((s) => s.storageId).join(', ')} active`],
+      checks: [`pvesh get /version   # on ${proxmox.host.hostName}: Proxmox VE answers`, `pvesm status   # on ${proxmox.host.hostName}: ${onHost.map((s) => s.storageId).join(', ')} active`],
     });
   }
 
@@ -46,7 +58,18 @@ export function computeRunbook(lab: Homelab): RunbookContribution {
         title: `Create the VMs of the stack ${stack.stackName} (${own.map((vm) => `${vm.vmid} ${vm.vmName}`).join(', ')})`,
         manual: false,
         commands: [`CHECKPOINT_DISABLE=1 npx cdktf diff ${stack.stackName}`, `CHECKPOINT_DISABLE=1 npx cdktf deploy ${stack.stackName}   # or terraform -chdir=dist/terraform/${stack.stackName} init && plan && apply`],
-        checks: nodes.map((n) => `qm list   # on ${n.hostName}: ${own.filter((vm) => vm.hypervisor.host === n).map((vm) => vm.vmid).join(', ')}`),
+        checks: [
+          ...nodes.map((n) => `qm list   # on ${n.hostName}: ${own.filter((vm) => vm.hypervisor.host === n).map((vm) => vm.vmid).join(', ')}`),
+          ...nodes.flatMap((n) => {
+            const proxmox = hypervisors.find((p) => p.host === n);
+            const storages = proxmox?.storages.filter((s) => s.declaredBy === StorageDeclaration.TERRAFORM) ?? [];
+            const jobs = proxmox ? VmBackupJob.of(proxmox) : [];
+            return [
+              ...(storages.length > 0 ? [`pvesm status   # on ${n.hostName}: ${storages.map((s) => s.storageId).join(', ')} active too`] : []),
+              ...(jobs.length > 0 ? [`pvesh get /cluster/backup   # ${jobs.map((j) => j.jobName).join(', ')} (Datacenter → Backup)`] : []),
+            ];
+          }),
+        ],
         after: unique([...nodes.map(hostStepKey), ...byHandKeys]),
       },
     });

@@ -4,14 +4,22 @@
  * need, import blocks for VMs that exist already, and outputs (vmids, MACs, addresses).
  */
 import { Construct } from 'constructs';
-import { LocalBackend, TerraformBackend, TerraformResourceLifecycle, TerraformOutput, TerraformRemoteState, TerraformStack, TerraformVariable } from 'cdktf';
+import { dependable, LocalBackend, TerraformBackend, TerraformResourceLifecycle, TerraformOutput, TerraformRemoteState, TerraformStack, TerraformVariable } from 'cdktf';
 import { Homelab } from '../core/homelab';
 import { Secret, SecretSource } from '../core/secret';
 import { BootKind } from '../compute/boot-source';
 import { ProxmoxHost } from '../compute/proxmox-host';
 import { StackSettings } from '../compute/proxmox-stack';
 import { CDROM_INTERFACE, ProxmoxVm } from '../compute/proxmox-vm';
+import { ProxmoxStorage } from '../compute/proxmox-storage';
 import { VmImage } from '../compute/vm-image';
+import { VmBackupJob } from '../operations/vm-backup-job';
+import { addBackupJobResource, addStorageResource, ProxmoxStorageResource } from './proxmox-host-objects';
+import { ProxmoxBackupJob } from './proxmox/backup-job.generated';
+import type { HaGroup } from '../compute/ha-group';
+import type { HaResource } from '../compute/proxmox-cluster';
+import { ProxmoxHagroup } from './proxmox/hagroup.generated';
+import { ProxmoxHaresource } from './proxmox/haresource.generated';
 import { ProxmoxDownloadFile } from './proxmox/download-file.generated';
 import { ProxmoxProvider } from './proxmox/provider.generated';
 import { ProxmoxVirtualEnvironmentFile } from './proxmox/virtual-environment-file.generated';
@@ -28,6 +36,26 @@ export interface ProxmoxTerraformStackProps {
    * @default - every downloaded image the stack's VMs boot from
    */
   readonly downloads?: readonly VmImage[];
+  /**
+   * The storages this stack declares (those Terraform declares, of the hosts it talks to).
+   * @default - none
+   */
+  readonly storages?: readonly ProxmoxStorage[];
+  /**
+   * The VM backup jobs this stack declares.
+   * @default - none
+   */
+  readonly backupJobs?: readonly VmBackupJob[];
+  /**
+   * The HA groups this stack creates (`proxmox_hagroup`).
+   * @default []
+   */
+  readonly haGroups?: readonly HaGroup[];
+  /**
+   * The HA resources this stack creates (`proxmox_haresource`), each for a VM of the stack.
+   * @default []
+   */
+  readonly haResources?: readonly HaResource[];
 }
 
 /** The cdktf stack of a ProxmoxStack: its VMs, images and snippets as Terraform JSON, with the bpg/proxmox bindings. */
@@ -38,6 +66,10 @@ export class ProxmoxTerraformStack extends TerraformStack {
   public readonly vmResources: ReadonlyMap<ProxmoxVm, ProxmoxVirtualEnvironmentVm>;
   /** The download resources by image. */
   public readonly downloadResources: ReadonlyMap<VmImage, ProxmoxDownloadFile>;
+  /** The storage resources by storage, for escape hatches. */
+  public readonly storageResources: ReadonlyMap<ProxmoxStorage, ProxmoxStorageResource>;
+  /** The backup job resources by job, for escape hatches. */
+  public readonly backupJobResources: ReadonlyMap<VmBackupJob, ProxmoxBackupJob>;
 
   private readonly variables = new Map<string, TerraformVariable>();
 
@@ -61,6 +93,9 @@ export class ProxmoxTerraformStack extends TerraformStack {
         : undefined,
     });
 
+    const storageResources = new Map<ProxmoxStorage, ProxmoxStorageResource>((props.storages ?? []).map((s) => [s, addStorageResource(this, s)]));
+    this.storageResources = storageResources;
+
     const downloads = new Map<VmImage, ProxmoxDownloadFile>();
     const wanted = props.downloads ?? imagesOf(props.vms).filter((i) => i.isDownloaded);
     for (const image of wanted) {
@@ -75,9 +110,41 @@ export class ProxmoxTerraformStack extends TerraformStack {
       vmResources.set(vm, this.addVm(vm));
     }
 
+    this.dependOnStorages();
+    this.backupJobResources = new Map((props.backupJobs ?? []).map((job) => [job, addBackupJobResource(this, job, vmResources, storageResources)]));
+
+    this.addHighAvailability(props.haGroups ?? [], props.haResources ?? []);
     this.addOutputs(props.vms);
     for (const o of settings.terraformOverrides) {
       this.addOverride(o.path, o.value);
+    }
+  }
+
+  /**
+   * Makes each download and VM depend on the storage resources of this stack it uses (disks, EFI
+   * disk, TPM state, cloud-init, images), so that a first apply creates the storages first: the
+   * resources name storages by id, which Terraform cannot see as a reference.
+   */
+  private dependOnStorages(): void {
+    if (this.storageResources.size === 0) {
+      return;
+    }
+    const on = (storages: ReadonlyArray<ProxmoxStorage | undefined>) =>
+      [...new Set(storages)].flatMap((s) => {
+        const r = s && this.storageResources.get(s);
+        return r ? [r] : [];
+      });
+    const dependOn = (resource: { dependsOn?: string[] }, storages: ReadonlyArray<ProxmoxStorage | undefined>) => {
+      const needed = on(storages).map((r) => dependable(r));
+      if (needed.length > 0) {
+        resource.dependsOn = [...(resource.dependsOn ?? []), ...needed];
+      }
+    };
+    for (const [image, download] of this.downloadResources) {
+      dependOn(download, [image.storage]);
+    }
+    for (const [vm, resource] of this.vmResources) {
+      dependOn(resource, [...vm.disks.map((d) => d.storage), vm.efiDisk?.storage, vm.tpm?.storage, vm.cloudInit ? (vm.cloudInit.storage ?? vm.disks[0]?.storage) : undefined]);
     }
   }
 
@@ -191,6 +258,39 @@ export class ProxmoxTerraformStack extends TerraformStack {
       resource.addOverride(o.path, o.value);
     }
     return resource;
+  }
+
+  /**
+   * HA groups and resources: each resource depends on its VM's resource (the HA manager refuses a
+   * VM that does not exist) and on its group's, when this stack creates the group.
+   */
+  private addHighAvailability(groups: readonly HaGroup[], resources: readonly HaResource[]): void {
+    const groupResources = new Map<HaGroup, ProxmoxHagroup>();
+    for (const group of groups) {
+      const id = terraformName(`ha_group_${group.groupName}`);
+      const resource = new ProxmoxHagroup(this, id, {
+        group: group.groupName,
+        nodes: Object.fromEntries(group.nodes.map((n) => [n.host.nodeName, n.priority ?? null])) as Record<string, number>,
+        restricted: group.restricted,
+        noFailback: group.noFailback,
+      });
+      resource.overrideLogicalId(id);
+      groupResources.set(group, resource);
+    }
+    for (const r of resources) {
+      const vmResource = this.vmResources.get(r.vm);
+      const groupResource = r.group && groupResources.get(r.group);
+      const id = terraformName(`ha_${r.vm.vmName}`);
+      const resource = new ProxmoxHaresource(this, id, {
+        resourceId: `vm:${r.vm.vmid}`,
+        group: r.group?.groupName,
+        state: r.state,
+        maxRestart: r.maxRestart,
+        maxRelocate: r.maxRelocate,
+        dependsOn: [...(vmResource ? [vmResource] : []), ...(groupResource ? [groupResource] : [])],
+      });
+      resource.overrideLogicalId(id);
+    }
   }
 
   private cloneOf(vm: ProxmoxVm): ProxmoxVirtualEnvironmentVmConfig['clone'] {

@@ -7,8 +7,14 @@
 import { App } from 'cdktf';
 import { invokeAspects } from 'cdktf/lib/synthesize/synthesizer';
 import { Construct } from 'constructs';
-import { planStacks, StackPlan } from '../compute/proxmox-stack';
-import { ProxmoxStorage } from '../compute/proxmox-storage';
+import { StackPlan } from '../compute/proxmox-stack';
+import { planStacks } from '../compute/stack-plan';
+import type { HaGroup } from '../compute/ha-group';
+import { HaResource, ProxmoxCluster } from '../compute/proxmox-cluster';
+import { ProxmoxHost } from '../compute/proxmox-host';
+import type { ProxmoxVm } from '../compute/proxmox-vm';
+import { ProxmoxStorage, StorageDeclaration } from '../compute/proxmox-storage';
+import { VmBackupJob } from '../operations/vm-backup-job';
 import { VmImage } from '../compute/vm-image';
 import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
@@ -25,7 +31,43 @@ export const STACK_FILE = 'cdk.tf.json';
 export function buildTerraformStacks(lab: Homelab, scope: Construct): ProxmoxTerraformStack[] {
   const plans = planStacks(lab);
   const downloads = assignDownloads(lab, plans);
-  return plans.map((plan) => new ProxmoxTerraformStack(scope, { settings: plan.settings, vms: plan.vms, downloads: downloads.get(plan) ?? [] }));
+  const storages = assignToHostStacks(plans, ProxmoxHost.all(lab).flatMap((h) => h.storages.filter((s) => s.declaredBy === StorageDeclaration.TERRAFORM)), (s) => s.proxmoxHost);
+  const jobs = assignToHostStacks(plans, ProxmoxHost.all(lab).flatMap((h) => VmBackupJob.of(h)), (j) => j.proxmox);
+  const ha = assignHighAvailability(lab, plans);
+  return plans.map(
+    (plan) =>
+      new ProxmoxTerraformStack(scope, {
+        settings: plan.settings,
+        vms: plan.vms,
+        downloads: downloads.get(plan) ?? [],
+        storages: storages.get(plan) ?? [],
+        backupJobs: jobs.get(plan) ?? [],
+        haGroups: ha.get(plan)?.groups ?? [],
+        haResources: ha.get(plan)?.resources ?? [],
+      }),
+  );
+}
+
+/**
+ * Which stack declares each of a host's own objects (its Terraform-declared storages, its backup
+ * jobs): the stack whose endpoint is the host, else the first (by name) whose API reaches the
+ * host (a stack of its cluster), else the first that plans a VM of the host, so that the object
+ * goes through an API that serves the host it belongs to. An object of a host no stack talks to
+ * is in no stack.
+ */
+function assignToHostStacks<T>(plans: readonly StackPlan[], objects: readonly T[], hostOf: (x: T) => ProxmoxHost): Map<StackPlan, T[]> {
+  const result = new Map<StackPlan, T[]>();
+  for (const x of objects) {
+    const host = hostOf(x);
+    const plan =
+      plans.find((p) => p.settings.endpoint === host) ??
+      plans.find((p) => p.settings.endpoint?.apiReaches(host)) ??
+      plans.find((p) => p.vms.some((vm) => vm.hypervisor === host));
+    if (plan) {
+      result.set(plan, [...(result.get(plan) ?? []), x]);
+    }
+  }
+  return result;
 }
 
 /**
@@ -61,7 +103,8 @@ export function synthesizeTerraformApp(lab: Homelab, app: App = new App()): App 
 
 /**
  * Which stack downloads each image: the first stack (by name) whose VMs boot from it; an image
- * no VM uses goes to the first stack whose endpoint is the image's host, else the first stack.
+ * no VM uses goes to the first stack whose endpoint is the image's host, else to the first whose
+ * API reaches that host (a stack of its cluster); with none, no stack can.
  * Other stacks refer to the file by its volume id.
  */
 function assignDownloads(lab: Homelab, plans: readonly StackPlan[]): Map<StackPlan, VmImage[]> {
@@ -76,12 +119,49 @@ function assignDownloads(lab: Homelab, plans: readonly StackPlan[]): Map<StackPl
   const allImages = lab.node.findAll().filter(VmImage.isVmImage).filter((i) => i.isDownloaded && ProxmoxStorage.isProxmoxStorage(i.storage));
   for (const image of allImages) {
     if (!owner.has(image) && plans.length > 0) {
-      owner.set(image, plans.find((p) => p.settings.endpoint === image.storage.proxmoxHost) ?? plans[0]);
+      // Only a stack whose API reaches the image's node can download it there.
+      const node = image.storage.proxmoxHost;
+      const plan = plans.find((p) => p.settings.endpoint === node) ?? plans.find((p) => p.settings.endpoint?.apiReaches(node));
+      if (plan) {
+        owner.set(image, plan);
+      }
     }
   }
   const result = new Map<StackPlan, VmImage[]>();
   for (const [image, plan] of owner) {
     result.set(plan, [...(result.get(plan) ?? []), image]);
+  }
+  return result;
+}
+
+/** The HA objects of one stack. */
+interface StackHighAvailability {
+  readonly groups: HaGroup[];
+  readonly resources: HaResource[];
+}
+
+/**
+ * Which stack creates each HA object: an HA resource goes with its VM; an HA group with the
+ * first stack (by name) that has one of its resources, else the first whose API reaches the
+ * cluster.
+ */
+function assignHighAvailability(lab: Homelab, plans: readonly StackPlan[]): Map<StackPlan, StackHighAvailability> {
+  const result = new Map<StackPlan, StackHighAvailability>(plans.map((p) => [p, { groups: [], resources: [] }]));
+  const planOf = (vm: ProxmoxVm) => plans.find((p) => p.vms.includes(vm));
+  for (const cluster of ProxmoxCluster.all(lab)) {
+    for (const r of cluster.haResources) {
+      const plan = planOf(r.vm);
+      if (plan) {
+        result.get(plan)!.resources.push(r);
+      }
+    }
+    for (const group of cluster.haGroups) {
+      const user = cluster.haResources.find((r) => r.group === group && planOf(r.vm));
+      const plan = (user && planOf(user.vm)) ?? plans.find((p) => cluster.members.some((m) => p.settings.endpoint?.apiReaches(m)));
+      if (plan) {
+        result.get(plan)!.groups.push(group);
+      }
+    }
   }
   return result;
 }

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Addressing, HardwareProfile, Host, Protocol, ProxmoxHost, renderNixFlake, renderTerraformStacks, StorageBacking, StorageContent, StorageType } from '../../lib';
+import { Addressing, deriveMac, Dnsmasq, HardwareProfile, Host, Protocol, ProxmoxHost, ProxmoxVm, renderNixFlake, renderTerraformStacks, Size, StorageBacking, StorageContent, StorageType, validateLab } from '../../lib';
 import { ReferenceLab } from '../../apps/reference-lab';
 import { materialize, smallLab, tempDir, vmHost } from '../support/labs';
 import { evalModule, evalNixJson, parseNixFiles } from '../support/nix';
@@ -71,12 +71,11 @@ describe('the reference lab\'s Proxmox host on NixOS', () => {
     expect(maxdataBlock).toContain('inputs.proxmox-nixos.nixosModules.proxmox-ve');
   });
 
-  it('declares the storages with pvesm: the directory "local" and the ZFS pools and dataset of the model', () => {
+  it('declares the directory storages with pvesm ("local" and the vzdump archives), and leaves the ZFS ones to Terraform', () => {
     const script = fs.readFileSync(path.join(nixDir, 'hosts/maxdata/proxmox-storages.sh'), 'utf8');
     expect(script).toContain('ensure_storage local dir --path /var/lib/vz --content iso,import,snippets,backup,vztmpl -- --content iso,import,snippets,backup,vztmpl');
-    for (const [id, pool] of [['tank', 'tank'], ['fast', 'fast'], ['my-app', 'tank/vms/my-app']]) {
-      expect(script).toContain(`ensure_storage ${id} zfspool --pool ${pool} --content images,rootdir --sparse 1 --`);
-    }
+    expect(script).toContain('ensure_storage backups dir --path /tank/vzdump --content backup -- --content backup');
+    expect(script).not.toMatch(/zfspool|lvmthin/);
     expect(proxmoxModule.systemd.services['proxmox-storages']).toMatchObject({
       requires: ['pve-cluster.service'],
       before: ['pve-guests.service'],
@@ -94,6 +93,7 @@ describe('the storages script', () => {
   beforeAll(() => {
     const t = proxmoxLab();
     t.proxmox.addStorage('local-lvm', { backing: StorageBacking.lvmThin({ volumeGroup: 'pve', thinPool: 'data' }) });
+    t.proxmox.addStorage('vzdump', { backing: StorageBacking.directory('/srv/vzdump'), content: [StorageContent.BACKUP] });
     t.proxmox.addStorage('nfs', { backing: StorageBacking.existing(StorageType.DIRECTORY), content: [StorageContent.BACKUP] });
     dir = materialize(renderNixFlake(t.lab));
     script = path.join(dir, 'hosts/pve/proxmox-storages.sh');
@@ -117,16 +117,14 @@ describe('the storages script', () => {
     return fs.readFileSync(log, 'utf8').trim().split('\n');
   }
 
-  it('adds the missing storages with their backing, and sets the content of existing ones', () => {
+  it('adds the missing directory storages with their path, and sets the content of existing ones; the ZFS and LVM thin ones are not its', () => {
     expect(run(['local'])).toEqual([
       'pvesm set local --content images,rootdir,iso,import,snippets,backup,vztmpl',
-      'pvesm add zfspool tank --pool tank/vms --content images --sparse 1',
-      'pvesm add lvmthin local-lvm --vgname pve --thinpool data --content images,rootdir',
+      'pvesm add dir vzdump --path /srv/vzdump --content backup',
     ]);
-    expect(run(['local', 'tank', 'local-lvm'])).toEqual([
+    expect(run(['local', 'vzdump', 'tank', 'local-lvm'])).toEqual([
       'pvesm set local --content images,rootdir,iso,import,snippets,backup,vztmpl',
-      'pvesm set tank --content images --sparse 1',
-      'pvesm set local-lvm --content images,rootdir',
+      'pvesm set vzdump --content backup',
     ]);
   });
 
@@ -160,5 +158,47 @@ describe('labs with and without Proxmox', () => {
     expect(module.systemd).toBeUndefined();
     // Without a known MAC, the bridge keeps the one Linux gives it.
     expect(module.networking).toEqual({ bridges: { vmbr0: { interfaces: ['eno1'] } } });
+  });
+});
+
+describe('the hypervisor\'s macPrefix', () => {
+  /** A lab whose hypervisor has `macPrefix` 02:10, a dnsmasq on a Pi, a NixOS VM and a plain VM with an address. */
+  function prefixedLab(): { lab: ReturnType<typeof proxmoxLab>['lab']; guest: Host } {
+    const t = proxmoxLab({ proxmox: { macPrefix: '02:10' } });
+    const gw = new Host(t.lab, 'gw', { hardware: HardwareProfile.raspberryPi4(), ipAddress: '10.0.0.3', macAddress: 'dc:a6:32:00:00:03', addressing: Addressing.STATIC });
+    new Dnsmasq(gw, 'dnsmasq');
+    const guest = vmHost(t.lab, 'node1', '10.0.0.21');
+    new ProxmoxVm(t.lab, 'node1-vm', { hypervisor: t.proxmox, vmid: 201, guest, disks: [{ storage: t.tank, size: Size.gibibytes(16) }] });
+    new ProxmoxVm(t.lab, 'web', { hypervisor: t.proxmox, vmid: 110, ipAddress: '10.0.0.50', disks: [{ storage: t.tank, size: Size.gibibytes(16) }] });
+    return { lab: t.lab, guest };
+  }
+
+  it('starts the MAC of a NixOS VM with it, in Terraform and in the flake\'s dnsmasq leases alike', () => {
+    const { lab, guest } = prefixedLab();
+    expect(validateLab(lab).errors).toEqual([]);
+    const mac = guest.macAddress!;
+    expect(mac).toMatch(/^02:10:([0-9a-f]{2}:){3}[0-9a-f]{2}$/);
+    // The rest of the address is the guest's own derivation, only the first two octets move.
+    expect(mac.slice(6)).toBe(deriveMac('testlab/node1').slice(6));
+
+    const stack = JSON.parse(renderTerraformStacks(lab)[0].content);
+    const vms = stack.resource.proxmox_virtual_environment_vm;
+    expect(vms.node1.network_device.map((n: { mac_address: string }) => n.mac_address)).toEqual([mac]);
+    expect(vms.web.network_device[0].mac_address).toMatch(/^02:10:/);
+    expect(stack.output.mac_addresses.value).toEqual({ node1: mac, web: vms.web.network_device[0].mac_address });
+
+    const dir = materialize(renderNixFlake(lab));
+    const leases = evalModule(path.join(dir, 'hosts/gw/dnsmasq.nix')).services.dnsmasq.settings['dhcp-host'] as string[];
+    expect(leases).toContain(`${mac},10.0.0.21,node1`);
+    expect(leases).toContain(`${vms.web.network_device[0].mac_address},10.0.0.50,web`);
+    expect(leases.filter((l) => l.startsWith('02:10:'))).toHaveLength(2);
+  });
+
+  it('leaves a MAC given on the guest Host as it is', () => {
+    const t = proxmoxLab({ proxmox: { macPrefix: '02:10' } });
+    const guest = vmHost(t.lab, 'node1', '10.0.0.21', { macAddress: '52:54:00:12:34:56' });
+    const vm = new ProxmoxVm(t.lab, 'node1-vm', { hypervisor: t.proxmox, vmid: 201, guest });
+    expect(vm.macAddress).toBe('52:54:00:12:34:56');
+    expect(guest.macAddress).toBe('52:54:00:12:34:56');
   });
 });

@@ -10,6 +10,7 @@ import {
   OsType,
   ProxmoxHost,
   ProxmoxStack,
+  ProxmoxCluster,
   ProxmoxVm,
   Secret,
   Size,
@@ -202,6 +203,13 @@ describe('MAC addresses', () => {
     );
   });
 
+  it('checks the MAC a NixOS guest derives under the prefix like any derived one', () => {
+    const t = proxmoxLab({ proxmox: { macPrefix: 'bc:24:11' } });
+    const vm = new ProxmoxVm(t.lab, 'node1-vm', { hypervisor: t.proxmox, vmid: 201, guest: vmHost(t.lab, 'node1', '10.0.0.21') });
+    expect(vm.macAddress).toMatch(/^bc:24:11:/);
+    expect(only(errorsOf(t.lab), /MAC/)).toMatch(/^testlab\/node1-vm: the MAC address bc:24:11:.* derived for NIC 0 is not a locally administered unicast address/);
+  });
+
   it('accepts a given vendor MAC, and derived MACs under a locally administered prefix', () => {
     const t = proxmoxLab({ proxmox: { macPrefix: '02:10' } });
     const derived = plainVm(t, 'web', 110);
@@ -350,24 +358,43 @@ describe('boot sources and cloud-init', () => {
   };
 
   // qm clone: "--target: Target node. Only allowed if the original VM is on shared storage."
-  it('refuses a clone of a template on another node whose disks are on local storage', () => {
+  it('refuses a clone of a template on another node of its cluster whose disks are on local storage', () => {
     const t = proxmoxLab();
     const template = plainVm(t, 'base', 9000, { template: true, started: false });
     const pve2 = secondHost(t);
+    new ProxmoxCluster(t.lab, 'pvec', { members: [t.proxmox, pve2.proxmox] });
     new ProxmoxVm(t.lab, 'web', { hypervisor: pve2.proxmox, vmid: 110, disks: [{ storage: pve2.tank, size: Size.gibibytes(16) }], boot: BootSource.clone(template) });
     expect(only(errorsOf(t.lab), /clones onto another node/)).toBe(
       'testlab/web: the template testlab/base is on pve and the VM on pve2; Proxmox clones onto another node only from storage both reach, and the template\'s disks are on tank (zfspool), local to pve. Fix: clone a template on pve2 (make one there), or run the VM on pve.',
     );
   });
 
-  it('refuses a clone of a template outside the model on another node unless its storage is shared', () => {
+  it('refuses a clone of a template on a separate Proxmox host, whatever its storage', () => {
+    const t = proxmoxLab();
+    const template = plainVm(t, 'base', 9000, { template: true, started: false });
+    const pve2 = secondHost(t);
+    new ProxmoxVm(t.lab, 'web', { hypervisor: pve2.proxmox, vmid: 110, disks: [{ storage: pve2.tank, size: Size.gibibytes(16) }], boot: BootSource.clone(template) });
+    expect(only(errorsOf(t.lab), /not one Proxmox cluster/)).toBe(
+      'testlab/web: the template testlab/base is on pve and the VM on pve2, which are not one Proxmox cluster; Proxmox clones only within a cluster. Fix: clone a template on pve2 (make one there), or make both nodes members of one ProxmoxCluster with the template\'s disks on its shared storage.',
+    );
+  });
+
+  it('refuses a clone of a template outside the model on another node unless its storage is shared in their cluster', () => {
     const t = proxmoxLab();
     const pve2 = secondHost(t);
+    new ProxmoxCluster(t.lab, 'pvec', { members: [t.proxmox, pve2.proxmox] });
     plainVm(t, 'web', 110, { boot: BootSource.cloneExisting(9000, { node: pve2.proxmox }) });
     expect(only(errorsOf(t.lab), /clones onto another node/)).toMatch(/^testlab\/web: the template 9000 is on pve2 and the VM on pve; .* Fix: clone a template on pve, or set sharedStorage: true/);
     const u = proxmoxLab();
-    plainVm(u, 'web', 110, { boot: BootSource.cloneExisting(9000, { node: secondHost(u).proxmox, sharedStorage: true }) });
-    expect(errorsOf(u.lab).filter((e) => /clones onto another node/.test(e))).toEqual([]);
+    const upve2 = secondHost(u);
+    new ProxmoxCluster(u.lab, 'pvec', { members: [u.proxmox, upve2.proxmox] });
+    plainVm(u, 'web', 110, { boot: BootSource.cloneExisting(9000, { node: upve2.proxmox, sharedStorage: true }) });
+    expect(errorsOf(u.lab)).toEqual([]);
+    const v = proxmoxLab();
+    plainVm(v, 'web', 110, { boot: BootSource.cloneExisting(9000, { node: secondHost(v).proxmox, sharedStorage: true }) });
+    expect(only(errorsOf(v.lab), /not one Proxmox cluster/)).toBe(
+      'testlab/web: the template 9000 is on pve2 and the VM on pve, which are not one Proxmox cluster, so no storage is shared between them. Fix: clone a template on pve, or make both nodes members of one ProxmoxCluster.',
+    );
   });
 
   it('refuses a clone in another stack than its template, which Terraform could not order after it', () => {

@@ -189,7 +189,7 @@ describe('off-site backup validation', () => {
     tank.addDataVdev({ layout: VdevLayout.RAIDZ1, devices: [1, 2, 3].map((n) => Disk.byId(`/dev/disk/by-id/ata-TEST_${n}`, { size: Size.terabytes(4) })) });
     const vmdata = tank.addDataset('vmdata');
     const archives = tank.addDataset('vzdump');
-    new ProxmoxHost(pve, 'proxmox').addStorage('vmdata', { backing: StorageBacking.zfs(vmdata) });
+    new ProxmoxHost(pve, 'proxmox').addStorage('tank-vmdata', { backing: StorageBacking.zfs(vmdata) });
     new OffsiteBackup(pve, 'offsite', { remote: sftpRemote(), sources: [BackupSource.dataset(vmdata), BackupSource.dataset(archives)] });
     expect(errorsOf(lab)).toEqual([
       'testlab/pve/offsite: dataset tank/vmdata holds the volumes of the Proxmox storage tank-vmdata as its children (VM disks are zvols), which have no files in its snapshot directory: the backup would upload none of them. ' +

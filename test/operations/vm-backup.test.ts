@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BackupRetention, HardwareProfile, Host, ProxmoxHost, renderNixFlake, StorageBacking, StorageContent, VmBackupJob, VzdumpMode } from '../../lib';
+import { BackupRetention, HardwareProfile, Homelab, Host, ProxmoxHost, renderNixFlake, renderTerraformStacks, StorageBacking, StorageContent, StorageDeclaration, VmBackupJob, VzdumpMode } from '../../lib';
 import { errorsOf, plainVm, proxmoxLab } from '../support/compute';
-import { materialize } from '../support/labs';
-import { evalModule } from '../support/nix';
+import { schemaProblems } from '../support/tf-schema';
 import { synthesizeReferenceLab } from '../support/reference';
 
 /** The test lab with a backup storage and two VMs. */
@@ -17,23 +15,50 @@ function backupLab() {
   return { ...t, backups, web, db };
 }
 
+/** The lab's only Terraform stack, parsed. */
+function stackOf(lab: Homelab): any {
+  const files = renderTerraformStacks(lab);
+  expect(files).toHaveLength(1);
+  return JSON.parse(files[0].content);
+}
+
 describe('VmBackupJob', () => {
-  it('runs vzdump of the chosen VMs to the storage, with the retention, as a systemd service on a timer', () => {
+  it("is one of Proxmox's own backup jobs (proxmox_backup_job): the chosen VMs, by reference, to the storage, with the retention", () => {
     const t = backupLab();
     new VmBackupJob(t.proxmox, 'nightly', { storage: t.backups, vms: [t.db, t.web], retention: new BackupRetention({ keepDaily: 7, keepWeekly: 2 }), mode: VzdumpMode.STOP });
     expect(errorsOf(t.lab)).toEqual([]);
-    const dir = materialize(renderNixFlake(t.lab));
-    const module = evalModule(path.join(dir, 'hosts/pve/vm-backups.nix'), [], '{ config.services.proxmox-ve.package = "pkg:proxmox-ve"; }');
-    const service = module.systemd.services['vzdump-nightly'];
-    expect(service).toMatchObject({
-      path: ['pkg:proxmox-ve'],
-      serviceConfig: { Type: 'oneshot' },
-      startAt: '*-*-* 02:30:00',
-      after: ['pve-guests.service'],
+    const doc = stackOf(t.lab);
+    expect(schemaProblems(doc)).toEqual([]);
+    expect(doc.resource.proxmox_backup_job.backup_job_nightly).toMatchObject({
+      id: 'nightly',
+      node: 'pve',
+      // by the VMs' resources, so Terraform makes the job after the VMs
+      vmid: ['${proxmox_virtual_environment_vm.web.vm_id}', '${proxmox_virtual_environment_vm.db.vm_id}'],
+      storage: 'backups',
+      schedule: '*-*-* 02:30:00',
+      mode: 'stop',
+      compress: 'zstd',
+      // bpg joins the map into prune-backups (fwprovider/cluster/backup/model.go, v0.111.1)
+      prune_backups: { 'keep-daily': '7', 'keep-weekly': '2' },
+      notes_template: '{{guestname}} (nightly, homelab-cdk)',
+      enabled: true,
     });
-    // The script is what bash runs: read its words back with bash itself.
-    const words = execFileSync('bash', ['-c', `set -- ${service.script.replace(/^vzdump /, '')}; printf '%s\\n' "$@"`], { encoding: 'utf8' }).trimEnd().split('\n');
-    expect(words).toEqual(['110', '120', '--storage', 'backups', '--mode', 'stop', '--compress', 'zstd', '--prune-backups', 'keep-daily=7,keep-weekly=2', '--notes-template', '{{guestname}} (nightly, homelab-cdk)']);
+    // all, vmid and pool conflict in bpg's ConfigValidators (fwprovider/cluster/backup/resource.go)
+    expect(doc.resource.proxmox_backup_job.backup_job_nightly.all).toBeUndefined();
+    // the job is Proxmox's now, not a systemd unit of the host
+    const files = renderNixFlake(t.lab).map((f) => f.path);
+    expect(files).not.toContain('hosts/pve/vm-backups.nix');
+  });
+
+  it("names the host's directory storage by id (pvesm declares it on the host), and the VMs depend on the ZFS storage's resource", () => {
+    const t = backupLab();
+    new VmBackupJob(t.proxmox, 'nightly', { storage: t.backups });
+    expect(t.backups.declaredBy).toBe(StorageDeclaration.PVESM);
+    expect(t.tank.declaredBy).toBe(StorageDeclaration.TERRAFORM);
+    const doc = stackOf(t.lab);
+    // backups is a directory, declared by pvesm on the host: by id; tank is Terraform's
+    expect(doc.resource.proxmox_backup_job.backup_job_nightly.storage).toBe('backups');
+    expect(doc.resource.proxmox_virtual_environment_vm.web.depends_on).toEqual(['proxmox_storage_zfspool.pve_tank']);
   });
 
   it('backs up every VM of its host by default, including VMs declared after it', () => {
@@ -77,14 +102,30 @@ describe('VmBackupJob', () => {
   });
 });
 
+describe("README's word on backup jobs", () => {
+  it('says that a VmBackupJob is a proxmox_backup_job, a resource of the provider schema the library follows', () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    const schema = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../terraform/fixtures/bpg-proxmox.schema.json'), 'utf8'));
+    expect(Object.keys(schema.provider_schemas['registry.terraform.io/bpg/proxmox'].resource_schemas)).toContain('proxmox_backup_job');
+    const paragraph = readme.slice(readme.indexOf('- **`VmBackupJob`**'), readme.indexOf('\n- ', readme.indexOf('- **`VmBackupJob`**') + 1));
+    expect(paragraph).toContain('`proxmox_backup_job`');
+    expect(readme).not.toMatch(/has no backup-job resource/);
+  });
+});
+
 describe('the reference lab\'s VM backups', () => {
-  it('back up every VM of maxdata nightly into tank/vzdump, and the monitoring alerts when the job fails', () => {
+  it("back up every VM of maxdata nightly into tank/vzdump, as a job of Proxmox's (Datacenter → Backup), not a unit of the host", () => {
     const { ref, result } = synthesizeReferenceLab();
     const job = ref.operations.vmBackups;
     expect(job.vms.map((vm) => vm.vmid)).toEqual(ref.compute.proxmox.vms.map((vm) => vm.vmid));
     expect(job.storage.backing.details).toMatchObject({ path: ref.storage.vzdumpDataset.effectiveMountpoint });
+    const doc = JSON.parse(fs.readFileSync(path.join(result.outdir, 'terraform/prod/cdk.tf.json'), 'utf8'));
+    const resource = doc.resource.proxmox_backup_job.backup_job_nightly;
+    expect(resource).toMatchObject({ id: 'nightly', node: 'maxdata', storage: 'backups', prune_backups: { 'keep-daily': '7', 'keep-weekly': '4', 'keep-monthly': '3' } });
+    expect(resource.vmid).toHaveLength(8);
+    expect(fs.existsSync(path.join(result.outdir, 'nix/hosts/maxdata/vm-backups.nix'))).toBe(false);
     const rules = fs.readFileSync(path.join(result.outdir, 'nix/hosts/maxdata/prometheus-rules.yml'), 'utf8') as string;
-    expect(rules).toContain('vzdump-nightly\\\\.service');
+    expect(rules).not.toContain('vzdump');
   });
 
   it("copies the VMs' data off-site as the vzdump archives in tank/vzdump (their disks are zvols no file copy sees)", () => {

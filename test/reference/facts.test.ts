@@ -155,10 +155,11 @@ describe('pools on maxdata', () => {
     expect(zfs.services.zfs.trim.interval).toBe('weekly');
   });
 
-  it('Proxmox storages tank and fast backed by the pools', () => {
-    const script = read('nix/hosts/maxdata/proxmox-storages.sh');
-    expect(script).toContain('ensure_storage tank zfspool --pool tank');
-    expect(script).toContain('ensure_storage fast zfspool --pool fast');
+  it('Proxmox storages tank and fast backed by the pools, which exist (imported, not created)', () => {
+    const storages = tf.resource.proxmox_storage_zfspool;
+    expect(storages.maxdata_tank).toMatchObject({ id: 'tank', zfs_pool: 'tank', nodes: ['maxdata'] });
+    expect(storages.maxdata_fast).toMatchObject({ id: 'fast', zfs_pool: 'fast', nodes: ['maxdata'] });
+    expect(tf.import).toEqual(expect.arrayContaining([{ id: 'tank', to: 'proxmox_storage_zfspool.maxdata_tank' }, { id: 'fast', to: 'proxmox_storage_zfspool.maxdata_fast' }]));
   });
 });
 
@@ -213,7 +214,7 @@ describe('VMs on maxdata', () => {
   it('my-app-vm: vmid 101, 50 GB on its own dataset tank/vms/my-app with sanoid snapshots', () => {
     expect(vms['my-app-vm']).toMatchObject({ vm_id: 101 });
     expect(vms['my-app-vm'].disk[0]).toMatchObject({ size: 50, datastore_id: 'my-app' });
-    expect(read('nix/hosts/maxdata/proxmox-storages.sh')).toContain('ensure_storage my-app zfspool --pool tank/vms/my-app');
+    expect(tf.resource.proxmox_storage_zfspool.maxdata_my_app).toMatchObject({ id: 'my-app', zfs_pool: 'tank/vms/my-app' });
   });
 
   it('the k3s nodes are VMs too; provider at https://192.168.178.97:8006, self-signed (insecure), token not in the output', () => {
@@ -223,7 +224,7 @@ describe('VMs on maxdata', () => {
   });
 
   it('existing VMs are imported by node and vmid: the five of the seed, not the new k3s VMs', () => {
-    const imports = tf.import as Array<{ id: string }>;
+    const imports = (tf.import as Array<{ id: string; to: string }>).filter((i) => i.to.startsWith('proxmox_virtual_environment_vm.'));
     expect(imports.map((i) => i.id).sort()).toEqual(['maxdata/100', 'maxdata/101', 'maxdata/110', 'maxdata/111', 'maxdata/120']);
   });
 });

@@ -484,7 +484,7 @@ describe('datasets that hold the VM disks of a Proxmox ZFS storage', () => {
   it('refuses a threshold of their own at or above the 16K volblocksize of the zvols', () => {
     const { lab, tank, proxmox } = zvolLab();
     const big = tank.addDataset('big', { specialSmallBlocks: Size.kibibytes(16) });
-    proxmox.addStorage('big', { backing: StorageBacking.zfs(big) });
+    proxmox.addStorage('tank-big', { backing: StorageBacking.zfs(big) });
     tank.addDataset('small', { specialSmallBlocks: Size.kibibytes(8) });
     expect(errorsOf(lab)).toEqual([
       'testlab/nas/tank/big: special_small_blocks (16 KiB) of tank/big is not below the volblocksize (16 KiB) of the zvols the Proxmox storage tank-big creates under it, so every VM block would land on the special vdev and fill it. ' +

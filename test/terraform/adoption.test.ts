@@ -85,7 +85,7 @@ function testingSynth(t: ProxmoxTestLab): any {
 
 /** Import targets by resource name. */
 function importsOf(doc: any): Record<string, string> {
-  return Object.fromEntries((doc.import ?? []).map((i: any) => [i.to.replace(`${VM}.`, ''), i.id]));
+  return Object.fromEntries((doc.import ?? []).filter((i: any) => i.to.startsWith(`${VM}.`)).map((i: any) => [i.to.replace(`${VM}.`, ''), i.id]));
 }
 
 describe('the schema fixture', () => {

@@ -60,7 +60,7 @@ describe('the reference lab\'s Terraform stack', () => {
 
   it('matches the provider\'s schema: names, types, nesting and required attributes', () => {
     expect(schemaProblems(doc)).toEqual([]);
-    expect(Object.keys(doc.resource).sort()).toEqual(['proxmox_download_file', VM]);
+    expect(Object.keys(doc.resource).sort()).toEqual(['proxmox_backup_job', 'proxmox_download_file', 'proxmox_storage_zfspool', VM]);
   });
 
   it('writes every network_device with all of its keys, null where unset', () => {
@@ -120,7 +120,7 @@ describe('the reference lab\'s Terraform stack', () => {
   });
 
   it('imports the five running VMs by node/vmid instead of creating them', () => {
-    const imports = doc.import.map((i: any) => [i.to, i.id]);
+    const imports = doc.import.filter((i: any) => i.to.startsWith(`${VM}.`)).map((i: any) => [i.to, i.id]);
     expect(imports).toHaveLength(5);
     for (const [to, id] of imports) {
       const name = to.replace(`${VM}.`, '');

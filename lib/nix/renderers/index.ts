@@ -13,7 +13,6 @@ import { renderHostConfigurations } from './hosts/host-configuration';
 import { renderK3s } from './cluster/k3s';
 import { renderProxmox } from './compute/proxmox';
 import { renderRebuildScript } from './hosts/rebuild-script';
-import { renderVmBackups } from './operations/vm-backup';
 import { renderWakeOnLan } from './network/wake-on-lan';
 import { renderStorage } from './storage/zfs';
 import { renderMonitoring } from './operations/monitoring';
@@ -35,5 +34,4 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderStorage,
   renderMonitoring,
   renderOffsiteBackups,
-  renderVmBackups,
 ];

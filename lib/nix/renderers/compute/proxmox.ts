@@ -1,10 +1,10 @@
 /**
  * Proxmox VE on NixOS (SaumonNet/proxmox-nixos): the flake input and module, the service with the
  * host's address and bridges, the bridges in the host's networking, Cockpit, and a oneshot
- * service that declares the host's Proxmox storages with pvesm.
+ * service that declares the host's directory storages with pvesm.
  */
 import { ProxmoxHost } from '../../../compute/proxmox-host';
-import { ProxmoxStorage, StorageType } from '../../../compute/proxmox-storage';
+import { ProxmoxStorage, StorageDeclaration, StorageType } from '../../../compute/proxmox-storage';
 import { Homelab } from '../../../core/homelab';
 import { generatedHeader, NixFlake, renderNixModule } from '../../nix-flake';
 import { NixAttrs, NixExpr } from '../../nix-value';
@@ -25,7 +25,9 @@ export function renderProxmox(lab: Homelab, flake: NixFlake): void {
   for (const proxmox of hosts) {
     const host = proxmox.host;
     flake.addHostFlakeModule(host, PROXMOX_NIXOS_INPUT, 'proxmox-ve');
-    const storages = proxmox.storages.filter((s) => s.backing.managed);
+    // Only the types pvesm declares (directories); ZFS and LVM thin storages are resources of
+    // the host's Terraform stack (see StorageDeclaration).
+    const storages = proxmox.storages.filter((s) => s.declaredBy === StorageDeclaration.PVESM);
     const source = `${proxmox.node.path} (Proxmox VE)`;
     flake.addHostModule(host, 'proxmox', renderNixModule({
         header: generatedHeader(lab, source),
@@ -57,7 +59,8 @@ export function proxmoxSettings(proxmox: ProxmoxHost, managedStorages: readonly 
     }
   }
   const cockpit = proxmox.cockpit;
-  const hasZfs = managedStorages.some((s) => s.type === StorageType.ZFS_POOL);
+  // A directory storage may be a dataset's mountpoint (the reference lab's vzdump archives).
+  const hasZfs = proxmox.storages.some((s) => s.type === StorageType.ZFS_POOL);
   return {
     services: {
       'proxmox-ve': {
@@ -111,20 +114,14 @@ export interface StorageCommand {
   readonly set: string[];
 }
 
-/** The pvesm options that declare a managed storage. */
+/**
+ * The pvesm options that declare a directory storage, the one type pvesm declares (ZFS and LVM
+ * thin storages are Terraform resources: see StorageDeclaration).
+ */
 export function storageCommand(storage: ProxmoxStorage): StorageCommand {
-  const d = storage.backing.details;
-  const content = ['--content', storage.content.join(',')];
-  switch (storage.type) {
-    case StorageType.ZFS_POOL: {
-      const sparse = ['--sparse', d.sparse === false ? '0' : '1'];
-      return { id: storage.storageId, type: storage.type, add: ['--pool', d.zfs!.datasetName, ...content, ...sparse], set: [...content, ...sparse] };
-    }
-    case StorageType.DIRECTORY:
-      return { id: storage.storageId, type: storage.type, add: ['--path', d.path!, ...content], set: content };
-    case StorageType.LVM_THIN:
-      return { id: storage.storageId, type: storage.type, add: ['--vgname', d.volumeGroup!, '--thinpool', d.thinPool!, ...content], set: content };
-    default:
-      throw new Error(`no pvesm command for storage type ${storage.type as string}`);
+  if (storage.type !== StorageType.DIRECTORY) {
+    throw new Error(`a ${storage.type} storage is declared by Terraform, not by pvesm`);
   }
+  const content = ['--content', storage.content.join(',')];
+  return { id: storage.storageId, type: storage.type, add: ['--path', storage.backing.details.path!, ...content], set: content };
 }
