@@ -16,8 +16,11 @@ export function hostInstallSteps(lab: Homelab, parts: readonly HostStepPart[]): 
     .filter((host) => !partsOf(host).some((p) => p.installedInVm))
     .map((host) => {
       const own = partsOf(host);
+      const install = own.find((p) => p.install !== undefined)?.install;
       const commands: string[] = [];
-      if (host.hardware.kind === HardwareKind.RASPBERRY_PI_4) {
+      if (install) {
+        commands.push(...install.commands);
+      } else if (host.hardware.kind === HardwareKind.RASPBERRY_PI_4) {
         commands.push('# write the NixOS aarch64 SD image to the card and boot the Pi from it; on the Pi, with dist/nix copied there:', `sudo nixos-rebuild switch --flake ./nix#${host.hostName}`);
       } else {
         commands.push(`# boot the NixOS installer on ${host.hostName}; there, with dist/nix copied to ./nix:`, ...own.flatMap((p) => p.prepare ?? []), `sudo nixos-install --flake ./nix#${host.hostName}`);
@@ -31,8 +34,8 @@ export function hostInstallSteps(lab: Homelab, parts: readonly HostStepPart[]): 
           title: `Install ${host.hostName}${roles.length ? `, ${roles.join(' and ')}` : ''}`,
           manual: false,
           commands,
-          checks: unique([`ssh ${host.ipAddress} hostname   # ${host.hostName}`, ...own.flatMap((p) => p.checks ?? [])]),
-          after: unique(own.flatMap((p) => p.after ?? [])),
+          checks: unique([`ssh ${host.ipAddress} hostname   # ${host.hostName}`, ...(install?.checks ?? []), ...own.flatMap((p) => p.checks ?? [])]),
+          after: [],
         },
       };
     });

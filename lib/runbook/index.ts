@@ -23,7 +23,8 @@ export const RUNBOOK_CONTRIBUTORS: readonly RunbookContributor[] = [networkRunbo
 /**
  * The steps of a lab's first deploy, listed by phase (by hand, hosts, VMs, guests, the cluster)
  * and within a phase by contributor, not yet ordered by their dependencies. A step waits only
- * for steps the lab has; every host's install waits for the network anchor's.
+ * for steps the lab has; every host's install waits for the network anchor's and for what
+ * the host parts of the areas say.
  */
 export function runbookSteps(lab: Homelab, contributors: readonly RunbookContributor[] = RUNBOOK_CONTRIBUTORS): RunbookStep[] {
   const contributions = contributors.map((c) => c(lab));
@@ -37,10 +38,16 @@ export function runbookSteps(lab: Homelab, contributors: readonly RunbookContrib
       steps.set(step.key, step);
     }
   }
+  // The waits of the parts apply to the host's step, whichever area makes it (a guest's is its VM's).
   const anchorKeys = new Set(parts.filter((p) => p.anchor).map((p) => hostStepKey(p.host)));
+  const waits = new Map<string, string[]>();
+  for (const part of parts) {
+    const key = hostStepKey(part.host);
+    waits.set(key, [...(waits.get(key) ?? []), ...(part.after ?? [])]);
+  }
   return [...steps.values()].map((step) => {
     const waitsForAnchor = step.key.startsWith(HOST_STEP_PREFIX) && !anchorKeys.has(step.key);
-    const after = [...new Set([...step.after, ...(waitsForAnchor ? anchorKeys : [])])].filter((k) => steps.has(k));
+    const after = [...new Set([...step.after, ...(waits.get(step.key) ?? []), ...(waitsForAnchor ? anchorKeys : [])])].filter((k) => steps.has(k));
     return { ...step, after };
   });
 }

@@ -30,14 +30,16 @@ export interface RunbookStep {
 export enum RunbookPhase {
   /** What no command of this library can do: the router, firmware, accounts, tokens. */
   BY_HAND = 0,
+  /** What is made on your machine before any host is installed. */
+  PREPARE = 1,
   /** The machines installed from an installer or an image (not VMs). */
-  HOSTS = 1,
+  HOSTS = 2,
   /** The VMs, created by the Terraform stacks. */
-  VMS = 2,
+  VMS = 3,
   /** The NixOS hosts in those VMs. */
-  GUESTS = 3,
+  GUESTS = 4,
   /** The cluster on the hosts, then what runs in it. */
-  CLUSTER = 4,
+  CLUSTER = 5,
 }
 
 /** A step with the phase it is listed in. */
@@ -48,9 +50,21 @@ export interface PhasedRunbookStep {
   readonly step: RunbookStep;
 }
 
+/** How a host is installed, when not from the NixOS installer booted on it. */
+export interface HostInstall {
+  /** The commands that install it (before the `nixos-rebuild switch` of every later change). */
+  readonly commands: readonly string[];
+  /**
+   * What to check right after the SSH check.
+   * @default - none
+   */
+  readonly checks?: readonly string[];
+}
+
 /**
- * What one construct adds to the step that installs a host (not a VM's guest): the host's step
- * is `Install <host>`, with the parts of every area merged in contributor order.
+ * What one construct adds to the step that installs a host: the host's step is
+ * `Install <host>`, with the parts of every area merged in contributor order. For a VM's guest,
+ * whose step its VM's area makes, only `anchor` and `after` apply.
  */
 export interface HostStepPart {
   /** The host whose step it adds to. */
@@ -70,6 +84,11 @@ export interface HostStepPart {
    * @default false
    */
   readonly installedInVm?: boolean;
+  /**
+   * How the host is installed instead of from the NixOS installer; the first part that says wins.
+   * @default - the NixOS installer booted on the host (`prepare`, then `nixos-install`)
+   */
+  readonly install?: HostInstall;
   /**
    * Commands to run in the installer before `nixos-install` (creating the pools).
    * @default - none
