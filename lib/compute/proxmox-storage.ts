@@ -100,6 +100,8 @@ export interface LvmThinBackingProps {
 
 /** What a storage backing's type needs; each field is set by the types that use it. */
 export interface StorageBackingDetails {
+  /** Did the user say whether a `dir` storage's path is a mount point ({@link DirectoryBackingOptions.isMountpoint})? */
+  readonly isMountpoint?: boolean;
   /** The ZFS pool or dataset of a `zfspool` storage. */
   readonly zfs?: IZfsStorageBacking;
   /** Are the zvols of a `zfspool` storage thin-provisioned (`--sparse`)? */
@@ -112,6 +114,19 @@ export interface StorageBackingDetails {
   readonly thinPool?: string;
 }
 
+/** Options of {@link StorageBacking.directory}. */
+export interface DirectoryBackingOptions {
+  /**
+   * Is the directory a mount point that Proxmox must find mounted before it uses the storage
+   * (`is_mountpoint yes`)? PVE::Storage::DirPlugin then considers the storage offline while
+   * nothing is mounted there, instead of letting vzdump and uploads write into the empty
+   * directory on the root file system (where the data hides once the file system mounts).
+   * @default - true when the path is the mountpoint of a ZFS pool or dataset of the storage's
+   * host (e.g. the backups storage on tank/vzdump), else false
+   */
+  readonly isMountpoint?: boolean;
+}
+
 /** What a Proxmox storage lives on. Construct with one of the static factories. */
 export class StorageBacking {
   /** A ZFS pool or dataset of the lab (type `zfspool`). */
@@ -120,8 +135,8 @@ export class StorageBacking {
   }
 
   /** A directory on the host (type `dir`), e.g. `/var/lib/vz` for Proxmox's `local`. */
-  public static directory(path: string): StorageBacking {
-    return new StorageBacking(StorageType.DIRECTORY, true, { path });
+  public static directory(path: string, options: DirectoryBackingOptions = {}): StorageBacking {
+    return new StorageBacking(StorageType.DIRECTORY, true, { path, isMountpoint: options.isMountpoint });
   }
 
   /** An LVM thin pool (type `lvmthin`), e.g. volume group `pve`, pool `data` for `local-lvm`. */
@@ -242,6 +257,19 @@ export class ProxmoxStorage extends Construct {
    */
   public get shared(): boolean {
     return SHARED_STORAGE_TYPES.has(this.type) || (this.proxmoxHost.cluster?.sharesStorage(this) ?? false);
+  }
+
+  /**
+   * Must Proxmox find the directory storage's path mounted (`is_mountpoint`)? As stated with
+   * {@link DirectoryBackingOptions.isMountpoint}, else whether the path is where a ZFS pool or
+   * dataset of the host is mounted. Always false for other types.
+   */
+  public get isMountpoint(): boolean {
+    const d = this.backing.details;
+    if (this.type !== StorageType.DIRECTORY || d.path === undefined) {
+      return false;
+    }
+    return d.isMountpoint ?? ZfsPool.onHost(this.proxmoxHost.host).some((pool) => pool.allDatasets.some((ds) => ds.effectiveMountpoint === d.path));
   }
 
   /** Who declares the storage on its host: Terraform, the pvesm service, or nobody. */

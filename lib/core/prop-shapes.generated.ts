@@ -76,6 +76,9 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     devices: null,
     layout: null,
   },
+  DirectoryBackingOptions: {
+    isMountpoint: null,
+  },
   DiskPartitionProps: {
     mountpoint: null,
     size: null,

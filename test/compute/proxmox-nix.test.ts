@@ -74,7 +74,9 @@ describe('the reference lab\'s Proxmox host on NixOS', () => {
   it('declares the directory storages with pvesm ("local" and the vzdump archives), and leaves the ZFS ones to Terraform', () => {
     const script = fs.readFileSync(path.join(nixDir, 'hosts/maxdata/proxmox-storages.sh'), 'utf8');
     expect(script).toContain('ensure_storage local dir --path /var/lib/vz --content iso,import,snippets,backup,vztmpl -- --content iso,import,snippets,backup,vztmpl');
-    expect(script).toContain('ensure_storage backups dir --path /tank/vzdump --content backup -- --content backup');
+    // tank/vzdump is a dataset's mountpoint: offline while unmounted, never the root file system
+    // (PVE::Storage::DirPlugin's is_mountpoint); Proxmox's own /var/lib/vz is no mount point.
+    expect(script).toContain('ensure_storage backups dir --path /tank/vzdump --content backup --is_mountpoint yes -- --content backup --is_mountpoint yes');
     expect(script).not.toMatch(/zfspool|lvmthin/);
     expect(proxmoxModule.systemd.services['proxmox-storages']).toMatchObject({
       requires: ['pve-cluster.service'],

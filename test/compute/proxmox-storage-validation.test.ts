@@ -45,3 +45,20 @@ describe('the id of a Proxmox storage', () => {
     expect(warningsOf(t.lab)).toEqual([]);
   });
 });
+
+// A directory storage on a dataset that is not mounted yet (pool not imported, dataset failed to
+// mount) would take vzdump's archives onto the root file system; PVE::Storage::DirPlugin's
+// is_mountpoint makes Proxmox call the storage offline instead.
+describe('a directory storage on a mount point', () => {
+  it("is one when its path is a dataset's mountpoint, and says so to pvesm", () => {
+    const { lab, nas } = zfsLab({ addressing: Addressing.STATIC, hardware: HardwareProfile.bareMetal({ cpuVendor: 'amd', interfaceName: 'eno1' }) });
+    const pool = raidzPool(nas, testDisks().hdds);
+    const proxmox = new ProxmoxHost(nas, 'proxmox');
+    const onPool = proxmox.addStorage('archive', { backing: StorageBacking.directory(pool.effectiveMountpoint) });
+    const plain = proxmox.addStorage('scratch', { backing: StorageBacking.directory('/srv/scratch') });
+    const stated = proxmox.addStorage('usb', { backing: StorageBacking.directory('/mnt/usb', { isMountpoint: true }) });
+    const refused = proxmox.addStorage('inside', { backing: StorageBacking.directory(pool.effectiveMountpoint, { isMountpoint: false }) });
+    expect(zfsErrorsOf(lab)).toEqual([]);
+    expect([onPool, plain, stated, refused].map((s) => s.isMountpoint)).toEqual([true, false, true, false]);
+  });
+});

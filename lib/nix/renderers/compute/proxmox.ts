@@ -122,6 +122,7 @@ export function storageCommand(storage: ProxmoxStorage): StorageCommand {
   if (storage.type !== StorageType.DIRECTORY) {
     throw new Error(`a ${storage.type} storage is declared by Terraform, not by pvesm`);
   }
-  const content = ['--content', storage.content.join(',')];
-  return { id: storage.storageId, type: storage.type, add: ['--path', storage.backing.details.path!, ...content], set: content };
+  // is_mountpoint in both: `pvesm set` brings a storage that exists already up to the model.
+  const options = ['--content', storage.content.join(','), ...(storage.isMountpoint ? ['--is_mountpoint', 'yes'] : [])];
+  return { id: storage.storageId, type: storage.type, add: ['--path', storage.backing.details.path!, ...options], set: options };
 }
