@@ -27,12 +27,13 @@
  *   npm run bench -- --quick           # fewer runs and sizes (a smoke run of the benchmark itself)
  *   npm run bench -- --pairs 9 --sizes 10,100,1000,2000,4000 --charts 100,200,400,800
  *   npm run bench -- --scratch /dev/shm   # write the outputs there (default: the OS's temp folder)
+ *   npm run bench -- --readme          # also write the tables into README.md's Performance section
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { InProcessResult } from './in-process';
+import { InProcessResult, perFileOverhead } from './in-process';
 import type { K8sOnceResult } from './k8s-once';
 import { InterleavedRun, loadAverage, PairedPath, readOutputs, runInterleaved, SoloCommand, Step } from './paired-runs';
 import { Sample, summarize } from './stats';
@@ -58,10 +59,13 @@ const TARGETS = {
   k8sFrom: 100,
   k8sTo: 400,
   k8sExponent: 1.1,
+  writerPerFile: 1.2,
 };
 
 interface Options {
   readonly quick: boolean;
+  /** Write the printed tables into README.md's Performance section too. */
+  readonly readme: boolean;
   readonly pairs: number;
   readonly sizes: readonly number[];
   readonly charts: readonly number[];
@@ -170,7 +174,12 @@ function main(): void {
     };
     fs.mkdirSync(BUILD, { recursive: true });
     fs.writeFileSync(path.join(BUILD, 'bench-results.json'), JSON.stringify(results, null, 2) + '\n');
-    process.stdout.write(report(results) + '\n');
+    const printed = report(results);
+    process.stdout.write(printed + '\n');
+    if (options.readme) {
+      writeReadmeSection(path.join(ROOT, 'README.md'), printed);
+      log('README.md: its Performance numbers are now those of this run');
+    }
     log(`results also in ${path.relative(process.cwd(), path.join(BUILD, 'bench-results.json'))}`);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -391,6 +400,9 @@ function report(r: Results): string {
   row("… building the lab (the user's program)", r.inProcess.build);
   row('… writing, files unchanged', r.inProcess.writeUnchanged);
   row('… writing, new folder', r.inProcess.writeNew);
+  row('… a bare atomic write of the same files, new folder (write beside, rename; the floor)', r.inProcess.bareWriteNew);
+  row(`… writing ${r.inProcess.large.files} files (generated lab of ${r.inProcess.large.vms} VMs), new folder`, r.inProcess.large.writeNew);
+  row(`… a bare atomic write of those ${r.inProcess.large.files} files`, r.inProcess.large.bareWriteNew);
   row('first synthesis in a fresh process: validation + 3 projections', med(r.first.runs, (x) => x.synthMs));
   row('… building the lab', med(r.first.runs, (x) => x.buildMs));
   row('… writing, new folder', med(r.first.runs, (x) => x.writeMs));
@@ -445,6 +457,11 @@ function report(r: Results): string {
   lines.push(`| reference lab in-process ≤ ${TARGETS.warmMs} ms median warm | ${ms(r.inProcess.synth.median)} | ${verdict(r.inProcess.synth.median <= TARGETS.warmMs)} |`);
   const firstSynth = med(r.first.runs, (x) => x.synthMs).median;
   lines.push(`| first synthesis in a fresh process ≤ ${TARGETS.firstMs} ms | ${ms(firstSynth)} | ${verdict(firstSynth <= TARGETS.firstMs)} |`);
+  const perFile = perFileOverhead(r.inProcess);
+  lines.push(
+    `| the writer's per-file overhead within ${TARGETS.writerPerFile}× of a bare atomic write (growth per file from ${r.inProcess.files} to ${r.inProcess.large.files} files; fixed costs apart) | ` +
+      `${perFile.writerPerFileMs.toFixed(3)} ms vs ${perFile.barePerFileMs.toFixed(3)} ms per file: ${perFile.ratio.toFixed(2)}× | ${verdict(perFile.ratio <= TARGETS.writerPerFile)} |`,
+  );
   const large = r.generated.find((g) => g.vms === TARGETS.largeVms);
   if (large) {
     lines.push(`| ${TARGETS.largeVms} VMs whole process ≤ ${TARGETS.largeMs / 1000} s | ${ms(large.wall.median)} | ${verdict(large.wall.median <= TARGETS.largeMs)} |`);
@@ -468,6 +485,21 @@ function report(r: Results): string {
     lines.push(`| ${TARGETS.k8sTo} Kubernetes workloads, growth exponent ≤ ${TARGETS.k8sExponent} | not measured in this run (--charts) | |`);
   }
   return lines.join('\n');
+}
+
+/** README.md's comments around the benchmark's tables. */
+const README_BEGIN = '<!-- bench:begin (written by npm run bench -- --readme) -->';
+const README_END = '<!-- bench:end -->';
+
+/** Replaces what stands between README.md's two `bench` comments with the printed tables. */
+export function writeReadmeSection(readme: string, printed: string): void {
+  const text = fs.readFileSync(readme, 'utf8');
+  const begin = text.indexOf(README_BEGIN);
+  const end = text.indexOf(README_END);
+  if (begin < 0 || end < begin) {
+    throw new Error(`${readme} has no section between ${README_BEGIN} and ${README_END} to write the numbers into`);
+  }
+  fs.writeFileSync(readme, `${text.slice(0, begin + README_BEGIN.length)}\n${printed}\n${text.slice(end)}`);
 }
 
 function ms(value: number): string {
@@ -498,11 +530,13 @@ function parseOptions(argv: readonly string[]): Options {
   }
   const scratchIndex = argv.indexOf('--scratch');
   const scratch = path.resolve(scratchIndex >= 0 ? argv[scratchIndex + 1] : os.tmpdir());
-  return { quick, pairs, sizes, charts, scratch };
+  return { quick, readme: argv.includes('--readme'), pairs, sizes, charts, scratch };
 }
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
 }
 
-main();
+if (require.main === module) {
+  main();
+}

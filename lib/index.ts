@@ -59,6 +59,7 @@ export * from './storage/zfs-settings';
 export * from './storage/zfs-storage';
 // compute: Proxmox VE hosts, storages, VMs
 export * from './compute/boot-source';
+export { hostKeyFile, NIXOS_ANYWHERE_MODULE_SOURCE, NIXOS_ANYWHERE_RELEASE, NixosAnywhereInstall, NixosAnywhereOptions } from './compute/nixos-anywhere';
 export * from './compute/bridge';
 export * from './compute/ha-group';
 export * from './compute/proxmox-cluster';

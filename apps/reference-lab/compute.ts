@@ -77,21 +77,13 @@ export function addCompute(lab: Homelab, hosts: ReferenceHosts, storage: Referen
   // node/vmid, never destroys them) instead of creating them again. The k3s VMs are new.
   const existing: VmAdoptionProps = {};
 
-  // Images: the NixOS installer for the NixOS VMs, a Debian cloud image for the plain Linux VMs
-  // (the lab's facts do not name their OS), and the Windows 11 ISO, uploaded by hand because
-  // Microsoft publishes no stable download URL. The downloads are pinned to dated builds with
-  // the digests their publishers list, so a VM gets the same image whatever the day it is made:
-  // the installer is the official NixOS 26.05 build 10478 (its digest as a public record of that
-  // ISO gives it; releases.nixos.org publishes it beside the ISO as <file>.sha256, so check it
-  // there when bumping; the installer need not match the flake's nixpkgs, which nixos-install
-  // takes from the flake), the cloud image Debian's 20260712-2537 trixie release (from
-  // SHA512SUMS, as lima-vm's debian-13 template records it). Debian keeps dated releases for some
-  // months: bump the pin before it goes.
-  const nixosIso = local.addImage('nixos-installer', {
-    kind: ImageKind.ISO,
-    url: 'https://releases.nixos.org/nixos/26.05/nixos-26.05.10478.1bc55b9def81/nixos-minimal-26.05.10478.1bc55b9def81-x86_64-linux.iso',
-    checksum: { algorithm: 'sha256', value: 'fc01aaaf63437949988ce7e7264e5e72fcb201b4d405952e5275a475ca643f2d' },
-  });
+  // Images: a Debian cloud image for the plain Linux VMs (the lab's facts do not name their OS),
+  // which is also what the NixOS VMs first boot (nixos-anywhere's kexec works from it, and
+  // cloud-init gives it max's key), and the Windows 11 ISO, uploaded by hand because Microsoft
+  // publishes no stable download URL. The download is pinned to a dated build with the digest its
+  // publisher lists, so a VM gets the same image whatever the day it is made: Debian's
+  // 20260712-2537 trixie release (from SHA512SUMS, as lima-vm's debian-13 template records it).
+  // Debian keeps dated releases for some months: bump the pin before it goes.
   const debian = local.addImage('debian-13', {
     kind: ImageKind.DISK_IMAGE,
     url: 'https://cloud.debian.org/images/cloud/trixie/20260712-2537/debian-13-genericcloud-amd64-20260712-2537.qcow2',
@@ -158,7 +150,9 @@ export function addCompute(lab: Homelab, hosts: ReferenceHosts, storage: Referen
   // The k3s nodes are the NixOS hosts k3s-node1..3; their vmids 201–203 are this example's
   // choice (the lab's facts give none). Memory and disks are sized for k3s (also a choice):
   // 4 GiB for the control plane, 2 GiB per worker, 32 GiB on fast. They start first, the
-  // control plane before the workers.
+  // control plane before the workers. Each boots the Debian cloud image once: the stack's
+  // nixos-anywhere module then installs the node's own configuration from dist/nix over it, with
+  // its host key, so `cdktf deploy` leaves them running NixOS (no console step).
   const k3sNode = (host: (typeof hosts.k3sNodes)[number], n: number) =>
     new ProxmoxVm(lab, `${host.hostName}-vm`, {
       hypervisor: proxmox,
@@ -167,7 +161,8 @@ export function addCompute(lab: Homelab, hosts: ReferenceHosts, storage: Referen
       cores: 2,
       memory: Size.mebibytes(n === 1 ? 4096 : 2048),
       disks: [{ size: Size.gibibytes(32), storage: fast }],
-      boot: BootSource.iso(nixosIso),
+      boot: BootSource.nixosAnywhere(debian),
+      cloudInit,
       startup: n === 1 ? { order: 1, upDelay: 30 } : { order: 2 },
       tags: ['k3s', 'nixos'],
     });

@@ -170,7 +170,9 @@ export class K3sCluster extends Construct {
 
   /** The server nodes, in declaration order. */
   public get servers(): K3sNode[] {
-    return this.nodes.filter((n) => n.role === K3sRole.SERVER);
+    // Every node asks for the servers: copying and filtering all nodes for each was quadratic
+    // (0.4 s at 1200 nodes, issue 17); the list is made once per validation run, as the nodes are.
+    return [...perValidationRun(this, `k3s-cluster-servers:${this.node.path}`, () => this.nodes.filter((n) => n.role === K3sRole.SERVER))];
   }
 
   /** The agent nodes, in declaration order. */

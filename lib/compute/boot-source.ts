@@ -5,6 +5,7 @@
 import type { ProxmoxHost } from './proxmox-host';
 import type { ProxmoxVm } from './proxmox-vm';
 import type { VmImage } from './vm-image';
+import { NixosAnywhereInstall, NixosAnywhereOptions, nixosAnywhereInstall } from './nixos-anywhere';
 
 /** The kinds of boot source. */
 export enum BootKind {
@@ -70,6 +71,8 @@ export interface BootSourceDetails {
   readonly full?: boolean;
   /** Does the user say that a template outside the model is on shared storage? */
   readonly templateOnSharedStorage?: boolean;
+  /** The install of the VM's NixOS guest by nixos-anywhere over the cloud image ({@link BootKind.CLOUD_IMAGE}). */
+  readonly nixosAnywhere?: NixosAnywhereInstall;
 }
 
 /** How a VM boots. Construct with one of the static factories. */
@@ -87,6 +90,17 @@ export class BootSource {
   /** From a cloud image, imported into the VM's first disk when the VM is created. */
   public static cloudImage(image: VmImage): BootSource {
     return new BootSource(BootKind.CLOUD_IMAGE, { image });
+  }
+
+  /**
+   * A NixOS VM that comes up as its guest Host: it first boots the cloud image (imported into its
+   * first disk, reachable over SSH as `cloudInit.user`), then the stack's nixos-anywhere module
+   * (`terraform/all-in-one`) partitions the disk with the guest's disko layout and installs the
+   * guest's configuration from the flake, with its SSH host key. Any image nixos-anywhere's kexec
+   * works from will do (an x86_64 Linux with kexec, such as Debian's genericcloud image).
+   */
+  public static nixosAnywhere(image: VmImage, options: NixosAnywhereOptions = {}): BootSource {
+    return new BootSource(BootKind.CLOUD_IMAGE, { image, nixosAnywhere: nixosAnywhereInstall(options) });
   }
 
   /** As a clone of a template VM of the model (one with `template: true`). */

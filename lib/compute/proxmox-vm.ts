@@ -10,6 +10,7 @@ import { Annotations, displayPath, perValidationRun, problem } from '../core/val
 import { HardwareKind } from '../hosts/hardware-profile';
 import type { Host, IGuestMachine } from '../hosts/host';
 import { BootKind, BootSource } from './boot-source';
+import { nixosAnywhereProblems } from './nixos-anywhere';
 import type { Bridge } from './bridge';
 import type { ProxmoxHost } from './proxmox-host';
 import type { ProxmoxStack, TerraformOverride } from './proxmox-stack';
@@ -207,8 +208,8 @@ export interface ProxmoxVmProps {
   /**
    * How long the provider waits for the QEMU guest agent (a Go duration such as `"1m"`), when
    * guestAgent is on. It waits on create and on every refresh until the agent answers.
-   * @default - "1m" for a VM that boots an installer ISO (no agent runs until the system is
-   *   installed), else the provider's "15m"
+   * @default - "1m" for a VM that boots an installer ISO or that nixos-anywhere installs (no agent
+   *   runs until the system is installed), else the provider's "15m"
    */
   readonly guestAgentTimeout?: string;
 }
@@ -346,7 +347,9 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
     this.explicitIp = props.ipAddress;
     this.explicitStack = props.stack;
     this.adoption = props.adopt && { allowDestroy: props.adopt.allowDestroy ?? false, efiDiskType: props.adopt.efiDiskType, tpmVersion: props.adopt.tpmVersion };
-    this.guestAgentTimeout = props.guestAgentTimeout ?? (this.guestAgent && this.boot.kind === BootKind.ISO ? INSTALLER_AGENT_TIMEOUT : undefined);
+    // The cloud image that nixos-anywhere installs over runs no agent either, until NixOS is in.
+    const installing = this.boot.kind === BootKind.ISO || this.boot.details.nixosAnywhere !== undefined;
+    this.guestAgentTimeout = props.guestAgentTimeout ?? (this.guestAgent && installing ? INSTALLER_AGENT_TIMEOUT : undefined);
     this.diskProps = [...(props.disks ?? [])];
     this.nicProps = props.nics ? [...props.nics] : [{}];
 
@@ -610,6 +613,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
         if (this.diskProps.length === 0) {
           errors.push(problem('the cloud image needs a disk to be imported into, and the VM has none', 'add a disk (the image goes into the first one)'));
         }
+        errors.push(...nixosAnywhereProblems(this));
         break;
       case BootKind.CLONE:
         if (template) {

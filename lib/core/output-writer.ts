@@ -120,7 +120,7 @@ export function writeOutput(outdir: string, files: readonly OutputFile[], option
   if (txn && journal) {
     // 4. Apply. Should this fail (it only renames and removes), the journal stays for the next run.
     try {
-      applyJournal(path.dirname(txn), txn, journal);
+      applyJournal(path.dirname(txn), txn, journal, { justCommitted: true });
     } catch (e) {
       throw new Error(
         `the write into ${path.dirname(txn)} was committed but could not be finished (${(e as Error).message}); ` +
@@ -421,17 +421,20 @@ class LinkCheck {
 }
 
 /** 4. Apply a committed journal; each step may already have been done by an interrupted run. */
-function applyJournal(root: string, txn: string, journal: Journal): { placed: number; removed: number } {
+function applyJournal(root: string, txn: string, journal: Journal, options: { readonly justCommitted?: boolean } = {}): { placed: number; removed: number } {
   let placed = 0;
   let removed = 0;
   const links = new LinkCheck(root);
+  const folders = new Set<string>();
   for (const { staged, target } of journal.place) {
     const from = path.join(txn, staged);
-    if (!lstatOrUndefined(from)) {
+    // Only a journal an interrupted run left can have files placed already; one this run has just
+    // committed has every staged file still there, and looking cost an lstat per file.
+    if (!options.justCommitted && !lstatOrUndefined(from)) {
       continue; // placed before the interruption
     }
     const to = path.join(root, target);
-    makeFolders(root, path.dirname(to));
+    makeFolders(root, path.dirname(to), folders);
     fs.renameSync(from, to);
     placed += target === MANIFEST_FILE ? 0 : 1;
   }
@@ -449,20 +452,23 @@ function applyJournal(root: string, txn: string, journal: Journal): { placed: nu
   return { placed, removed };
 }
 
-/** Creates the folders down to `dir` (inside `root`), refusing any link on the way. */
-function makeFolders(root: string, dir: string): void {
-  if (dir === root || !isInside(root, dir)) {
+/**
+ * Creates the folders down to `dir` (inside `root`), refusing any link on the way. `known` holds
+ * the folders this run found or made already, so that each is checked once and not once per file.
+ */
+function makeFolders(root: string, dir: string, known: Set<string>): void {
+  if (dir === root || !isInside(root, dir) || known.has(dir)) {
     return;
   }
   const stat = lstatOrUndefined(dir);
-  if (stat?.isDirectory()) {
-    return;
-  }
-  if (stat) {
+  if (stat && !stat.isDirectory()) {
     throw new Error(`${dir} is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}`);
   }
-  makeFolders(root, path.dirname(dir));
-  fs.mkdirSync(dir);
+  if (!stat) {
+    makeFolders(root, path.dirname(dir), known);
+    fs.mkdirSync(dir);
+  }
+  known.add(dir);
 }
 
 /** Creates the output folder if needed; returns the folders created, outermost first. */
@@ -578,7 +584,9 @@ function readText(file: string): string | undefined {
 
 function lstatOrUndefined(p: string): fs.Stats | undefined {
   try {
-    return fs.lstatSync(p);
+    // Without throwIfNoEntry every missing file (each new file of a run) cost a thrown error and
+    // its stack, several times the lstat itself (issue 17).
+    return fs.lstatSync(p, { throwIfNoEntry: false });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {

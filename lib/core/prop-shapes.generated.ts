@@ -271,6 +271,11 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
   NixProjectionOptions: {
     extraRenderers: null,
   },
+  NixosAnywhereOptions: {
+    buildOnRemote: null,
+    debugLogging: null,
+    flakeDirectory: null,
+  },
   NixosSettings: {
     inputUrls: null,
     release: null,
@@ -362,6 +367,7 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
   },
   RaspberryPi4Props: {
     interfaceName: null,
+    kernel: null,
     memoryCgroup: null,
     nixosHardware: null,
     poePlusHat: null,
@@ -438,6 +444,9 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     passwordAuthentication: null,
     permitRootLogin: null,
     port: null,
+  },
+  StackJsonOptions: {
+    preparingPass: null,
   },
   StackSettings: {
     apiToken: null,

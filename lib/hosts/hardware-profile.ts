@@ -111,6 +111,22 @@ export interface BareMetalProps {
   readonly interfaceName?: string;
 }
 
+/** The kernel a Raspberry Pi 4 runs. */
+export enum RaspberryPiKernel {
+  /**
+   * NixOS's default mainline kernel (`pkgs.linuxPackages`), which the public binary cache has; it
+   * supports the Pi 4 (bcm2711 device trees) and k3s.
+   */
+  MAINLINE = 'mainline',
+  /**
+   * The Raspberry Pi Foundation's kernel that nixos-hardware's module defaults to
+   * (`linuxPackages_rpi4`): the vendor's drivers and overlays, but not in the binary cache, so
+   * the Pi compiles it for hours on its first rebuild (NixOS/nixos-hardware#325). Needs
+   * `nixosHardware`.
+   */
+  VENDOR = 'vendor',
+}
+
 /** Props of {@link HardwareProfile.raspberryPi4}. */
 export interface RaspberryPi4Props {
   /**
@@ -143,6 +159,12 @@ export interface RaspberryPi4Props {
    * @default false
    */
   readonly poePlusHat?: boolean;
+  /**
+   * The kernel: mainline from the binary cache, or the vendor kernel that nixos-hardware's
+   * module sets with `lib.mkDefault` (its raspberry-pi/4/default.nix), built from source.
+   * @default RaspberryPiKernel.MAINLINE
+   */
+  readonly kernel?: RaspberryPiKernel;
 }
 
 /** Where a host runs. Construct with one of the static factories. */
@@ -169,8 +191,9 @@ export class HardwareProfile {
 
   /**
    * A Raspberry Pi 4 (aarch64), booting from its SD card with the generic extlinux loader:
-   * nixos-hardware's Pi 4 module, the memory cgroup k3s needs, and settings that spare the SD
-   * card (root mounted `noatime`, the journal in RAM).
+   * nixos-hardware's Pi 4 module, the mainline kernel from the binary cache, the memory cgroup
+   * k3s needs, and settings that spare the SD card (root mounted `noatime`, the journal in RAM).
+   * The flake builds its SD image (`packages.aarch64-linux.<host>-sd-image`).
    */
   public static raspberryPi4(props: RaspberryPi4Props = {}): HardwareProfile {
     const nixosHardware = props.nixosHardware ?? true;
@@ -180,7 +203,11 @@ export class HardwareProfile {
       kernelParams: props.memoryCgroup === false ? [] : ['cgroup_enable=cpuset', 'cgroup_enable=memory', 'cgroup_memory=1'],
       volatileJournal: props.volatileJournal ?? true,
       poePlusHat: props.poePlusHat ?? false,
+      kernel: props.kernel ?? RaspberryPiKernel.MAINLINE,
     });
+    if (props.kernel === RaspberryPiKernel.VENDOR && !nixosHardware) {
+      addValueProblem(profile, (field) => problem(`${field}: raspberryPi4's vendor kernel comes from nixos-hardware, which nixosHardware: false leaves out`, 'drop nixosHardware: false, or use RaspberryPiKernel.MAINLINE'));
+    }
     if (props.poePlusHat && !nixosHardware) {
       addValueProblem(profile, (field) => problem(`${field}: raspberryPi4's poePlusHat needs nixosHardware (the PoE+ HAT overlay is nixos-hardware's)`, 'drop nixosHardware: false, or drop poePlusHat'));
     }
@@ -257,4 +284,6 @@ export interface HardwareDetails {
   readonly volatileJournal?: boolean;
   /** A Raspberry Pi PoE+ HAT is fitted. */
   readonly poePlusHat?: boolean;
+  /** The kernel of a Raspberry Pi. */
+  readonly kernel?: RaspberryPiKernel;
 }

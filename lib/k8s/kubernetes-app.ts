@@ -15,6 +15,7 @@ import { ConstructProblem, perValidationRun, problem, validateLab, ValidationErr
 import { workloadLabels } from './adguard-home-chart';
 import { addNamespace, applyNamespaceFirst, hasNamespaceObject } from './namespace';
 import { PINNING_ERROR } from './on-host';
+import { provideProjectionRenderer } from '../synth/projections';
 import { KUBERNETES_WORKLOADS, WorkloadChart } from './workloads';
 
 /** The file name suffix of every manifest (cdk8s's default). */
@@ -395,3 +396,6 @@ function buildClusterChart(app: App, lab: Homelab, clusterChart: ClusterChart, c
   }
   return chart;
 }
+
+// `homelab synth` loads this module when it first renders k8s (see lib/synth/projections.ts).
+provideProjectionRenderer('k8s', renderKubernetesManifests, validateKubernetes);

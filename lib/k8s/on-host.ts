@@ -8,10 +8,40 @@ import type { K3sNode } from '../cluster/k3s-node';
 import { displayPath, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
 
-/** Anything cdk8s-plus can schedule: a Pod, Deployment, StatefulSet, DaemonSet, Job… */
+/**
+ * Anything cdk8s-plus can schedule: a Pod, Deployment, StatefulSet, DaemonSet, Job… of any
+ * cdk8s-plus version. The types are structural (not cdk8s-plus-28's classes, whose private
+ * members would make a cdk8s-plus-33 Deployment a type error) so that a lab can write its
+ * workloads with the cdk8s-plus that matches its k3s; `test/k8s/cdk8s-plus-versions.test.ts`
+ * compiles and renders `onHost` with cdk8s-plus-28, 33 and 34.
+ */
 export interface ISchedulable {
   /** The workload's scheduling, where {@link onHost} adds the node affinity and the tolerations. */
-  readonly scheduling: kplus.PodScheduling;
+  readonly scheduling: IPodScheduling;
+}
+
+/**
+ * What {@link onHost} calls on a workload's scheduling (cdk8s-plus's `PodScheduling`, every
+ * version since 22 has these two methods and reads only the selectors' `_toKube()` from their
+ * arguments: cdk8s-plus `src/pod.ts`).
+ */
+export interface IPodScheduling {
+  /** Adds a required node affinity on the node's labels. */
+  attract(node: ILabeledNode): void;
+  /** Adds tolerations of the node's taints. */
+  tolerate(node: ITaintedNode): void;
+}
+
+/** A node selected by its labels, as cdk8s-plus's `Node.labeled()` makes it. */
+export interface ILabeledNode {
+  /** The label queries. */
+  readonly labelSelector: readonly unknown[];
+}
+
+/** A node selected by its taints, as cdk8s-plus's `Node.tainted()` makes it. */
+export interface ITaintedNode {
+  /** The taint queries. */
+  readonly taintSelector: readonly unknown[];
 }
 
 /** The name of errors thrown by {@link onHost}; their message is in the house format. */

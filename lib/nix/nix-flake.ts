@@ -19,6 +19,14 @@ export interface FlakeInput {
   readonly followsNixpkgs?: boolean;
 }
 
+/** A binary cache that some input's packages come from. */
+export interface BinaryCache {
+  /** The substituter's URL. */
+  readonly url: string;
+  /** The public key its paths are signed with (`name:base64`). */
+  readonly publicKey: string;
+}
+
 /**
  * The content of a file of the flake: the text, or a function that makes it once every renderer
  * has run (for a file made of what other renderers registered, such as the alert rules).
@@ -50,6 +58,8 @@ export class NixFlake {
   private readonly inputs = new Map<string, FlakeInput>();
   private readonly hosts = new Map<string, HostParts>();
   private readonly outputFiles = new Map<string, OutputFile>();
+  private readonly packages = new Map<string, Map<string, NixExpr>>();
+  private readonly caches = new Map<string, BinaryCache>();
   private readonly laterFiles = new Map<string, { readonly make: () => string; readonly executable: boolean }>();
 
   /** What the renderers registered for the monitoring: watched units, alert rules, exporter settings, panels. */
@@ -127,6 +137,28 @@ export class NixFlake {
     this.outputFiles.set(path, { path, content, executable: options.executable ?? false });
   }
 
+  /**
+   * Adds a binary cache to the flake's `nixConfig` (`extra-substituters`,
+   * `extra-trusted-public-keys`), which `nix build` and `nixos-anywhere --flake` on the user's
+   * machine offer to use (or use with `--accept-flake-config`). The same cache twice is fine.
+   */
+  public addBinaryCache(cache: BinaryCache): void {
+    const existing = this.caches.get(cache.url);
+    if (existing && existing.publicKey !== cache.publicKey) {
+      throw new Error(`binary cache ${cache.url} added with two keys`);
+    }
+    this.caches.set(cache.url, cache);
+  }
+
+  /** Adds a package output, `packages.<system>.<name>` (an image the flake builds, say). */
+  public addPackage(system: string, name: string, value: NixExpr): void {
+    const ofSystem = this.packages.get(system) ?? new Map<string, NixExpr>();
+    if (ofSystem.has(name)) {
+      throw new Error(`two packages were added as packages.${system}.${name}`);
+    }
+    this.packages.set(system, ofSystem.set(name, value));
+  }
+
   /** Is an input declared? */
   public hasInput(name: string): boolean {
     return this.inputs.has(name);
@@ -171,11 +203,18 @@ export class NixFlake {
         modules: [...parts.flakeModules, NixExpr.path(`./hosts/${parts.host.hostName}/configuration.nix`)],
       });
     }
+    const packages: Record<string, Record<string, NixExpr>> = {};
+    for (const system of [...this.packages.keys()].sort()) {
+      const ofSystem = this.packages.get(system)!;
+      packages[system] = Object.fromEntries([...ofSystem.keys()].sort().map((name) => [name, ofSystem.get(name)!]));
+    }
     return renderTemplate('flake.nix.hbs', {
       header: generatedHeader(this.lab),
       description: `${this.lab.name}: NixOS hosts synthesized by homelab-cdk`,
       inputs,
       configurations,
+      packages: Object.keys(packages).length > 0 ? packages : false,
+      nixConfig: this.caches.size > 0 ? flakeNixConfig([...this.caches.values()]) : false,
     });
   }
 
@@ -198,6 +237,12 @@ export class NixFlake {
     }
     return parts;
   }
+}
+
+/** The flake's `nixConfig` for its binary caches, sorted by URL. */
+function flakeNixConfig(caches: readonly BinaryCache[]): NixAttrs {
+  const sorted = [...caches].sort(byText((c) => c.url));
+  return { 'extra-substituters': sorted.map((c) => c.url), 'extra-trusted-public-keys': sorted.map((c) => c.publicKey) };
 }
 
 /**

@@ -14,6 +14,7 @@ export interface NixProjectionOptions {
    */
   readonly extraRenderers?: readonly NixRenderer[];
 }
+import { provideProjectionRenderer } from '../synth/projections';
 
 /**
  * The Nix projection: the lab as a NixOS flake (`flake.nix`, `hosts/<host>/…`, `modules/…`,
@@ -28,3 +29,6 @@ export function renderNixFlake(lab: Homelab, options: NixProjectionOptions = {})
   renderEscapeHatches(lab, flake);
   return flake.files();
 }
+
+// `homelab synth` loads this module when it first renders nix (see lib/synth/projections.ts).
+provideProjectionRenderer('nix', renderNixFlake);

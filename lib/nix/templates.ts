@@ -1,21 +1,49 @@
 /**
  * The one Handlebars environment of the Nix projection. Templates live in `templates/` at the
- * package root (`*.nix.hbs`, `*.sh.hbs`) and are compiled once per process.
+ * package root (`*.nix.hbs`, `*.sh.hbs`).
  *
  * Values enter a template only through helpers that serialize them for the target language:
  * `nix` / `nixBody` (through {@link toNix}), `sh` / `shWords` (single-quoted shell words) and
- * `comment`. A plain `{{name}}` would paste a raw string, so loading a template that has one
- * fails: the guard walks each template's syntax tree.
+ * `comment`. A plain `{{name}}` would paste a raw string, so a template that has one is refused:
+ * the guard walks each template's syntax tree.
+ *
+ * The templates are precompiled ahead of time (tools/precompile-templates.ts writes
+ * templates.generated.ts; a test keeps it current), so a process needs only Handlebars's runtime
+ * and none of its parser and compiler: compiling the 15 templates took 100–180 ms of every fresh
+ * process (issue 17), building them from their precompiled form 1–5 ms. A precompiled template
+ * is used only while its source's SHA-256 matches the file in `templates/`; an edited template is
+ * checked and compiled from its source, as before, so the precompiled copy can be late but never
+ * wrong.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Handlebars from 'handlebars';
+import type * as HandlebarsCompiler from 'handlebars';
+import Handlebars from 'handlebars/runtime';
 import { NixAttrs, NixValue, toNix, toNixAttrsBody } from './nix-value';
+import { PRECOMPILED_TEMPLATES } from './templates.generated';
 
 /** The helpers through which values may enter a template. */
 const VALUE_HELPERS = new Set(['nix', 'nixBody', 'sh', 'shWords', 'comment']);
 
 type HelperOptions = Handlebars.HelperOptions;
+
+/**
+ * Handlebars's template specification (what `precompile` makes), as its runtime takes it; named
+ * through the runtime's module so that the published declarations need no global type.
+ */
+export type TemplateSpecification = Parameters<typeof Handlebars.template>[0];
+
+/** How every template is compiled, ahead of time and from its source alike. */
+const TEMPLATE_COMPILE_OPTIONS: CompileOptions = { strict: true, noEscape: true, preventIndent: true };
+
+/** A template compiled ahead of time: its source's digest and Handlebars's template specification. */
+export interface PrecompiledTemplate {
+  /** SHA-256 (hex) of the template's source when it was precompiled. */
+  readonly sha256: string;
+  /** What `Handlebars.precompile` made of it, as an object. */
+  readonly spec: TemplateSpecification;
+}
 
 function createEnvironment(): typeof Handlebars {
   const hb = Handlebars.create();
@@ -56,7 +84,7 @@ export function renderTemplate(name: string, context: object): string {
   return templateFor(name)(context, { allowProtoPropertiesByDefault: false });
 }
 
-/** The compiled template, compiled and checked on first use. */
+/** The template, from its precompiled form while that is current, else checked and compiled from its source. */
 function templateFor(name: string): Handlebars.TemplateDelegate {
   const cached = compiled.get(name);
   if (cached) {
@@ -68,10 +96,44 @@ function templateFor(name: string): Handlebars.TemplateDelegate {
     throw new Error(`template ${name} does not exist in ${templatesDirectory()}`);
   }
   const source = fs.readFileSync(file, 'utf8');
-  assertNoRawInterpolation(name, source);
-  const template = environment.compile(source, { strict: true, noEscape: true, preventIndent: true });
+  const template = environment.template(templateSpecification(name, source, (PRECOMPILED_TEMPLATES as Readonly<Record<string, PrecompiledTemplate>>)[name]));
   compiled.set(name, template);
   return template;
+}
+
+/**
+ * What a template runs: its precompiled form when that was made from exactly `source`, else
+ * `source` checked and compiled.
+ */
+export function templateSpecification(name: string, source: string, precompiled: PrecompiledTemplate | undefined): TemplateSpecification {
+  return precompiled?.sha256 === templateDigest(source) ? precompiled.spec : compileTemplate(name, source);
+}
+
+/** SHA-256 (hex) of a template's source: whether its precompiled form is current. */
+export function templateDigest(source: string): string {
+  return createHash('sha256').update(source).digest('hex');
+}
+
+/**
+ * Checks a template (see {@link assertNoRawInterpolation}) and compiles it with the full
+ * Handlebars, loaded only here: what the precompiler does ahead of time, and what a process does
+ * for a template edited since.
+ */
+export function precompileTemplate(name: string, source: string): string {
+  const ast = compiler().parse(source);
+  assertNoRawInterpolationIn(name, ast);
+  return compiler().precompile(ast, TEMPLATE_COMPILE_OPTIONS) as string;
+}
+
+function compileTemplate(name: string, source: string): TemplateSpecification {
+  // The precompiler's output is the source of a JavaScript object literal; Handlebars's own
+  // `compile` turns its generated code into functions the same way.
+  return new Function(`return ${precompileTemplate(name, source)};`)() as TemplateSpecification;
+}
+
+/** The full Handlebars (parser and compiler), for templates that are not precompiled. */
+function compiler(): typeof HandlebarsCompiler {
+  return require('handlebars') as typeof HandlebarsCompiler;
 }
 
 /**
@@ -79,7 +141,10 @@ function templateFor(name: string): Handlebars.TemplateDelegate {
  * argument: `{{name}}`, `{{{name}}}` or `{{nix}}` would print a raw or missing value.
  */
 export function assertNoRawInterpolation(name: string, source: string): void {
-  const ast = Handlebars.parse(source);
+  assertNoRawInterpolationIn(name, compiler().parse(source));
+}
+
+function assertNoRawInterpolationIn(name: string, ast: hbs.AST.Program): void {
   const problems: string[] = [];
   const visit = (node: hbs.AST.Node): void => {
     if (node.type === 'MustacheStatement') {

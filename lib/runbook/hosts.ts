@@ -1,13 +1,15 @@
 /**
  * The hosts' part of the first deploy: the step that installs each NixOS machine that is not a
- * VM's guest, from the NixOS installer (or the SD image for a Pi), with what the other areas add
+ * VM's guest, from the NixOS installer (or the flake's SD image for a Pi), with what the other areas add
  * to it ({@link HostStepPart}): its roles in the title, commands before `nixos-install`, checks,
  * and the steps it waits for.
  */
+import { hostKeyFile } from '../compute/nixos-anywhere';
 import { Homelab } from '../core/homelab';
 import { HardwareKind } from '../hosts/hardware-profile';
 import { Host } from '../hosts/host';
-import { hostStepKey, HostStepPart, PhasedRunbookStep, RunbookPhase, unique } from './runbook-step';
+import { sdImagePackageName } from '../nix/renderers/hosts/sd-image';
+import { HostInstall, hostStepKey, HostStepPart, PhasedRunbookStep, RunbookPhase, unique } from './runbook-step';
 
 /** The install steps of the lab's machines, merged with the parts the areas state for them. */
 export function hostInstallSteps(lab: Homelab, parts: readonly HostStepPart[]): PhasedRunbookStep[] {
@@ -16,12 +18,10 @@ export function hostInstallSteps(lab: Homelab, parts: readonly HostStepPart[]): 
     .filter((host) => !partsOf(host).some((p) => p.installedInVm))
     .map((host) => {
       const own = partsOf(host);
-      const install = own.find((p) => p.install !== undefined)?.install;
+      const install = own.find((p) => p.install !== undefined)?.install ?? (host.hardware.kind === HardwareKind.RASPBERRY_PI_4 ? sdCardInstall(host) : undefined);
       const commands: string[] = [];
       if (install) {
         commands.push(...install.commands);
-      } else if (host.hardware.kind === HardwareKind.RASPBERRY_PI_4) {
-        commands.push('# write the NixOS aarch64 SD image to the card and boot the Pi from it; on the Pi, with dist/nix copied there:', `sudo nixos-rebuild switch --flake ./nix#${host.hostName}`);
       } else {
         commands.push(`# boot the NixOS installer on ${host.hostName}; there, with dist/nix copied to ./nix:`, ...own.flatMap((p) => p.prepare ?? []), `sudo nixos-install --flake ./nix#${host.hostName}`);
       }
@@ -39,4 +39,25 @@ export function hostInstallSteps(lab: Homelab, parts: readonly HostStepPart[]): 
         },
       };
     });
+}
+
+/** The SD card of a Pi: the flake's image, with the host key put on the card before it boots. */
+function sdCardInstall(host: Host): HostInstall {
+  return {
+    commands: [
+      `# on an aarch64-linux machine (or one with an aarch64 builder): the image of ${host.hostName}'s own configuration`,
+      `nix build path:dist/nix#packages.${host.system}.${sdImagePackageName(host)}`,
+      'zstdcat result/sd-image/*.img.zst | sudo dd of=/dev/<sd-card> bs=4M conv=fsync status=progress',
+      '# its host key, before the first boot (sops-nix decrypts with it on that boot):',
+      'sudo mount /dev/<sd-card>2 /mnt   # the root partition, labelled NIXOS_SD',
+      `sudo install -D -m 0600 ${hostKeyFile(host)} /mnt/etc/ssh/ssh_host_ed25519_key && sudo umount /mnt`,
+      `# boot ${host.hostName} from the card`,
+    ],
+    checks: [hostKeyCheck(host)],
+  };
+}
+
+/** The check that a host runs with its own host key. */
+export function hostKeyCheck(host: Host): string {
+  return `ssh-keyscan -t ed25519 ${host.ipAddress}   # the key of ${hostKeyFile(host)}.pub`;
 }

@@ -1,10 +1,11 @@
 /**
  * A cdktf TerraformStack built from the model: the bpg/proxmox provider for the stack's endpoint,
  * one `proxmox_virtual_environment_vm` per VM, the image downloads and cloud-init snippets they
- * need, import blocks for VMs that exist already, and outputs (vmids, MACs, addresses).
+ * need, import blocks for VMs that exist already, a nixos-anywhere module call per NixOS VM that
+ * installs itself, and outputs (vmids, MACs, addresses).
  */
 import { Construct } from 'constructs';
-import { dependable, LocalBackend, TerraformBackend, TerraformResourceLifecycle, TerraformOutput, TerraformRemoteState, TerraformStack, TerraformVariable } from 'cdktf';
+import { dependable, LocalBackend, TerraformBackend, TerraformHclModule, TerraformResourceLifecycle, TerraformOutput, TerraformRemoteState, TerraformStack, TerraformVariable } from 'cdktf';
 import { Homelab } from '../core/homelab';
 import { Secret, SecretSource } from '../core/secret';
 import { BootKind } from '../compute/boot-source';
@@ -13,6 +14,7 @@ import { StackSettings } from '../compute/proxmox-stack';
 import { CDROM_INTERFACE, ProxmoxVm } from '../compute/proxmox-vm';
 import { ProxmoxStorage } from '../compute/proxmox-storage';
 import { VmImage } from '../compute/vm-image';
+import { addNixosAnywhereModule } from './nixos-anywhere-module';
 import { VmBackupJob } from '../operations/vm-backup-job';
 import { addBackupJobResource, addStorageResource, ProxmoxStorageResource } from './proxmox-host-objects';
 import { ProxmoxBackupJob } from './proxmox/backup-job.generated';
@@ -72,6 +74,13 @@ export class ProxmoxTerraformStack extends TerraformStack {
   public readonly backupJobResources: ReadonlyMap<VmBackupJob, ProxmoxBackupJob>;
 
   private readonly variables = new Map<string, TerraformVariable>();
+  private readonly installs = new Map<ProxmoxVm, TerraformHclModule>();
+  /**
+   * Each download's id, taken once: every read of a cdktf attribute makes a new reference token,
+   * which captures a stack trace (cdktf's Intrinsic); one read per VM was ~0.2 ms each, a fifth of
+   * the Terraform projection at 4000 VMs (issue 17). The same token resolves the same everywhere.
+   */
+  private readonly downloadIds = new Map<VmImage, string>();
 
   public constructor(scope: Construct, props: ProxmoxTerraformStackProps) {
     const settings = props.settings;
@@ -118,6 +127,11 @@ export class ProxmoxTerraformStack extends TerraformStack {
     for (const o of settings.terraformOverrides) {
       this.addOverride(o.path, o.value);
     }
+  }
+
+  /** The nixos-anywhere module calls by VM (BootSource.nixosAnywhere), for escape hatches (`set(variable, value)`). */
+  public get installModules(): ReadonlyMap<ProxmoxVm, TerraformHclModule> {
+    return this.installs;
   }
 
   /**
@@ -195,7 +209,16 @@ export class ProxmoxTerraformStack extends TerraformStack {
 
   /** The file id of an image: the download's id when this stack downloads it, else its volume id. */
   private imageId(image: VmImage): string {
-    return this.downloadResources.get(image)?.id ?? image.volumeId;
+    const download = this.downloadResources.get(image);
+    if (!download) {
+      return image.volumeId;
+    }
+    let id = this.downloadIds.get(image);
+    if (id === undefined) {
+      id = download.id;
+      this.downloadIds.set(image, id);
+    }
+    return id;
   }
 
   private addVm(vm: ProxmoxVm): ProxmoxVirtualEnvironmentVm {
@@ -256,6 +279,9 @@ export class ProxmoxTerraformStack extends TerraformStack {
     }
     for (const o of vm.terraformOverrides) {
       resource.addOverride(o.path, o.value);
+    }
+    if (vm.guest && vm.boot.details.nixosAnywhere) {
+      this.installs.set(vm, addNixosAnywhereModule(this, vm, resource, terraformName(`${vm.vmName}_install`)));
     }
     return resource;
   }

@@ -71,6 +71,22 @@ describe('the reference lab\'s Proxmox host on NixOS', () => {
     expect(maxdataBlock).toContain('inputs.proxmox-nixos.nixosModules.proxmox-ve');
   });
 
+  // proxmox-nixos's README, "Cache": address https://cache.saumon.network/proxmox-nixos, public key
+  // proxmox-nixos:D9RYSWpQQC/msZUWphOY2I5RLH5Dd6yQcaHIuug7dWM=.
+  it('uses proxmox-nixos\'s binary cache: in the flake\'s nixConfig for builds on the installing machine, in nix.settings for rebuilds on the host', () => {
+    const url = 'https://cache.saumon.network/proxmox-nixos';
+    const key = 'proxmox-nixos:D9RYSWpQQC/msZUWphOY2I5RLH5Dd6yQcaHIuug7dWM=';
+    expect(evalNixJson(`(import ${nixDir}/flake.nix).nixConfig`)).toEqual({ 'extra-substituters': [url], 'extra-trusted-public-keys': [key] });
+    expect(proxmoxModule.nix.settings).toEqual({ substituters: [url], 'trusted-public-keys': [key] });
+  });
+
+  it('has no nixConfig without a Proxmox host, whose packages are the only ones from another cache', () => {
+    const { lab } = smallLab();
+    vmHost(lab, 'web', '10.0.0.10');
+    const dir = materialize(renderNixFlake(lab));
+    expect(evalNixJson(`(import ${dir}/flake.nix) ? nixConfig`)).toBe(false);
+  });
+
   it('declares the directory storages with pvesm ("local" and the vzdump archives), and leaves the ZFS ones to Terraform', () => {
     const script = fs.readFileSync(path.join(nixDir, 'hosts/maxdata/proxmox-storages.sh'), 'utf8');
     expect(script).toContain('ensure_storage local dir --path /var/lib/vz --content iso,import,snippets,backup,vztmpl -- --content iso,import,snippets,backup,vztmpl');

@@ -107,7 +107,7 @@ describe('the reference lab as a NixOS flake', () => {
     const vm = evalModule(path.join(nixDir, 'hosts/k3s-node1/hardware.nix'));
     expect(vm.services.qemuGuest.enable).toBe(true);
     expect(vm.boot.initrd.availableKernelModules).toContain('virtio_scsi');
-    const pi = evalModule(path.join(nixDir, 'hosts/pi-network/hardware.nix'));
+    const pi = evalModule(path.join(nixDir, 'hosts/pi-network/hardware.nix'), ['linuxPackages']);
     expect(pi.boot.loader['generic-extlinux-compatible'].enable).toBe(true);
     const metal = evalModule(path.join(nixDir, 'hosts/maxdata/hardware.nix'));
     expect(metal.hardware.cpu.intel.updateMicrocode).toBe(true);

@@ -2,7 +2,10 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, shellQuote } from '../../lib';
-import { assertNoRawInterpolation, templatesDirectory } from '../../lib/nix/templates';
+import Handlebars from 'handlebars/runtime';
+import { assertNoRawInterpolation, PrecompiledTemplate, templateDigest, templatesDirectory, templateSpecification } from '../../lib/nix/templates';
+import { PRECOMPILED_TEMPLATES } from '../../lib/nix/templates.generated';
+import { generatePrecompiledTemplates, PRECOMPILED_TEMPLATES_FILE, templateNames } from '../../tools/precompile-templates';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -39,6 +42,34 @@ describe('the template guard', () => {
   it('fails rendering when the view lacks a value instead of printing "undefined"', () => {
     expect(() => renderTemplate('module.nix.hbs', { header: 'h' })).toThrow(/nixBody got undefined/);
     expect(() => renderTemplate('module.nix.hbs', { header: 'h', settings: undefined })).toThrow();
+  });
+});
+
+describe('precompiled templates', () => {
+  it('are current: lib/nix/templates.generated.ts is what tools/precompile-templates.ts makes of templates/', () => {
+    expect(fs.readFileSync(PRECOMPILED_TEMPLATES_FILE, 'utf8')).toBe(generatePrecompiledTemplates());
+    expect(Object.keys(PRECOMPILED_TEMPLATES)).toEqual(templateNames());
+  });
+
+  it('are used while the source matches their digest', () => {
+    const name = 'module.nix.hbs';
+    const source = fs.readFileSync(path.join(templatesDirectory(), name), 'utf8');
+    const precompiled = (PRECOMPILED_TEMPLATES as Record<string, PrecompiledTemplate>)[name];
+    expect(precompiled.sha256).toBe(templateDigest(source));
+    expect(templateSpecification(name, source, precompiled)).toBe(precompiled.spec);
+  });
+
+  it('give way to the source of a template edited since', () => {
+    const stale = { sha256: templateDigest('old = {{nix old}};'), spec: templateSpecification('t', 'old = {{nix old}};', undefined) };
+    const spec = templateSpecification('t', 'new = {{sh word}};', stale);
+    expect(spec).not.toBe(stale.spec);
+    const env = Handlebars.create();
+    env.registerHelper('sh', (w: string) => `<${w}>`);
+    expect(env.template(spec)({ word: 'x' })).toBe('new = <x>;');
+  });
+
+  it('refuse raw interpolation in an edited template, as in a precompiled one', () => {
+    expect(() => templateSpecification('t', 'a = {{name}};', undefined)).toThrow(/template t interpolates raw values/);
   });
 });
 

@@ -32,7 +32,13 @@ describe('homelab init', () => {
     expect(pkg.homelab).toEqual({ app: 'lab.ts' });
     expect(pkg.dependencies['homelab-cdk']).toBe(tarball);
     const own = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
-    for (const dep of ['cdktf', 'cdk8s', 'cdk8s-plus-28', 'constructs']) expect(pkg.dependencies[dep], dep).toBe(own.dependencies[dep]);
+    // cdktf is this library's dependency; cdk8s, cdk8s-plus-28 and constructs its peers (one copy
+    // of each, shared with the project's own workloads), pinned to the versions it is tested with.
+    expect(pkg.dependencies.cdktf).toBe(own.dependencies.cdktf);
+    for (const dep of ['cdk8s', 'cdk8s-plus-28', 'constructs']) {
+      expect(own.peerDependencies[dep], dep).toBe(`^${own.devDependencies[dep]}`);
+      expect(pkg.dependencies[dep], dep).toBe(own.devDependencies[dep]);
+    }
     expect(fs.readFileSync(path.join(project, '.gitignore'), 'utf8').split('\n')).toEqual(expect.arrayContaining(['node_modules/', 'cdktf.out/', 'keys/']));
   });
 

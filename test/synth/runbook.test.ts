@@ -42,7 +42,18 @@ describe('the runbook of the first deploy', () => {
     for (const agent of ['k3s-node2', 'k3s-node3', 'pi-network']) before(at, 'k3s:k3s-node1', `k3s:${agent}`);
     for (const node of ['k3s-node1', 'k3s-node2', 'k3s-node3', 'pi-network']) before(at, `k3s:${node}`, 'k8s:k3s');
     expect(steps.find((s) => s.key === 'host:pi-network')!.checks).toContain('dig +short @192.168.178.10 pi-network.local   # 192.168.178.10');
-    expect(steps.find((s) => s.key === 'host:maxdata')!.commands).toContain('sudo bash nix/scripts/create-pools-maxdata.sh --yes-destroy-data');
+    // maxdata's disks are disko's whole (its root is on the pool fast): nixos-anywhere installs it,
+    // with its host key, and its pools are created by disko and exported before the reboot.
+    expect(steps.find((s) => s.key === 'host:maxdata')!.commands).toContain(
+      'nix run github:nix-community/nixos-anywhere/1.13.0 -- --flake path:dist/nix#maxdata --extra-files /tmp/maxdata-extra-files --option accept-flake-config true --target-host root@192.168.178.97   # wipes and partitions fast, tank\'s disks',
+    );
+    expect(steps.find((s) => s.key === 'host:maxdata')!.commands).toContain(
+      'install -d -m 0755 /tmp/maxdata-extra-files/etc/ssh && install -m 0600 secrets/host-keys/maxdata/ssh_host_ed25519_key /tmp/maxdata-extra-files/etc/ssh/ssh_host_ed25519_key',
+    );
+    // The Pi's card is the flake's SD image, with the host key put on it before the first boot.
+    expect(steps.find((s) => s.key === 'host:pi-network')!.commands).toContain('nix build path:dist/nix#packages.aarch64-linux.pi-network-sd-image');
+    // The k3s VMs are installed by the stack (nixos-anywhere's module): nothing to type on a console.
+    expect(steps.find((s) => s.key === 'host:k3s-node1')!.commands.join('\n')).not.toMatch(/nixos-install|console/);
     expect(steps.find((s) => s.key === 'host:maxdata')!.checks).toContain('systemctl status wake-on-lan-arm   # on maxdata: active (exited), "Wake-on: g"');
     expect(steps.filter((s) => s.manual).map((s) => s.key)).toEqual([
       'manual:router-dhcp',

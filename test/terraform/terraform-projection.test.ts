@@ -137,8 +137,8 @@ describe('the reference lab\'s Terraform stack', () => {
     const [debianId, debian] = Object.entries<any>(downloads).find(([, d]) => d.content_type === 'import')!;
     expect(debian).toMatchObject({ node_name: 'maxdata', datastore_id: 'local', file_name: 'debian-13-genericcloud-amd64-20260712-2537.qcow2' });
     expect(vms.web_1.disk[0].import_from).toBe(`\${proxmox_download_file.${debianId}.id}`);
-    const [isoId] = Object.entries<any>(downloads).find(([, d]) => d.content_type === 'iso')!;
-    expect(vms.k3s_node1.cdrom.file_id).toBe(`\${proxmox_download_file.${isoId}.id}`);
+    // The NixOS VMs first boot the same cloud image, which nixos-anywhere installs over.
+    expect(vms.k3s_node1.disk[0].import_from).toBe(`\${proxmox_download_file.${debianId}.id}`);
     expect(vms.web_1.initialization).toMatchObject({ user_account: { username: 'max', keys: [...ref.max.sshKeys] }, ip_config: [{ ipv4: { address: 'dhcp' } }] });
   });
 
@@ -164,11 +164,12 @@ describe('the reference lab\'s Terraform stack', () => {
 
   // bpg's docs: "Setting agent.enabled = true without running qemu-guest-agent in the VM will
   // also result in long timeouts"; agent.timeout defaults to 15m (the schema's x_default).
-  it('waits at most a minute for the guest agent of a VM that boots the installer ISO, which runs none', () => {
+  it('waits at most a minute for the guest agent of a NixOS VM still on the cloud image nixos-anywhere installs over, which runs none', () => {
     expect(resourceSchema(VM).block_types!.agent.block.attributes!.timeout).toMatchObject({ x_default: '15m' });
-    const isoBooted = Object.values<any>(vms).filter((v) => v.cdrom?.file_id?.includes('proxmox_download_file') && v.agent.enabled);
-    expect(isoBooted.map((v) => v.name).sort()).toEqual(['k3s-node1', 'k3s-node2', 'k3s-node3']);
-    for (const vm of isoBooted) {
+    const installed = Object.values<any>(vms).filter((v) => doc.module?.[`${v.name.replace(/-/g, '_')}_install`] !== undefined);
+    expect(installed.map((v) => v.name).sort()).toEqual(['k3s-node1', 'k3s-node2', 'k3s-node3']);
+    for (const vm of installed) {
+      expect(vm.agent.enabled, vm.name).toBe(true);
       expect(vm.agent.timeout, vm.name).toBe('1m');
     }
   });

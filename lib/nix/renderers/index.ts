@@ -15,6 +15,8 @@ import { renderProxmox } from './compute/proxmox';
 import { renderRebuildScript } from './hosts/rebuild-script';
 import { renderWakeOnLan } from './network/wake-on-lan';
 import { renderStorage } from './storage/zfs';
+import { renderNixosAnywhere } from './compute/nixos-anywhere';
+import { renderSdImages } from './hosts/sd-image';
 import { renderMonitoring } from './operations/monitoring';
 import { renderOffsiteBackups } from './operations/offsite-backup';
 
@@ -32,6 +34,8 @@ export const NIX_RENDERERS: readonly NixRenderer[] = [
   renderProxmox,
   renderRebuildScript,
   renderStorage,
+  renderNixosAnywhere,
+  renderSdImages,
   renderMonitoring,
   renderOffsiteBackups,
 ];

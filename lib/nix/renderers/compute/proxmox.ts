@@ -6,12 +6,18 @@
 import { ProxmoxHost } from '../../../compute/proxmox-host';
 import { ProxmoxStorage, StorageDeclaration, StorageType } from '../../../compute/proxmox-storage';
 import { Homelab } from '../../../core/homelab';
-import { generatedHeader, NixFlake, renderNixModule } from '../../nix-flake';
+import { BinaryCache, generatedHeader, NixFlake, renderNixModule } from '../../nix-flake';
 import { NixAttrs, NixExpr } from '../../nix-value';
 import { renderTemplate } from '../../templates';
 
 /** The flake input of proxmox-nixos. */
 export const PROXMOX_NIXOS_INPUT = 'proxmox-nixos';
+
+/**
+ * proxmox-nixos's binary cache (its README, "Cache"): without it pve-qemu and the Perl stack of
+ * Proxmox VE build from source, on the host and on the machine that installs it.
+ */
+export const PROXMOX_NIXOS_CACHE: BinaryCache = { url: 'https://cache.saumon.network/proxmox-nixos', publicKey: 'proxmox-nixos:D9RYSWpQQC/msZUWphOY2I5RLH5Dd6yQcaHIuug7dWM=' };
 
 /** Adds the proxmox-nixos input and, for each Proxmox host, its module and settings. */
 export function renderProxmox(lab: Homelab, flake: NixFlake): void {
@@ -22,6 +28,7 @@ export function renderProxmox(lab: Homelab, flake: NixFlake): void {
   // Its own flake pins the NixOS release it is tested with (nixpkgs-stable); its README asks
   // not to override that input, so it does not follow the lab's nixpkgs.
   flake.addInput({ name: PROXMOX_NIXOS_INPUT, url: 'github:SaumonNet/proxmox-nixos', followsNixpkgs: false });
+  flake.addBinaryCache(PROXMOX_NIXOS_CACHE);
   for (const proxmox of hosts) {
     const host = proxmox.host;
     flake.addHostFlakeModule(host, PROXMOX_NIXOS_INPUT, 'proxmox-ve');
@@ -80,6 +87,9 @@ export function proxmoxSettings(proxmox: ProxmoxHost, managedStorages: readonly 
         : undefined,
     },
     nixpkgs: { overlays: [NixExpr.select(`inputs.${PROXMOX_NIXOS_INPUT}.overlays`, host.system)] },
+    // Rebuilds on the host substitute proxmox-nixos's packages too (NixOS adds cache.nixos.org
+    // and its key itself; these lists merge with that).
+    nix: { settings: { substituters: [PROXMOX_NIXOS_CACHE.url], 'trusted-public-keys': [PROXMOX_NIXOS_CACHE.publicKey] } },
     networking: {
       bridges,
       interfaces: Object.keys(interfaces).length > 0 ? interfaces : undefined,

@@ -4,10 +4,10 @@
  */
 import * as fs from 'node:fs';
 import { Homelab } from '../../../core/homelab';
-import { FileSystemProps, HardwareKind, HardwareProfile } from '../../../hosts/hardware-profile';
+import { FileSystemProps, HardwareKind, HardwareProfile, RaspberryPiKernel } from '../../../hosts/hardware-profile';
 import { Host } from '../../../hosts/host';
 import { NixFlake, renderSettingsModule } from '../../nix-flake';
-import { NixAttrs } from '../../nix-value';
+import { NixAttrs, NixExpr } from '../../nix-value';
 
 /** Kernel modules of a QEMU/KVM guest: NixOS's profiles/qemu-guest.nix, written out. */
 const QEMU_GUEST_INITRD_MODULES = ['virtio_net', 'virtio_pci', 'virtio_mmio', 'virtio_blk', 'virtio_scsi', '9p', '9pnet_virtio', 'ata_piix', 'uhci_hcd', 'sr_mod'];
@@ -50,6 +50,9 @@ export function hardwareSettings(profile: HardwareProfile): NixAttrs {
           loader: { grub: { enable: false }, 'generic-extlinux-compatible': { enable: true } },
           initrd: { availableKernelModules: ['xhci_pci', 'usbhid', 'usb_storage'] },
           kernelParams: d.kernelParams!.length ? d.kernelParams : undefined,
+          // nixos-hardware's raspberry-pi/4 sets the vendor kernel with lib.mkDefault; a plain
+          // definition of the mainline one wins, and the binary cache has it (nixos-hardware#325).
+          kernelPackages: d.kernel === RaspberryPiKernel.MAINLINE ? NixExpr.ref('pkgs.linuxPackages') : undefined,
         },
         fileSystems: fileSystems(d.rootFileSystem),
         hardware: {
