@@ -8,7 +8,6 @@ import { ProxmoxStack } from '../compute/proxmox-stack';
 import { StorageDeclaration } from '../compute/proxmox-storage';
 import { ProxmoxVm } from '../compute/proxmox-vm';
 import { Homelab } from '../core/homelab';
-import { byText } from '../core/order';
 import { terraformName } from '../terraform/proxmox-terraform-stack';
 import { hostKeyCheck } from './hosts';
 import { VmBackupJob } from '../operations/vm-backup-job';
@@ -79,25 +78,24 @@ export function computeRunbook(lab: Homelab): RunbookContribution {
 
   // NixOS guests: installed into their VMs once the VMs exist (by the stack itself, with
   // nixos-anywhere), the network anchor first, like every host.
-  for (const vm of vms.filter((v) => v.guest).sort(byText((v) => v.guest!.hostName))) {
+  for (const vm of vms.filter((v) => v.guest)) {
     const guest = vm.guest!;
     const stack = stackOf(vm, stacks);
     const automatic = vm.boot.details.nixosAnywhere !== undefined;
-    hostParts.push({ host: guest, installedInVm: true });
-    steps.push({
-      phase: RunbookPhase.GUESTS,
-      step: {
-        key: hostStepKey(guest),
+    hostParts.push({
+      host: guest,
+      guest: {
         title: automatic ? `${guest.hostName} comes up in VM ${vm.vmid} on ${vm.hypervisor.host.hostName}, installed by the stack` : `Install ${guest.hostName} in VM ${vm.vmid} on ${vm.hypervisor.host.hostName}`,
-        manual: false,
-        commands: automatic
-          ? [`# nothing to run: the stack's module ${terraformName(`${vm.vmName}_install`)} (nixos-anywhere) installed it over the cloud image, with its host key`]
-          : [
-              `# on VM ${vm.vmid}'s console (it boots the NixOS installer), with dist/nix copied to ./nix:`,
-              `sudo nixos-install --flake ./nix#${guest.hostName}`,
-              `nixos-rebuild switch --flake dist/nix#${guest.hostName} --target-host root@${guest.ipAddress}   # every later change`,
-            ],
-        checks: [`ssh ${guest.ipAddress} hostname   # ${guest.hostName}`, ...(automatic ? [hostKeyCheck(guest)] : [])],
+        install: automatic
+          ? { commands: [`# nothing to run: the stack's module ${terraformName(`${vm.vmName}_install`)} (nixos-anywhere) installed it over the cloud image, with its host key`], checks: [hostKeyCheck(guest)] }
+          : {
+              commands: [
+                `# on VM ${vm.vmid}'s console (it boots the NixOS installer), with dist/nix copied to ./nix:`,
+                `sudo nixos-install --flake ./nix#${guest.hostName}`,
+                `nixos-rebuild switch --flake dist/nix#${guest.hostName} --target-host root@${guest.ipAddress}   # every later change`,
+              ],
+              prepareAt: 1,
+            },
         after: [stack ? `stack:${stack.stackName}` : hostStepKey(vm.hypervisor.host)],
       },
     });

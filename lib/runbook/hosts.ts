@@ -1,8 +1,8 @@
 /**
- * The hosts' part of the first deploy: the step that installs each NixOS machine that is not a
- * VM's guest, from the NixOS installer (or the flake's SD image for a Pi), with what the other areas add
- * to it ({@link HostStepPart}): its roles in the title, commands before `nixos-install`, checks,
- * and the steps it waits for.
+ * The hosts' part of the first deploy: the step that installs each NixOS host, a machine from
+ * the NixOS installer (or the flake's SD image for a Pi), a VM's guest as its VM's area says,
+ * with what the other areas add to it ({@link HostStepPart}): its roles in the title, commands
+ * before `nixos-install`, checks, and the steps it waits for.
  */
 import { hostKeyFile } from '../compute/nixos-anywhere';
 import { Homelab } from '../core/homelab';
@@ -11,34 +11,41 @@ import { Host } from '../hosts/host';
 import { sdImagePackageName } from '../nix/renderers/hosts/sd-image';
 import { HostInstall, hostStepKey, HostStepPart, PhasedRunbookStep, RunbookPhase, unique } from './runbook-step';
 
-/** The install steps of the lab's machines, merged with the parts the areas state for them. */
+/** The install steps of the lab's machines and guests, merged with the parts the areas state for them. */
 export function hostInstallSteps(lab: Homelab, parts: readonly HostStepPart[]): PhasedRunbookStep[] {
   const partsOf = (host: Host) => parts.filter((p) => p.host === host);
-  return Host.all(lab)
-    .filter((host) => !partsOf(host).some((p) => p.installedInVm))
-    .map((host) => {
-      const own = partsOf(host);
-      const install = own.find((p) => p.install !== undefined)?.install ?? (host.hardware.kind === HardwareKind.RASPBERRY_PI_4 ? sdCardInstall(host) : undefined);
-      const commands: string[] = [];
-      if (install) {
-        commands.push(...install.commands);
-      } else {
-        commands.push(`# boot the NixOS installer on ${host.hostName}; there, with dist/nix copied to ./nix:`, ...own.flatMap((p) => p.prepare ?? []), `sudo nixos-install --flake ./nix#${host.hostName}`);
-      }
-      commands.push(`nixos-rebuild switch --flake dist/nix#${host.hostName} --target-host root@${host.ipAddress}   # every later change, from your machine`);
-      const roles = own.flatMap((p) => (p.role === undefined ? [] : [p.role]));
-      return {
-        phase: RunbookPhase.HOSTS,
-        step: {
-          key: hostStepKey(host),
-          title: `Install ${host.hostName}${roles.length ? `, ${roles.join(' and ')}` : ''}`,
-          manual: false,
-          commands,
-          checks: unique([`ssh ${host.ipAddress} hostname   # ${host.hostName}`, ...(install?.checks ?? []), ...own.flatMap((p) => p.checks ?? [])]),
-          after: [],
-        },
-      };
-    });
+  // By host name (Host.all's order): the machines in their phase, the guests in theirs.
+  return Host.all(lab).map((host): PhasedRunbookStep => {
+    const own = partsOf(host);
+    const guest = own.find((p) => p.guest !== undefined)?.guest;
+    const install = guest?.install ?? own.find((p) => p.install !== undefined)?.install ?? (host.hardware.kind === HardwareKind.RASPBERRY_PI_4 ? sdCardInstall(host) : installerInstall(host));
+    const commands = [...install.commands];
+    if (install.prepareAt !== undefined) {
+      commands.splice(install.prepareAt, 0, ...own.flatMap((p) => p.prepare ?? []));
+    }
+    const checks = [`ssh ${host.ipAddress} hostname   # ${host.hostName}`, ...(install.checks ?? [])];
+    if (guest) {
+      return { phase: RunbookPhase.GUESTS, step: { key: hostStepKey(host), title: guest.title, manual: false, commands, checks, after: [...guest.after] } };
+    }
+    commands.push(`nixos-rebuild switch --flake dist/nix#${host.hostName} --target-host root@${host.ipAddress}   # every later change, from your machine`);
+    const roles = own.flatMap((p) => (p.role === undefined ? [] : [p.role]));
+    return {
+      phase: RunbookPhase.HOSTS,
+      step: {
+        key: hostStepKey(host),
+        title: `Install ${host.hostName}${roles.length ? `, ${roles.join(' and ')}` : ''}`,
+        manual: false,
+        commands,
+        checks: unique([...checks, ...own.flatMap((p) => p.checks ?? [])]),
+        after: [],
+      },
+    };
+  });
+}
+
+/** The NixOS installer booted on the machine: the parts' `prepare` lines, then `nixos-install`. */
+function installerInstall(host: Host): HostInstall {
+  return { commands: [`# boot the NixOS installer on ${host.hostName}; there, with dist/nix copied to ./nix:`, `sudo nixos-install --flake ./nix#${host.hostName}`], prepareAt: 1 };
 }
 
 /** The SD card of a Pi: the flake's image, with the host key put on the card before it boots. */

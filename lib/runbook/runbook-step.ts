@@ -52,8 +52,14 @@ export interface PhasedRunbookStep {
 
 /** How a host is installed, when not from the NixOS installer booted on it. */
 export interface HostInstall {
-  /** The commands that install it (before the `nixos-rebuild switch` of every later change). */
+  /** The commands that install it (for bare metal, before the `nixos-rebuild switch` of every later change). */
   readonly commands: readonly string[];
+  /**
+   * Where the `prepare` lines of the parts go among the commands (in the NixOS installer, before
+   * `nixos-install`).
+   * @default - nowhere: the install runs no installer of yours (an SD image, nixos-anywhere)
+   */
+  readonly prepareAt?: number;
   /**
    * What to check right after the SSH check.
    * @default - none
@@ -61,10 +67,20 @@ export interface HostInstall {
   readonly checks?: readonly string[];
 }
 
+/** The step that installs a VM's guest, once its VM exists. */
+export interface GuestInstall {
+  /** The step's title (`Install k3s-node1 in VM 201 on maxdata`). */
+  readonly title: string;
+  /** How it is installed. */
+  readonly install: HostInstall;
+  /** The steps it waits for (its VM's stack). */
+  readonly after: readonly string[];
+}
+
 /**
  * What one construct adds to the step that installs a host: the host's step is
- * `Install <host>`, with the parts of every area merged in contributor order. For a VM's guest,
- * whose step its VM's area makes, only `anchor` and `after` apply.
+ * `Install <host>` (or the title of its {@link GuestInstall}), with the parts of every area
+ * merged in contributor order. For a VM's guest, `role` and `checks` do not apply.
  */
 export interface HostStepPart {
   /** The host whose step it adds to. */
@@ -80,13 +96,13 @@ export interface HostStepPart {
    */
   readonly anchor?: boolean;
   /**
-   * The host is the guest of a VM, installed by a step of its own: it gets no `Install` step.
-   * @default false
+   * The host is the guest of a VM: installed into it once it exists, listed with the guests.
+   * @default - not a guest: installed on its machine
    */
-  readonly installedInVm?: boolean;
+  readonly guest?: GuestInstall;
   /**
    * How the host is installed instead of from the NixOS installer; the first part that says wins.
-   * @default - the NixOS installer booted on the host (`prepare`, then `nixos-install`)
+   * @default - the NixOS installer booted on the host (the `prepare` lines, then `nixos-install`)
    */
   readonly install?: HostInstall;
   /**
