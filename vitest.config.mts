@@ -6,6 +6,7 @@ export default defineConfig({
     // test/slow/ runs with `npm run test:slow` (vitest.slow.config.mts), in .ci/run.
     exclude: [...configDefaults.exclude, 'test/slow/**'],
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/projections-loaded.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

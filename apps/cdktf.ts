@@ -4,7 +4,7 @@
  * same JSON to dist/terraform/<stack>/cdk.tf.json.
  */
 import { App } from 'cdktf';
-import { synthesizeTerraformApp } from '../lib';
+import { synthesizeTerraformApp } from '../lib/terraform';
 import { buildReferenceLab } from './reference-lab';
 
 // The lab is validated by homelab-cdk before synthesis. cdktf's own app validation would only add

@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OutputFile, renderLab, writeOutput } from '../lib';
+import { OutputFile, renderLab, writeOutput } from '../lib/internal';
 import { buildReferenceLab } from '../apps/reference-lab';
 import { Sample, summarize } from './stats';
 import { buildGeneratedLab } from './generated-lab';

@@ -8,7 +8,7 @@
  *   node build/bench/k8s-once.js --charts 100
  */
 import * as kplus from 'cdk8s-plus-28';
-import { ClusterChart, K3sCluster, onHost, renderKubernetesManifests } from '../lib';
+import { ClusterChart, K3sCluster, onHost, renderKubernetesManifests } from '../lib/internal';
 import { buildGeneratedLab } from './generated-lab';
 import { option, reportMeasurement } from './measurement';
 

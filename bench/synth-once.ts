@@ -9,7 +9,7 @@
 // first reading below already includes Node's own start-up; module loading comes next.
 const started = performance.now();
 
-import { renderLab, writeOutput } from '../lib';
+import { renderLab, writeOutput } from '../lib/internal';
 import { buildReferenceLab } from '../apps/reference-lab';
 import { buildGeneratedLab, GeneratedLabCounts } from './generated-lab';
 import { option, reportMeasurement } from './measurement';

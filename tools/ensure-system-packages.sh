@@ -4,7 +4,8 @@
 #   busybox (udhcpc and nslookup: the DHCP and DNS client of the network-namespace tests),
 #   tcpdump and wakeonlan (the magic packet, sent and captured on a veth), iptables (a host's
 #   generated firewall, loaded into a network namespace), systemd-analyze (systemd: the verdicts on
-#   calendar events that lib/core/calendar.ts must match).
+#   calendar events that lib/core/calendar.ts must match), age and ssh-keygen (openssh-client:
+#   `homelab secrets init` and its tests), git (the ignored-flake check).
 # Run by `npm test` (pretest) and by .ci/run. Needs root (or sudo) to install.
 set -euo pipefail
 
@@ -19,6 +20,10 @@ declare -A wanted=(
   [wakeonlan]=wakeonlan
   [iptables]=iptables
   [systemd-analyze]=systemd
+  [age]=age
+  [age-keygen]=age
+  [ssh-keygen]=openssh-client
+  [git]=git
 )
 
 missing=()

@@ -14,8 +14,8 @@ export interface ReferenceCluster {
 /** Adds the four-node cluster and AdGuard Home. */
 export function addCluster(lab: Homelab, hosts: ReferenceHosts): ReferenceCluster {
   const cluster = new K3sCluster(lab, 'k3s', {
-    // One token for every node, decrypted by sops-nix to /run/secrets/k3s-token. Create it with
-    // `openssl rand -base64 32` and keep it in secrets/secrets.yaml of the flake (sops-encrypted).
+    // One token for every node, decrypted by sops-nix to /run/secrets/k3s-token.
+    // `homelab secrets init` makes it and keeps it in secrets/k3s-token.yaml (sops-encrypted).
     token: Secret.fromSops({ name: 'k3s-token' }),
     version: '1.35',
     // The lab's facts name no ingress or LoadBalancer service: AdGuard Home is reached through a

@@ -7,12 +7,13 @@ import { Homelab } from '../core/homelab';
 import { isHostName } from '../core/names';
 import { Protocol } from '../core/ports';
 import { Size } from '../core/size';
-import { displayPath, perValidationRun, problem } from '../core/validation';
+import { displayPath, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
 import { K3sCluster, K3sComponent } from './k3s-cluster';
 import { IKubernetesWorkload, KubernetesPatch, KubernetesPatches, markKubernetesWorkload, TargetedKubernetesPatch } from './kubernetes-workload';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind, runIndex } from '../core/kind';
 
 /** CPU and memory a container asks for (requests) and may use at most (limits). */
 export interface ResourceBudget {
@@ -111,7 +112,7 @@ export interface AdGuardHomeProps {
   readonly allowedClients?: string[];
 }
 
-const ADGUARD_HOME = Symbol.for('homelab-cdk.AdGuardHome');
+const ADGUARD_HOME = Kind.named<AdGuardHome>('AdGuardHome');
 
 /** The image of AdGuard Home unless the props name one: the release of August 2026, multi-arch. */
 export const ADGUARD_HOME_IMAGE = 'adguard/adguardhome:v0.107.79';
@@ -139,7 +140,7 @@ const DEFAULT_RESOURCES: Required<ResourceBudget> = {
 export class AdGuardHome extends Construct implements IDnsUpstream, IHostRoleHolder, IDiagramPartHolder, IKubernetesWorkload {
   /** Is `x` an AdGuardHome (of any copy of this library)? */
   public static isAdGuardHome(x: unknown): x is AdGuardHome {
-    return typeof x === 'object' && x !== null && ADGUARD_HOME in x;
+    return ADGUARD_HOME.is(x);
   }
 
   /** The cluster it runs in. */
@@ -179,7 +180,7 @@ export class AdGuardHome extends Construct implements IDnsUpstream, IHostRoleHol
   public constructor(scope: K3sCluster, id: string, props: AdGuardHomeProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'AdGuardHomeProps', props);
-    Object.defineProperty(this, ADGUARD_HOME, { value: true });
+    ADGUARD_HOME.mark(this);
     markHostRoleHolder(this);
     markDiagramPartHolder(this);
     markKubernetesWorkload(this);
@@ -282,7 +283,7 @@ export class AdGuardHome extends Construct implements IDnsUpstream, IHostRoleHol
         ),
       );
     }
-    const first = perValidationRun(this, 'adguard-home-names', () => firstByName(this)).get(this.name);
+    const first = FIRST_BY_NAME.of(this).get(this.name);
     if (first !== undefined && first !== this) {
       errors.push(problem(`the name ${this.name} is also the name of ${displayPath(first)}; both would write dist/k8s/${this.name}.k8s.yaml`, 'give each AdGuardHome its own name'));
     }
@@ -323,3 +324,6 @@ function firstByName(scope: Construct): Map<string, AdGuardHome> {
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** The first AdGuardHome of each name, once per validation run. */
+const FIRST_BY_NAME = runIndex((root) => firstByName(root));

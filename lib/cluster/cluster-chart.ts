@@ -8,6 +8,7 @@ import { checkProps } from '../core/props-check';
 import { displayPath, problem } from '../core/validation';
 import type { K3sCluster } from './k3s-cluster';
 import { chartNameOwners, IKubernetesWorkload, KubernetesPatch, KubernetesPatches, markKubernetesWorkload, TargetedKubernetesPatch } from './kubernetes-workload';
+import { Kind } from '../core/kind';
 
 /** What a {@link ClusterChart}'s build function gets besides its chart. */
 export interface ClusterChartContext {
@@ -44,7 +45,7 @@ export interface ClusterChartProps {
   readonly namespace?: string;
 }
 
-const CLUSTER_CHART = Symbol.for('homelab-cdk.ClusterChart');
+const CLUSTER_CHART = Kind.named<ClusterChart>('ClusterChart');
 
 /**
  * Your own Kubernetes objects in the lab's cluster: a cdk8s Chart of the lab's App, built by your
@@ -67,7 +68,7 @@ const CLUSTER_CHART = Symbol.for('homelab-cdk.ClusterChart');
 export class ClusterChart extends Construct implements IKubernetesWorkload {
   /** Is `x` a ClusterChart (of any copy of this library)? */
   public static isClusterChart(x: unknown): x is ClusterChart {
-    return typeof x === 'object' && x !== null && CLUSTER_CHART in x;
+    return CLUSTER_CHART.is(x);
   }
 
   /** The cluster it belongs to. */
@@ -83,7 +84,7 @@ export class ClusterChart extends Construct implements IKubernetesWorkload {
   public constructor(scope: K3sCluster, id: string, props: ClusterChartProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'ClusterChartProps', props);
-    Object.defineProperty(this, CLUSTER_CHART, { value: true });
+    CLUSTER_CHART.mark(this);
     markKubernetesWorkload(this);
     this.cluster = scope;
     this.chartName = props.chartName ?? id;

@@ -3,11 +3,12 @@ import { cidrContains, isIpv4, isIpv4Cidr, parseIpv4Cidr } from '../core/address
 import { Homelab } from '../core/homelab';
 import { cidrSpellingProblems, Network } from '../core/network';
 import { Secret, SecretSource } from '../core/secret';
-import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { Annotations, displayPath, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
 import { K3sNode, K3sNodeOptions, K3sRole } from './k3s-node';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind, runIndex, runIndexPer } from '../core/kind';
 
 /** A component that k3s deploys by itself and that `--disable` can switch off. */
 export enum K3sComponent {
@@ -66,7 +67,7 @@ export interface K3sClusterProps {
   readonly registrationAddress?: string;
 }
 
-const K3S_CLUSTER = Symbol.for('homelab-cdk.K3sCluster');
+const K3S_CLUSTER = Kind.named<K3sCluster>('K3sCluster');
 
 /** The k3s version of a cluster unless its props name one. */
 export const DEFAULT_K3S_VERSION = '1.35';
@@ -95,7 +96,7 @@ export const K3S_KUBECONFIG_PATH = '/etc/rancher/k3s/k3s.yaml';
 export class K3sCluster extends Construct {
   /** Is `x` a K3sCluster (of any copy of this library)? */
   public static isK3sCluster(x: unknown): x is K3sCluster {
-    return typeof x === 'object' && x !== null && K3S_CLUSTER in x;
+    return K3S_CLUSTER.is(x);
   }
 
   /** The k3s clusters of a lab, in declaration order. */
@@ -107,17 +108,7 @@ export class K3sCluster extends Construct {
   public static nodeOn(host: Host): K3sNode | undefined {
     // One index a run: `onHost` asks once per workload, and a walk of the tree each time made
     // the Kubernetes projection quadratic in its workloads.
-    return perValidationRun(host, 'k3s-node-on-host', () => {
-      const index = new Map<Host, K3sNode>();
-      for (const cluster of K3sCluster.all(host)) {
-        for (const node of cluster.nodes) {
-          if (!index.has(node.host)) {
-            index.set(node.host, node);
-          }
-        }
-      }
-      return index;
-    }).get(host);
+    return NODE_ON_HOST.of(host).get(host);
   }
 
   /** The token reference (validated: a literal string is an error). */
@@ -137,7 +128,7 @@ export class K3sCluster extends Construct {
   public constructor(scope: Homelab, id: string, props: K3sClusterProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'K3sClusterProps', props);
-    Object.defineProperty(this, K3S_CLUSTER, { value: true });
+    K3S_CLUSTER.mark(this);
     this.token = props.token;
     this.version = props.version ?? DEFAULT_K3S_VERSION;
     this.clusterCidr = props.clusterCidr ?? '10.42.0.0/16';
@@ -165,14 +156,14 @@ export class K3sCluster extends Construct {
   /** The nodes, in declaration order. */
   public get nodes(): K3sNode[] {
     // Every node asks for the servers: the list is made once per validation run and synthesis.
-    return [...perValidationRun(this, `k3s-cluster-nodes:${this.node.path}`, () => this.node.findAll().filter(K3sNode.isK3sNode))];
+    return [...CLUSTER_NODES(this)];
   }
 
   /** The server nodes, in declaration order. */
   public get servers(): K3sNode[] {
     // Every node asks for the servers: copying and filtering all nodes for each was quadratic
     // (0.4 s at 1200 nodes, issue 17); the list is made once per validation run, as the nodes are.
-    return [...perValidationRun(this, `k3s-cluster-servers:${this.node.path}`, () => this.nodes.filter((n) => n.role === K3sRole.SERVER))];
+    return [...CLUSTER_SERVERS(this)];
   }
 
   /** The agent nodes, in declaration order. */
@@ -255,7 +246,7 @@ export class K3sCluster extends Construct {
       errors.push(problem(`k3s version "${this.version}" is not a minor version`, 'give it as "<major>.<minor>", such as "1.35" (nixpkgs has k3s_1_35)'));
     }
     errors.push(...this.validateNetworks());
-    const clusters = perValidationRun(this, 'k3s-clusters', () => K3sCluster.all(this));
+    const clusters = CLUSTERS.of(this);
     if (clusters[0] !== this) {
       errors.push(
         problem(
@@ -342,3 +333,23 @@ export function cidrsOverlap(a: string, b: string): boolean {
   const pb = parseIpv4Cidr(b);
   return cidrContains(a, pb.network) || cidrContains(b, pa.network);
 }
+
+/** The nodes of each cluster, once per validation run. */
+const CLUSTER_NODES = runIndexPer((cluster: K3sCluster) => cluster.node.findAll().filter(K3sNode.isK3sNode));
+const CLUSTER_SERVERS = runIndexPer((cluster: K3sCluster) => CLUSTER_NODES(cluster).filter((n) => n.role === K3sRole.SERVER));
+
+/** Every cluster of the lab, once per validation run. */
+const CLUSTERS = runIndex((root) => K3sCluster.all(root));
+
+/** The first cluster node on each host of the lab, once per validation run. */
+const NODE_ON_HOST = runIndex((root) => {
+  const index = new Map<Host, K3sNode>();
+  for (const cluster of K3sCluster.all(root)) {
+    for (const node of cluster.nodes) {
+      if (!index.has(node.host)) {
+        index.set(node.host, node);
+      }
+    }
+  }
+  return index;
+});

@@ -5,12 +5,13 @@ import { isIpv4 } from '../core/addressing';
 import { Homelab } from '../core/homelab';
 import { credentialInText } from '../core/credentials';
 import { Protocol } from '../core/ports';
-import { displayPath, perValidationRun, problem } from '../core/validation';
+import { displayPath, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
 import type { K3sCluster } from './k3s-cluster';
 import { claimId, recordError } from '../core/problems';
 import { quoted } from '../core/readable';
 import { checkProps } from '../core/props-check';
+import { Kind, runIndex } from '../core/kind';
 
 /** What a node does in the cluster. */
 export enum K3sRole {
@@ -91,7 +92,7 @@ export interface K3sNodeProps extends K3sNodeOptions {
   readonly role: K3sRole;
 }
 
-const K3S_NODE = Symbol.for('homelab-cdk.K3sNode');
+const K3S_NODE = Kind.named<K3sNode>('K3sNode');
 
 /** Flags that the model sets; `extraFlags` may not set them too. */
 const MODEL_FLAGS: Record<string, string> = {
@@ -137,7 +138,7 @@ const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 export class K3sNode extends Construct implements IHostRoleHolder, IDiagramPartHolder {
   /** Is `x` a K3sNode (of any copy of this library)? */
   public static isK3sNode(x: unknown): x is K3sNode {
-    return typeof x === 'object' && x !== null && K3S_NODE in x;
+    return K3S_NODE.is(x);
   }
 
   /** The cluster it belongs to. */
@@ -162,7 +163,7 @@ export class K3sNode extends Construct implements IHostRoleHolder, IDiagramPartH
   public constructor(scope: K3sCluster, id: string, props: K3sNodeProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'K3sNodeProps', props);
-    Object.defineProperty(this, K3S_NODE, { value: true });
+    K3S_NODE.mark(this);
     markHostRoleHolder(this);
     markDiagramPartHolder(this);
     if (props.role === K3sRole.AGENT && props.clusterInit) {
@@ -356,13 +357,7 @@ export class K3sNode extends Construct implements IHostRoleHolder, IDiagramPartH
   }
 
   private nodesByHost(): Map<Host, K3sNode[]> {
-    return perValidationRun(this, 'k3s-nodes-by-host', () => {
-      const index = new Map<Host, K3sNode[]>();
-      for (const node of this.node.root.node.findAll().filter(K3sNode.isK3sNode)) {
-        index.set(node.host, [...(index.get(node.host) ?? []), node]);
-      }
-      return index;
-    });
+    return NODES_BY_HOST.of(this);
   }
 
   /** The role it gives its host: a k3s server or agent. */
@@ -395,3 +390,12 @@ function reserveEtcdPorts(server: K3sNode): void {
     server.host.reservePort(server, { port, protocol: Protocol.TCP, description: port === 2379 ? 'etcd client (k3s servers)' : 'etcd peers (k3s servers)' });
   }
 }
+
+/** The k3s nodes of the lab by host, once per validation run. */
+const NODES_BY_HOST = runIndex((root) => {
+  const index = new Map<Host, K3sNode[]>();
+  for (const node of root.node.findAll().filter(K3sNode.isK3sNode)) {
+    index.set(node.host, [...(index.get(node.host) ?? []), node]);
+  }
+  return index;
+});

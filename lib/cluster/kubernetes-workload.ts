@@ -9,6 +9,7 @@ import { byText } from '../core/order';
 import { recordError } from '../core/problems';
 import { quoted } from '../core/readable';
 import { perValidationRun, problem } from '../core/validation';
+import { Kind } from '../core/kind';
 
 /** The operations of a JSON patch (RFC 6902), as cdk8s's `JsonPatch` applies them. */
 export type KubernetesPatchOperation = 'add' | 'remove' | 'replace' | 'copy' | 'move' | 'test';
@@ -56,19 +57,19 @@ export interface IKubernetesWorkload extends IConstruct {
   addKubernetesPatch(target: string, patch: KubernetesPatch): void;
 }
 
-const KUBERNETES_WORKLOAD = Symbol.for('homelab-cdk.KubernetesWorkload');
+const KUBERNETES_WORKLOAD = Kind.named<IKubernetesWorkload>('KubernetesWorkload');
 const OPERATIONS: readonly KubernetesPatchOperation[] = ['add', 'remove', 'replace', 'copy', 'move', 'test'];
 /** A kind (`Deployment`), optionally `/` and an object name (a DNS subdomain). */
 const TARGET = /^[A-Z][A-Za-z0-9]*(\/[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?)?$/;
 
 /** Marks `workload` as a chart of the Kubernetes projection (in its constructor). */
 export function markKubernetesWorkload(workload: IKubernetesWorkload): void {
-  Object.defineProperty(workload, KUBERNETES_WORKLOAD, { value: true });
+  KUBERNETES_WORKLOAD.mark(workload);
 }
 
 /** Is `x` a construct that becomes a chart (of any copy of this library)? */
 export function isKubernetesWorkload(x: unknown): x is IKubernetesWorkload {
-  return typeof x === 'object' && x !== null && KUBERNETES_WORKLOAD in x;
+  return KUBERNETES_WORKLOAD.is(x);
 }
 
 /**
@@ -116,13 +117,16 @@ function patchMistake(target: string, patch: KubernetesPatch): string | undefine
   return undefined;
 }
 
+/** The key of {@link chartNameOwners}'s index, one per validation run. */
+const CHART_NAME_OWNERS = {};
+
 /**
  * The construct that owns each chart name: the model's workloads first (by construct path), then
  * the charts that the user builds (`isUserChart`, in declaration order), so that a user's chart
  * never takes the name of one the model makes.
  */
 export function chartNameOwners(scope: IConstruct, isUserChart: (x: IKubernetesWorkload) => boolean): Map<string, IKubernetesWorkload> {
-  return perValidationRun(scope, 'k8s-chart-owners', () => {
+  return perValidationRun(scope, CHART_NAME_OWNERS, () => {
     const workloads = scope.node.root.node.findAll().filter(isKubernetesWorkload);
     const model = workloads.filter((w) => !isUserChart(w)).sort(byText((w) => w.node.path));
     const owners = new Map<string, IKubernetesWorkload>();

@@ -3,6 +3,7 @@ import { problem } from '../core/validation';
 import type { ProxmoxHost } from './proxmox-host';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
 /** Props of {@link Bridge}. */
 export interface BridgeProps {
@@ -25,7 +26,7 @@ export interface BridgeProps {
   readonly carriesHostAddress?: boolean;
 }
 
-const BRIDGE = Symbol.for('homelab-cdk.Bridge');
+const BRIDGE = Kind.named<Bridge>('Bridge');
 
 /** Linux interface names: at most 15 characters, no `/` or spaces. */
 const INTERFACE_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
@@ -39,7 +40,7 @@ const INTERFACE_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
 export class Bridge extends Construct {
   /** Is `x` a Bridge (of any copy of this library)? */
   public static isBridge(x: unknown): x is Bridge {
-    return typeof x === 'object' && x !== null && BRIDGE in x;
+    return BRIDGE.is(x);
   }
 
   /** The interface name. */
@@ -54,7 +55,7 @@ export class Bridge extends Construct {
   public constructor(scope: ProxmoxHost, id: string, props: BridgeProps = {}) {
     super(scope, claimId(scope, id));
     checkProps(this, 'BridgeProps', props);
-    Object.defineProperty(this, BRIDGE, { value: true });
+    BRIDGE.mark(this);
     this.proxmoxHost = scope;
     this.bridgeName = props.name ?? id;
     this.ports = [...(props.ports ?? [])];

@@ -29,15 +29,6 @@ export const NIXOS_ANYWHERE_MIN_MEMORY_MIB = 1536;
 /** The flake's extra-files script that puts a host's key in place (relative to the flake's root). */
 export const INSTALL_HOST_KEY_SCRIPT = 'scripts/install-host-key.sh';
 
-/**
- * Where a host's SSH host key is kept, relative to the project's root: `homelab secrets init`
- * writes it there (git-ignored, mode 0600), and the installs copy it to the host, whose age
- * recipient sops-nix derives from it.
- */
-export function hostKeyFile(host: Host): string {
-  return `secrets/host-keys/${host.hostName}/ssh_host_ed25519_key`;
-}
-
 /** Options of {@link BootSource.nixosAnywhere}. */
 export interface NixosAnywhereOptions {
   /**

@@ -9,6 +9,7 @@ import type { ProxmoxVm } from './proxmox-vm';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
 /** The state the HA manager keeps a resource in (`proxmox_haresource.state`). */
 export enum HaState {
@@ -84,7 +85,7 @@ export interface HaResource {
   readonly maxRelocate?: number;
 }
 
-const PROXMOX_CLUSTER = Symbol.for('homelab-cdk.ProxmoxCluster');
+const PROXMOX_CLUSTER = Kind.named<ProxmoxCluster>('ProxmoxCluster');
 
 /** The UDP ports of corosync's kronosnet links between cluster nodes (Proxmox VE's firewall docs: 5405–5412). */
 const COROSYNC_PORTS = [5405, 5406, 5407, 5408, 5409, 5410, 5411, 5412];
@@ -103,7 +104,7 @@ const COROSYNC_PORTS = [5405, 5406, 5407, 5408, 5409, 5410, 5411, 5412];
 export class ProxmoxCluster extends Construct {
   /** Is `x` a ProxmoxCluster (of any copy of this library)? */
   public static isProxmoxCluster(x: unknown): x is ProxmoxCluster {
-    return typeof x === 'object' && x !== null && PROXMOX_CLUSTER in x;
+    return PROXMOX_CLUSTER.is(x);
   }
 
   /** The clusters of a lab, sorted by name. */
@@ -127,7 +128,7 @@ export class ProxmoxCluster extends Construct {
   public constructor(scope: Homelab, id: string, props: ProxmoxClusterProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'ProxmoxClusterProps', props);
-    Object.defineProperty(this, PROXMOX_CLUSTER, { value: true });
+    PROXMOX_CLUSTER.mark(this);
     this.clusterName = props.clusterName ?? id;
     this.members = [...props.members];
     this.sharedStorages = [...(props.sharedStorages ?? [])];

@@ -1,4 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
+import { Homelab } from '../core/homelab';
 import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
 import { DiagramParts, DiagramShape, IDiagramPartHolder, markDiagramPartHolder } from '../core/diagram-part';
 import { ISummaryPartHolder, markSummaryPartHolder, SummaryPart, SummaryPartKind } from '../core/summary-part';
@@ -16,6 +17,7 @@ import type { ProxmoxVm } from './proxmox-vm';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
 /** The port of the Proxmox VE web UI and API (pveproxy). */
 export const PROXMOX_API_PORT = 8006;
@@ -52,7 +54,7 @@ export interface ProxmoxHostProps {
   readonly macPrefix?: string;
 }
 
-const PROXMOX_HOST = Symbol.for('homelab-cdk.ProxmoxHost');
+const PROXMOX_HOST = Kind.named<ProxmoxHost>('ProxmoxHost');
 
 /**
  * The Proxmox VE role of a NixOS host (experimental, through the SaumonNet/proxmox-nixos flake):
@@ -66,7 +68,7 @@ const PROXMOX_HOST = Symbol.for('homelab-cdk.ProxmoxHost');
 export class ProxmoxHost extends Construct implements IHostRoleHolder, IDiagramPartHolder, ISummaryPartHolder {
   /** Is `x` a ProxmoxHost (of any copy of this library)? */
   public static isProxmoxHost(x: unknown): x is ProxmoxHost {
-    return typeof x === 'object' && x !== null && PROXMOX_HOST in x;
+    return PROXMOX_HOST.is(x);
   }
 
   /** The Proxmox hosts of a lab, sorted by node name. */
@@ -92,7 +94,7 @@ export class ProxmoxHost extends Construct implements IHostRoleHolder, IDiagramP
   public constructor(scope: Host, id: string, props: ProxmoxHostProps = {}) {
     super(scope, claimId(scope, id));
     checkProps(this, 'ProxmoxHostProps', props);
-    Object.defineProperty(this, PROXMOX_HOST, { value: true });
+    PROXMOX_HOST.mark(this);
     markHostRoleHolder(this);
     markDiagramPartHolder(this);
     markSummaryPartHolder(this);
@@ -227,7 +229,23 @@ export class ProxmoxHost extends Construct implements IHostRoleHolder, IDiagramP
       }
     }
     this.checkMemoryBudget();
+    this.checkProxmoxNixosRelease();
     return errors;
+  }
+
+  /** Warns when the pinned proxmox-nixos builds from another NixOS release than the lab's. */
+  private checkProxmoxNixosRelease(): void {
+    const lab = Homelab.of(this);
+    const pin = lab.proxmoxNixos;
+    if (typeof pin?.nixosRelease === 'string' && pin.nixosRelease !== lab.nixosRelease && lab.flakeInputUrls['proxmox-nixos'] === undefined) {
+      Annotations.of(this).addWarning(
+        problem(
+          `proxmox-nixos ${pin.revision.slice(0, 7)} builds Proxmox VE from NixOS ${pin.nixosRelease}, and the lab runs ${lab.nixosRelease}: ${this.host.hostName} then runs packages of two releases`,
+          `pin a proxmox-nixos revision built from NixOS ${lab.nixosRelease} with nixos.proxmoxNixos (its flake.nix's nixpkgs-stable input names the release), or set nixos.release to "${pin.nixosRelease}"`,
+        ),
+        'homelab-cdk:proxmox-nixos-release',
+      );
+    }
   }
 
   /** Warns when the VMs' memory and the host's reservations exceed its RAM. */

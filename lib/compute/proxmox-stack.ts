@@ -2,7 +2,7 @@ import { Construct, IConstruct } from 'constructs';
 import { credentialInText, isCredentialName } from '../core/credentials';
 import { Homelab } from '../core/homelab';
 import { Secret, SecretSource } from '../core/secret';
-import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { Annotations, displayPath, problem } from '../core/validation';
 import { User } from '../hosts/user';
 import { ProxmoxCluster } from './proxmox-cluster';
 import { ProxmoxHost } from './proxmox-host';
@@ -10,6 +10,7 @@ import type { ProxmoxVm } from './proxmox-vm';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind, runIndex } from '../core/kind';
 
 /** The environment variable the bpg/proxmox provider reads its API token from. */
 export const PROXMOX_API_TOKEN_VARIABLE = 'PROXMOX_VE_API_TOKEN';
@@ -109,7 +110,7 @@ export interface StackPlan {
   readonly vms: readonly ProxmoxVm[];
 }
 
-const PROXMOX_STACK = Symbol.for('homelab-cdk.ProxmoxStack');
+const PROXMOX_STACK = Kind.named<ProxmoxStack>('ProxmoxStack');
 
 /** cdktf stack names: no whitespace, no glob characters; ours are also plain path segments. */
 const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
@@ -123,7 +124,7 @@ const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 export class ProxmoxStack extends Construct implements StackSettings {
   /** Is `x` a ProxmoxStack (of any copy of this library)? */
   public static isProxmoxStack(x: unknown): x is ProxmoxStack {
-    return typeof x === 'object' && x !== null && PROXMOX_STACK in x;
+    return PROXMOX_STACK.is(x);
   }
 
   /** The stacks of a lab, sorted by name. */
@@ -149,7 +150,7 @@ export class ProxmoxStack extends Construct implements StackSettings {
   public constructor(scope: Homelab, id: string, props: ProxmoxStackProps = {}) {
     super(scope, claimId(scope, id));
     checkProps(this, 'ProxmoxStackProps', props);
-    Object.defineProperty(this, PROXMOX_STACK, { value: true });
+    PROXMOX_STACK.mark(this);
     this.stackName = id;
     this.insecure = props.insecure ?? true;
     this.apiToken = props.apiToken ?? Secret.fromEnvironment(PROXMOX_API_TOKEN_VARIABLE);
@@ -218,7 +219,7 @@ export class ProxmoxStack extends Construct implements StackSettings {
         'homelab-cdk:absolute-state-path',
       );
     }
-    const sameState = perValidationRun(this, 'proxmox-stacks-by-state', () => stacksByState(this.node.root));
+    const sameState = STACKS_BY_STATE.of(this);
     const first = sameState.get(stateKey(this))?.[0];
     if (first && first !== this) {
       errors.push(problem(`the stack keeps its state where ${displayPath(first)} does`, 'give each stack its own state path (or leave backend out)'));
@@ -294,3 +295,6 @@ function stacksByState(root: IConstruct): Map<string, ProxmoxStack[]> {
   }
   return index;
 }
+
+/** Every stack of the lab by where it keeps its state, once per validation run. */
+const STACKS_BY_STATE = runIndex((root) => stacksByState(root));

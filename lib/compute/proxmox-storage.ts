@@ -1,29 +1,15 @@
 import { Construct } from 'constructs';
 import { Annotations, displayPath, problem } from '../core/validation';
 import { ZfsPool } from '../storage/zfs-pool';
-import { addVolumeUse, isZfsStorage, type IZfsStorage } from '../storage/zfs-storage';
+import { addVolumeUse, ZFS_STORAGE, type IZfsStorage } from '../storage/zfs-storage';
 import type { ProxmoxHost } from './proxmox-host';
+import { StorageContent } from './storage-content';
 import { VmImage, VmImageProps } from './vm-image';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
-/** What a Proxmox storage may hold (its `content` setting). */
-export enum StorageContent {
-  /** VM disks. */
-  IMAGES = 'images',
-  /** Container volumes. */
-  ROOTDIR = 'rootdir',
-  /** ISO images. */
-  ISO = 'iso',
-  /** Disk images to import into VMs (cloud images, Proxmox VE 8.4+). */
-  IMPORT = 'import',
-  /** Snippets: cloud-init user data, hook scripts. */
-  SNIPPETS = 'snippets',
-  /** vzdump backups. */
-  BACKUP = 'backup',
-  /** Container templates. */
-  VZTMPL = 'vztmpl',
-}
+export { StorageContent } from './storage-content';
 
 /** The Proxmox storage types the library knows. */
 export enum StorageType {
@@ -187,7 +173,7 @@ export interface ProxmoxStorageProps {
   readonly adopt?: boolean;
 }
 
-const PROXMOX_STORAGE = Symbol.for('homelab-cdk.ProxmoxStorage');
+const PROXMOX_STORAGE = Kind.named<ProxmoxStorage>('ProxmoxStorage');
 
 /** Content each storage type can hold at all (Proxmox's storage plugins). */
 const SUPPORTED_CONTENT: Record<StorageType, readonly StorageContent[]> = {
@@ -210,7 +196,7 @@ const STORAGE_ID = /^[a-z][a-z0-9._-]*[a-z0-9]$/;
 export class ProxmoxStorage extends Construct {
   /** Is `x` a ProxmoxStorage (of any copy of this library)? */
   public static isProxmoxStorage(x: unknown): x is ProxmoxStorage {
-    return typeof x === 'object' && x !== null && PROXMOX_STORAGE in x;
+    return PROXMOX_STORAGE.is(x);
   }
 
   /** The storage id. */
@@ -229,7 +215,7 @@ export class ProxmoxStorage extends Construct {
   public constructor(scope: ProxmoxHost, id: string, props: ProxmoxStorageProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'ProxmoxStorageProps', props);
-    Object.defineProperty(this, PROXMOX_STORAGE, { value: true });
+    PROXMOX_STORAGE.mark(this);
     this.proxmoxHost = scope;
     this.backing = props.backing;
     this.storageId = props.storageId ?? props.backing.details.zfs?.storageId ?? id;
@@ -237,7 +223,7 @@ export class ProxmoxStorage extends Construct {
     this.adopt = props.adopt ?? false;
     this.explicitStorageId = props.storageId;
     const zfs = props.backing.details.zfs;
-    if (zfs && isZfsStorage(zfs) && (this.holds(StorageContent.IMAGES) || this.holds(StorageContent.ROOTDIR))) {
+    if (zfs && ZFS_STORAGE.is(zfs) && (this.holds(StorageContent.IMAGES) || this.holds(StorageContent.ROOTDIR))) {
       // Proxmox creates the VM disks (zvols) and container volumes as children of the backing.
       addVolumeUse(zfs, { by: this, description: `the Proxmox storage ${this.storageId}`, zvols: this.holds(StorageContent.IMAGES) });
     }

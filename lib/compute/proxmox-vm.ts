@@ -6,7 +6,7 @@ import { isHostName } from '../core/names';
 import { Network } from '../core/network';
 import { INetworkEndpoint } from '../core/network-endpoint';
 import { Size } from '../core/size';
-import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { Annotations, displayPath, problem } from '../core/validation';
 import { HardwareKind } from '../hosts/hardware-profile';
 import type { Host, IGuestMachine } from '../hosts/host';
 import { BootKind, BootSource } from './boot-source';
@@ -25,6 +25,7 @@ import { ImageKind } from './vm-image';
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind, runIndex } from '../core/kind';
 
 export { CDROM_INTERFACE } from './vm-disk';
 
@@ -227,7 +228,7 @@ export interface VmAdoption {
 /** How long the provider waits for the guest agent of a VM that boots an installer ISO. */
 const INSTALLER_AGENT_TIMEOUT = '1m';
 
-const PROXMOX_VM = Symbol.for('homelab-cdk.ProxmoxVm');
+const PROXMOX_VM = Kind.named<ProxmoxVm>('ProxmoxVm');
 
 /** A Go duration (the provider's TimeoutValidator). */
 const GO_DURATION = /^[-+]?(0|([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+)$/;
@@ -240,7 +241,7 @@ const GO_DURATION = /^[-+]?(0|([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+)$/;
 export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMachine, IHostRoleHolder, ISummaryPartHolder {
   /** Is `x` a ProxmoxVm (of any copy of this library)? */
   public static isProxmoxVm(x: unknown): x is ProxmoxVm {
-    return typeof x === 'object' && x !== null && PROXMOX_VM in x;
+    return PROXMOX_VM.is(x);
   }
 
   /** The VMs of a lab, sorted by vmid. */
@@ -310,7 +311,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
   public constructor(scope: Construct, id: string, props: ProxmoxVmProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'ProxmoxVmProps', props);
-    Object.defineProperty(this, PROXMOX_VM, { value: true });
+    PROXMOX_VM.mark(this);
     markHostRoleHolder(this);
     markSummaryPartHolder(this);
     if (props.guest && props.ipAddress !== undefined) {
@@ -448,7 +449,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
     if (!Number.isInteger(this.vmid) || this.vmid < 100 || this.vmid > 999_999_999) {
       errors.push(problem(`vmid ${this.vmid} is outside 100–999999999`, 'give a whole number from 100 to 999999999 (Proxmox reserves 0–99)'));
     }
-    const index = perValidationRun(this, 'proxmox-vm-index', () => indexVms(this.node.root));
+    const index = VM_INDEX.of(this);
     const sameId = index.byVmid.get(this.vmid)?.[0];
     if (sameId && sameId !== this) {
       errors.push(problem(`vmid ${this.vmid} is also the vmid of ${displayPath(sameId)}`, 'give each VM its own vmid'));
@@ -560,7 +561,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
     if (this.bios === Bios.OVMF && guest.hardware.kind === HardwareKind.QEMU_GUEST) {
       errors.push(problem(`guest ${guest.hostName} boots with GRUB on a BIOS disk (the VM guest profile), but the VM firmware is OVMF (UEFI)`, 'leave bios at Bios.SEABIOS for a NixOS VM'));
     }
-    const others = perValidationRun(this, 'proxmox-vms-by-guest', () => vmsByGuest(this.node.root)).get(guest) ?? [];
+    const others = VMS_BY_GUEST.of(this).get(guest) ?? [];
     if (others[0] && others[0] !== this) {
       errors.push(problem(`guest ${guest.hostName} is also the guest of ${displayPath(others[0])}`, 'give each NixOS host one VM'));
     }
@@ -777,3 +778,9 @@ function vmsByGuest(root: IConstruct): Map<Host, ProxmoxVm[]> {
   }
   return index;
 }
+
+/** The VMs of the lab by vmid and name, once per validation run. */
+const VM_INDEX = runIndex((root) => indexVms(root));
+
+/** The VMs of the lab by their NixOS guest, once per validation run. */
+const VMS_BY_GUEST = runIndex((root) => vmsByGuest(root));

@@ -6,7 +6,8 @@ import type { IConstruct } from 'constructs';
 import { Homelab } from '../core/homelab';
 import { byText } from '../core/order';
 import { Secret } from '../core/secret';
-import { displayPath, perValidationRun, problem } from '../core/validation';
+import { runIndex } from '../core/kind';
+import { displayPath, problem } from '../core/validation';
 import { ProxmoxHost } from './proxmox-host';
 import { defaultStatePath, firstSudoUser, PROXMOX_API_TOKEN_VARIABLE, ProxmoxStack, StackPlan, StackSettings, StateBackend } from './proxmox-stack';
 import type { ProxmoxVm } from './proxmox-vm';
@@ -42,7 +43,7 @@ export function stackMembership(vm: StackMember): StackMembership {
     }
     return { stack: declared, problems: reachProblems(vm, declared) };
   }
-  const stacks = perValidationRun(vm, 'proxmox-stacks', () => ProxmoxStack.all(vm.node.root));
+  const stacks = STACKS.of(vm);
   if (stacks.length <= 1) {
     return { stack: stacks[0], problems: stacks[0] ? reachProblems(vm, stacks[0]) : [] };
   }
@@ -130,3 +131,6 @@ export function defaultStackSettings(lab: Homelab, api?: ProxmoxHost): StackSett
     terraformOverrides: [],
   };
 }
+
+/** Every Terraform stack of the lab, once per validation run. */
+const STACKS = runIndex((root) => ProxmoxStack.all(root));

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { ProxmoxVm, ProxmoxVmProps } from './proxmox-vm';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
 /** What every member of a family shares: a VM's props without those that name one VM. */
 export type VmFamilyProps = Omit<ProxmoxVmProps, 'vmid' | 'name' | 'guest' | 'ipAddress' | 'adopt'>;
@@ -9,7 +10,7 @@ export type VmFamilyProps = Omit<ProxmoxVmProps, 'vmid' | 'name' | 'guest' | 'ip
 /** What a member sets: its vmid, and whatever differs from the family. */
 export type VmFamilyMemberProps = Partial<Omit<ProxmoxVmProps, 'vmid'>> & Pick<ProxmoxVmProps, 'vmid'>;
 
-const VM_FAMILY = Symbol.for('homelab-cdk.VmFamily');
+const VM_FAMILY = Kind.named<VmFamily>('VmFamily');
 
 /**
  * A family of similar VMs: shared defaults (cores, memory, disks, NIC, boot) and one line per
@@ -27,7 +28,7 @@ const VM_FAMILY = Symbol.for('homelab-cdk.VmFamily');
 export class VmFamily extends Construct {
   /** Is `x` a VmFamily (of any copy of this library)? */
   public static isVmFamily(x: unknown): x is VmFamily {
-    return typeof x === 'object' && x !== null && VM_FAMILY in x;
+    return VM_FAMILY.is(x);
   }
 
   /** The shared props. */
@@ -36,7 +37,7 @@ export class VmFamily extends Construct {
   public constructor(scope: Construct, id: string, props: VmFamilyProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'VmFamilyProps', props);
-    Object.defineProperty(this, VM_FAMILY, { value: true });
+    VM_FAMILY.mark(this);
     this.defaults = props;
   }
 

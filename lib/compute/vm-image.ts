@@ -2,9 +2,10 @@ import { Construct } from 'constructs';
 import { urlCredential } from '../core/credentials';
 import { problem } from '../core/validation';
 import type { ProxmoxStorage } from './proxmox-storage';
-import { StorageContent } from './proxmox-storage';
+import { StorageContent } from './storage-content';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
 /** What kind of image. */
 export enum ImageKind {
@@ -53,7 +54,7 @@ export interface VmImageProps {
   readonly decompression?: 'gz' | 'lzo' | 'zst' | 'bz2';
 }
 
-const VM_IMAGE = Symbol.for('homelab-cdk.VmImage');
+const VM_IMAGE = Kind.named<VmImage>('VmImage');
 
 /**
  * An ISO or disk image on a Proxmox storage, for VMs to boot from: downloaded by Terraform, or a
@@ -62,7 +63,7 @@ const VM_IMAGE = Symbol.for('homelab-cdk.VmImage');
 export class VmImage extends Construct {
   /** Is `x` a VmImage (of any copy of this library)? */
   public static isVmImage(x: unknown): x is VmImage {
-    return typeof x === 'object' && x !== null && VM_IMAGE in x;
+    return VM_IMAGE.is(x);
   }
 
   /** The storage the image is on. */
@@ -81,7 +82,7 @@ export class VmImage extends Construct {
   public constructor(scope: ProxmoxStorage, id: string, props: VmImageProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'VmImageProps', props);
-    Object.defineProperty(this, VM_IMAGE, { value: true });
+    VM_IMAGE.mark(this);
     this.storage = scope;
     this.kind = props.kind;
     this.url = props.url;

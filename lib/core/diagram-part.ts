@@ -5,6 +5,7 @@
  * diagram draws the LAN and its hosts, then what the holders state, and lists no construct class.
  */
 import { IConstruct } from 'constructs';
+import { Kind } from './kind';
 
 /** The shape of a box of the diagram. */
 export enum DiagramShape {
@@ -101,14 +102,14 @@ export interface IDiagramPartHolder extends IConstruct {
   diagramParts(): DiagramParts;
 }
 
-const DIAGRAM_PART_HOLDER = Symbol.for('homelab-cdk.DiagramPartHolder');
+const DIAGRAM_PART_HOLDER = Kind.named<IDiagramPartHolder>('DiagramPartHolder');
 
 /** Marks a construct as an {@link IDiagramPartHolder}; call it in the construct's constructor. */
 export function markDiagramPartHolder(holder: IDiagramPartHolder): void {
-  Object.defineProperty(holder, DIAGRAM_PART_HOLDER, { value: true });
+  DIAGRAM_PART_HOLDER.mark(holder);
 }
 
 /** Is `x` a diagram part holder (of any copy of this library)? */
 export function isDiagramPartHolder(x: unknown): x is IDiagramPartHolder {
-  return typeof x === 'object' && x !== null && DIAGRAM_PART_HOLDER in x;
+  return DIAGRAM_PART_HOLDER.is(x);
 }

@@ -6,6 +6,7 @@ import { Annotations, problem } from './validation';
 import { recordError } from './problems';
 import { quoted } from './readable';
 import { checkProps } from './props-check';
+import { Kind } from './kind';
 
 /** NixOS settings shared by every host of the lab. */
 export interface NixosSettings {
@@ -21,7 +22,30 @@ export interface NixosSettings {
    * @default - the upstream repositories on the release's branches
    */
   readonly inputUrls?: Record<string, string>;
+  /**
+   * The revision of SaumonNet/proxmox-nixos that Proxmox hosts run, and the NixOS release that
+   * revision builds Proxmox VE from (its flake's `nixpkgs-stable` input). A Proxmox host warns
+   * when that release is not the lab's: proxmox-nixos builds its packages against its own
+   * nixpkgs, so the host then runs two releases. `inputUrls["proxmox-nixos"]` replaces the URL.
+   * @default - revision c1f79f104930347a0b84abbca0d42884063a8c09 (31 January 2026, Proxmox VE 9.1), built from NixOS 25.11
+   */
+  readonly proxmoxNixos?: ProxmoxNixosPin;
 }
+
+/** A pinned revision of proxmox-nixos (see {@link NixosSettings.proxmoxNixos}). */
+export interface ProxmoxNixosPin {
+  /** The git commit (40 hex digits). */
+  readonly revision: string;
+  /** The NixOS release of that revision's `nixpkgs-stable` input (`"25.11"`). */
+  readonly nixosRelease: string;
+}
+
+/**
+ * The proxmox-nixos revision a lab pins by default: the newest that the project's reference data
+ * holds (SaumonNet/proxmox-nixos at c1f79f1, "Merge pull request #220 from codgician/pve-9-1"),
+ * whose flake.nix has `nixpkgs-stable.url = "github:NixOS/nixpkgs/nixos-25.11"`.
+ */
+export const DEFAULT_PROXMOX_NIXOS: ProxmoxNixosPin = { revision: 'c1f79f104930347a0b84abbca0d42884063a8c09', nixosRelease: '25.11' };
 
 /** Props of {@link Homelab}. */
 export interface HomelabProps {
@@ -54,10 +78,10 @@ export interface HomelabProps {
   readonly nixos?: NixosSettings;
 }
 
-const HOMELAB = Symbol.for('homelab-cdk.Homelab');
+const HOMELAB = Kind.named<Homelab>('Homelab');
 
 /** The marker of `hosts/host.ts`'s Host (the core does not import the hosts). */
-const HOST_MARKER = Symbol.for('homelab-cdk.Host');
+const HOST_MARKER = Kind.named<object>('Host');
 
 /** The default NixOS release of a lab. */
 export const DEFAULT_NIXOS_RELEASE = '26.05';
@@ -73,14 +97,14 @@ export const DEFAULT_NIXOS_RELEASE = '26.05';
 export class Homelab extends Construct {
   /** Is `x` a Homelab (of any copy of this library)? */
   public static isHomelab(x: unknown): x is Homelab {
-    return typeof x === 'object' && x !== null && HOMELAB in x;
+    return HOMELAB.is(x);
   }
 
   /** The Homelab a construct belongs to. */
   public static of(scope: IConstruct): Homelab {
     const root = scope.node.root;
     if (!Homelab.isHomelab(root)) {
-      throw new Error(`${scope.node.path || scope.node.id}: this construct is not inside a Homelab`);
+      throw new Error(`${scope.node.path || scope.node.id}: ${problem('this construct is not inside a Homelab', 'create it under the Homelab (or under a construct of it)')}`);
     }
     return root;
   }
@@ -99,18 +123,21 @@ export class Homelab extends Construct {
   public readonly nixosRelease: string;
   /** Flake input URL overrides. */
   public readonly flakeInputUrls: Readonly<Record<string, string>>;
+  /** The proxmox-nixos revision Proxmox hosts run, and its NixOS release. */
+  public readonly proxmoxNixos: ProxmoxNixosPin;
 
   public constructor(props: HomelabProps) {
     const name = props.name ?? 'homelab';
     super(undefined as unknown as Construct, name);
     checkProps(this, 'HomelabProps', props);
-    Object.defineProperty(this, HOMELAB, { value: true });
+    HOMELAB.mark(this);
     this.name = name;
     this.domain = props.domain ?? 'home.arpa';
     this.timeZone = props.timeZone ?? 'UTC';
     this.locale = props.locale ?? 'en_US.UTF-8';
     this.nixosRelease = props.nixos?.release ?? DEFAULT_NIXOS_RELEASE;
     this.flakeInputUrls = { ...(props.nixos?.inputUrls ?? {}) };
+    this.proxmoxNixos = props.nixos?.proxmoxNixos ?? DEFAULT_PROXMOX_NIXOS;
     this.network = new Network(this, 'network', props.network);
 
     if (typeof name !== 'string' || !isSafeName(name)) {
@@ -122,7 +149,7 @@ export class Homelab extends Construct {
   /** A lab without hosts synthesizes a flake that configures no machine: a warning, not an error, so a lab can be built up step by step. */
   private warnWithoutHosts(): void {
     const constructs = this.node.findAll();
-    if (constructs.some((c) => HOST_MARKER in c)) {
+    if (constructs.some(HOST_MARKER.is)) {
       return;
     }
     const empty = this.node.children.every((c) => c === this.network);
@@ -148,6 +175,12 @@ export class Homelab extends Construct {
     }
     if (!isNixosRelease(this.nixosRelease)) {
       errors.push(problem(`NixOS release "${this.nixosRelease}" is not a release number`, 'use a release such as "26.05"'));
+    }
+    if (typeof this.proxmoxNixos?.revision !== 'string' || !/^[0-9a-f]{40}$/.test(this.proxmoxNixos.revision)) {
+      errors.push(problem('nixos.proxmoxNixos.revision is not a git commit', 'give the full commit of SaumonNet/proxmox-nixos (40 lower-case hex digits)'));
+    }
+    if (typeof this.proxmoxNixos?.nixosRelease !== 'string' || !isNixosRelease(this.proxmoxNixos.nixosRelease)) {
+      errors.push(problem('nixos.proxmoxNixos.nixosRelease is not a release number', "give the release of the revision's nixpkgs-stable input, such as \"25.11\""));
     }
     this.warnWithoutHosts();
     for (const [input, url] of Object.entries(this.flakeInputUrls)) {

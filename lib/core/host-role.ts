@@ -5,6 +5,7 @@
  * construct shows up in both without an edit to either.
  */
 import { IConstruct } from 'constructs';
+import { Kind } from './kind';
 
 /** One role a construct gives a host. */
 export interface HostRole {
@@ -26,16 +27,16 @@ export interface IHostRoleHolder extends IConstruct {
   hostRoles(): readonly HostRole[];
 }
 
-const HOST_ROLE_HOLDER = Symbol.for('homelab-cdk.HostRoleHolder');
+const HOST_ROLE_HOLDER = Kind.named<IHostRoleHolder>('HostRoleHolder');
 
 /** Marks a construct as an {@link IHostRoleHolder}; call it in the construct's constructor. */
 export function markHostRoleHolder(holder: IHostRoleHolder): void {
-  Object.defineProperty(holder, HOST_ROLE_HOLDER, { value: true });
+  HOST_ROLE_HOLDER.mark(holder);
 }
 
 /** Is `x` a host role holder (of any copy of this library)? */
 export function isHostRoleHolder(x: unknown): x is IHostRoleHolder {
-  return typeof x === 'object' && x !== null && HOST_ROLE_HOLDER in x;
+  return HOST_ROLE_HOLDER.is(x);
 }
 
 /**

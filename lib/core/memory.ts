@@ -6,6 +6,7 @@
 import { IConstruct, Node } from 'constructs';
 import { Size } from './size';
 import { byText } from './order';
+import { Kind } from './kind';
 
 /** Memory a construct holds on the host it belongs to. */
 export interface IMemoryReservation {
@@ -17,22 +18,13 @@ export interface IMemoryReservation {
   readonly node: Node;
 }
 
-const MEMORY_RESERVATION = Symbol.for('homelab-cdk.MemoryReservation');
-
-/** Marks a construct as an {@link IMemoryReservation}; call it in the construct's constructor. */
-export function markMemoryReservation(reservation: IMemoryReservation): void {
-  Object.defineProperty(reservation, MEMORY_RESERVATION, { value: true });
-}
-
-/** Is `x` a memory reservation (of any copy of this library)? */
-export function isMemoryReservation(x: unknown): x is IMemoryReservation {
-  return typeof x === 'object' && x !== null && MEMORY_RESERVATION in x;
-}
+/** The kind of IMemoryReservation: `MEMORY_RESERVATION.mark(this)` in the constructor, `MEMORY_RESERVATION.is(x)` to recognise one (of any copy of the library). */
+export const MEMORY_RESERVATION = Kind.named<IMemoryReservation>('MemoryReservation');
 
 /** Every memory reservation in the subtree of `scope` (a host), sorted by construct path. */
 export function memoryReservationsUnder(scope: IConstruct): IMemoryReservation[] {
   return scope.node
     .findAll()
-    .filter((c): c is IConstruct & IMemoryReservation => isMemoryReservation(c))
+    .filter((c): c is IConstruct & IMemoryReservation => MEMORY_RESERVATION.is(c))
     .sort(byText((x) => x.node.path));
 }

@@ -76,3 +76,18 @@ export function isPackageName(name: string): boolean {
 export function isCalendarExpression(schedule: string): boolean {
   return isCalendarEvent(schedule);
 }
+
+/**
+ * A Terraform identifier for a name: letters, digits and `_`, not starting with a digit. In core
+ * (not the Terraform projection) because the runbook names the stack's objects too, without
+ * loading cdktf.
+ */
+export function terraformName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned;
+}
+
+/** The flake package that builds a Raspberry Pi's SD image (`nix build .#<host>-sd-image`). */
+export function sdImagePackageName(hostName: string): string {
+  return `${hostName}-sd-image`;
+}

@@ -6,6 +6,7 @@
 import { IConstruct } from 'constructs';
 import { isMacAddress, isUnicastMac } from './addressing';
 import { problem } from './validation';
+import { Kind } from './kind';
 
 /** A device on the lab network. */
 export interface INetworkEndpoint extends IConstruct {
@@ -17,17 +18,8 @@ export interface INetworkEndpoint extends IConstruct {
   readonly macAddress: string | undefined;
 }
 
-const NETWORK_ENDPOINT = Symbol.for('homelab-cdk.NetworkEndpoint');
-
-/** Marks a construct as an {@link INetworkEndpoint}; call it in the construct's constructor. */
-export function markNetworkEndpoint(endpoint: INetworkEndpoint): void {
-  Object.defineProperty(endpoint, NETWORK_ENDPOINT, { value: true });
-}
-
-/** Is `x` a network endpoint (of any copy of this library)? */
-export function isNetworkEndpoint(x: unknown): x is INetworkEndpoint {
-  return typeof x === 'object' && x !== null && NETWORK_ENDPOINT in x;
-}
+/** The kind of INetworkEndpoint: `NETWORK_ENDPOINT.mark(this)` in the constructor, `NETWORK_ENDPOINT.is(x)` to recognise one (of any copy of the library). */
+export const NETWORK_ENDPOINT = Kind.named<INetworkEndpoint>('NetworkEndpoint');
 
 /**
  * What is wrong with a MAC address given for a device on the lab network: malformed, or a

@@ -10,12 +10,13 @@ import {
   netmask,
   parseIpv4Cidr,
 } from './addressing';
-import { INetworkEndpoint, isNetworkEndpoint, markNetworkEndpoint } from './network-endpoint';
-import { displayPath, perValidationRun, problem } from './validation';
+import { INetworkEndpoint, NETWORK_ENDPOINT } from './network-endpoint';
+import { displayPath, problem } from './validation';
 import { compareText } from './order';
 import { isHostName } from './names';
 import { claimId, recordError } from './problems';
 import { checkProps } from './props-check';
+import { Kind, runIndexPer } from './kind';
 
 /** An inclusive range of IPv4 addresses. */
 export interface AddressRange {
@@ -75,9 +76,9 @@ export interface NetworkProps {
   readonly dnsServers?: string[];
 }
 
-const NETWORK = Symbol.for('homelab-cdk.Network');
+const NETWORK = Kind.named<Network>('Network');
 /** The mark of a Homelab (see homelab.ts, which imports this file). */
-const HOMELAB = Symbol.for('homelab-cdk.Homelab');
+const HOMELAB = Kind.named<object>('Homelab');
 
 /**
  * The lab's LAN: its addresses, gateway and DHCP pool. Every {@link INetworkEndpoint} of the lab
@@ -87,7 +88,7 @@ const HOMELAB = Symbol.for('homelab-cdk.Homelab');
 export class Network extends Construct {
   /** Is `x` a Network (of any copy of this library)? */
   public static isNetwork(x: unknown): x is Network {
-    return typeof x === 'object' && x !== null && NETWORK in x;
+    return NETWORK.is(x);
   }
 
   /** The lab's network, found from any construct of the lab. */
@@ -95,10 +96,10 @@ export class Network extends Construct {
     const root = scope.node.root;
     // A Homelab's first child is its network: take it without listing the root's children,
     // which grow with the lab (every endpoint asks, so a scan would make validation quadratic).
-    const own = HOMELAB in root ? (root as { network?: unknown }).network : undefined;
+    const own = HOMELAB.is(root) ? (root as { network?: unknown }).network : undefined;
     const network = Network.isNetwork(own) ? own : root.node.children.find(Network.isNetwork);
     if (!network) {
-      throw new Error(`${scope.node.path}: the lab has no Network; create the Homelab with a network`);
+      throw new Error(`${scope.node.path}: ${problem('the lab has no Network', 'create the Homelab with a network')}`);
     }
     return network;
   }
@@ -108,7 +109,7 @@ export class Network extends Construct {
    * construct and adds the validation that reports its address problems on its own path.
    */
   public static registerEndpoint(endpoint: INetworkEndpoint): void {
-    markNetworkEndpoint(endpoint);
+    NETWORK_ENDPOINT.mark(endpoint);
     endpoint.node.addValidation({ validate: () => Network.of(endpoint).problemsOf(endpoint) });
   }
 
@@ -133,7 +134,7 @@ export class Network extends Construct {
   public constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'NetworkProps', props);
-    Object.defineProperty(this, NETWORK, { value: true });
+    NETWORK.mark(this);
     let parsed: { network: string; prefixLength: number };
     try {
       parsed = parseIpv4Cidr(props.cidr);
@@ -205,7 +206,7 @@ export class Network extends Construct {
   public get endpoints(): INetworkEndpoint[] {
     return this.node.root.node
       .findAll()
-      .filter(isNetworkEndpoint)
+      .filter(NETWORK_ENDPOINT.is)
       .sort((a, b) => endpointOrder(a, b));
   }
 
@@ -263,7 +264,7 @@ export class Network extends Construct {
 
   /** The address problems of one endpoint; all endpoints are indexed once per validation run. */
   public problemsOf(endpoint: INetworkEndpoint): string[] {
-    const all = perValidationRun(this, `${this.node.path}:endpoints`, () => checkEndpoints(this, this.endpoints));
+    const all = ENDPOINT_PROBLEMS(this);
     return all.get(endpoint) ?? [];
   }
 }
@@ -344,3 +345,6 @@ function firstHostAddress(cidr: string): string {
   const n = ipv4ToInt(network) + 1;
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
+
+/** The address problems of each network's endpoints, once per validation run. */
+const ENDPOINT_PROBLEMS = runIndexPer((network: Network) => checkEndpoints(network, network.endpoints));

@@ -4,6 +4,7 @@
  * validation error, and the host's firewall opens exactly the reserved ports that ask for it.
  */
 import { IConstruct } from 'constructs';
+import { Kind } from './kind';
 
 /** A transport protocol. */
 export enum Protocol {
@@ -57,14 +58,6 @@ export interface IPortHolder extends IConstruct {
   portsOn(host: IConstruct): readonly PortReservation[];
 }
 
-const PORT_HOLDER = Symbol.for('homelab-cdk.PortHolder');
+/** The kind of IPortHolder: `PORT_HOLDER.mark(this)` in the constructor, `PORT_HOLDER.is(x)` to recognise one (of any copy of the library). */
+export const PORT_HOLDER = Kind.named<IPortHolder>('PortHolder');
 
-/** Marks a construct as an {@link IPortHolder}; call it in the construct's constructor. */
-export function markPortHolder(holder: IPortHolder): void {
-  Object.defineProperty(holder, PORT_HOLDER, { value: true });
-}
-
-/** Is `x` a port holder (of any copy of this library)? */
-export function isPortHolder(x: unknown): x is IPortHolder {
-  return typeof x === 'object' && x !== null && PORT_HOLDER in x;
-}

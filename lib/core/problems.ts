@@ -11,7 +11,16 @@
  */
 import { Construct, IConstruct } from 'constructs';
 import { cut, escapeControlCharacters } from './readable';
-import { problem } from './validation';
+
+/**
+ * A validation message in the house format: what is wrong, then the fix.
+ * `problem("special vdev has 1 disk", "give it two disks")` →
+ * `special vdev has 1 disk. Fix: give it two disks.`
+ */
+export function problem(what: string, fix: string): string {
+  const trimmed = (s: string) => s.trim().replace(/[.\s]+$/, '');
+  return `${trimmed(what)}. Fix: ${trimmed(fix)}.`;
+}
 
 /** Ids become file names (a host's folder, a stack's): a path segment holds at most 255 bytes. */
 const MAX_ID_BYTES = 255;

@@ -278,6 +278,7 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
   },
   NixosSettings: {
     inputUrls: null,
+    proxmoxNixos: "ProxmoxNixosPin",
     release: null,
   },
   NodeTaint: {
@@ -308,6 +309,10 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     bridge: "BridgeProps",
     cockpit: "CockpitProps",
     macPrefix: null,
+  },
+  ProxmoxNixosPin: {
+    nixosRelease: null,
+    revision: null,
   },
   ProxmoxStackProps: {
     apiToken: null,
@@ -406,6 +411,10 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     provider: null,
     region: null,
   },
+  SecretsInitOptions: {
+    env: null,
+    root: null,
+  },
   SftpRemoteProps: {
     host: null,
     hostKey: null,
@@ -466,6 +475,7 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     adopt: null,
     only: null,
     outdir: null,
+    secretsRoot: null,
     strict: null,
   },
   SynthValidateOptions: {

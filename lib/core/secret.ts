@@ -6,6 +6,7 @@
 import { isSafeName } from './names';
 import { addValueProblem } from './problems';
 import { problem } from './validation';
+import { Kind } from './kind';
 
 /** Where a secret's value lives. */
 export enum SecretSource {
@@ -24,9 +25,12 @@ export interface SopsSecretProps {
   /** The secret's name: its key in the sops file and its file name under `/run/secrets/`. */
   readonly name: string;
   /**
-   * The encrypted file, relative to the flake's root (the synthesized `dist/nix`), as sops-nix's
-   * `sopsFile` takes it.
-   * @default "secrets/secrets.yaml"
+   * The encrypted file, relative to the project's folder (where `homelab secrets init` writes it)
+   * and to the flake's root (`homelab synth` copies it to the same path in `dist/nix`), as
+   * sops-nix's `sopsFile` takes it. One file per secret is the default because sops encrypts a
+   * whole file for the same recipients: a file per secret lets `.sops.yaml` give each host exactly
+   * the secrets its configuration reads.
+   * @default - "secrets/<name>.yaml"
    */
   readonly sopsFile?: string;
   /**
@@ -51,13 +55,13 @@ export interface SopsSecretDetails {
   readonly mode: string;
 }
 
-const SECRET = Symbol.for('homelab-cdk.Secret');
+const SECRET = Kind.named<Secret>('Secret');
 
 /** A reference to a secret value. Construct it with one of the static factories. */
 export class Secret {
   /** Is `x` a Secret (from any copy of this library)? */
   public static isSecret(x: unknown): x is Secret {
-    return typeof x === 'object' && x !== null && SECRET in x;
+    return SECRET.is(x);
   }
 
   /** A file that the user places on the host, read at run time (e.g. `/var/lib/secrets/k3s-token`). */
@@ -73,7 +77,7 @@ export class Secret {
     if (typeof props?.name !== 'string' || !isSafeName(props.name)) {
       return Secret.invalid(SecretSource.SOPS, 'Secret.fromSops was given a name that is not a plain name', "give the secret's key in the sops file, such as Secret.fromSops({ name: 'k3s-token' }) (letters, digits, \".\", \"_\", \"-\")");
     }
-    const sopsFile = props.sopsFile ?? 'secrets/secrets.yaml';
+    const sopsFile = props.sopsFile ?? `secrets/${props.name}.yaml`;
     if (typeof sopsFile !== 'string' || !/^[A-Za-z0-9._/-]+$/.test(sopsFile) || sopsFile.startsWith('/') || sopsFile.split('/').includes('..')) {
       return Secret.invalid(SecretSource.SOPS, `the sopsFile of sops secret ${props.name} is not a relative path inside the flake`, 'give a path relative to the flake, such as "secrets/secrets.yaml" (no "..", no leading "/")', props.owner);
     }
@@ -133,7 +137,7 @@ export class Secret {
     /** sops-nix details, for {@link SecretSource.SOPS}. */
     public readonly sops?: SopsSecretDetails,
   ) {
-    Object.defineProperty(this, SECRET, { value: true });
+    SECRET.mark(this);
   }
 
   /** The path where the secret is readable on a NixOS host, for file and sops secrets. */

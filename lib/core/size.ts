@@ -6,6 +6,7 @@
 import { addValueProblem } from './problems';
 import { quoted } from './readable';
 import { problem } from './validation';
+import { Kind } from './kind';
 
 /**
  * A unit a Size can be read in: bytes (`B`), decimal units as disks are sold (`KB` = 10³ bytes,
@@ -27,13 +28,13 @@ const UNITS: Readonly<Record<SizeUnit, number>> = {
   TiB: 2 ** 40,
 };
 
-const SIZE = Symbol.for('homelab-cdk.Size');
+const SIZE = Kind.named<Size>('Size');
 
 /** An amount of bytes. */
 export class Size {
   /** Is `x` a Size (of any copy of this library)? */
   public static isSize(x: unknown): x is Size {
-    return typeof x === 'object' && x !== null && SIZE in x;
+    return SIZE.is(x);
   }
 
   /** A number of bytes. */
@@ -99,7 +100,7 @@ export class Size {
     private readonly byteCount: number,
     check = true,
   ) {
-    Object.defineProperty(this, SIZE, { value: true });
+    SIZE.mark(this);
     if (check && !(Number.isFinite(byteCount) && byteCount >= 0)) {
       addValueProblem(this, (field) =>
         problem(`${field} is ${byteCount} bytes, which is not a size`, 'give a finite number of zero or more bytes, such as Size.gibibytes(16)'),

@@ -6,6 +6,7 @@
  * below) and any construct may speak it.
  */
 import { IConstruct } from 'constructs';
+import { Kind } from './kind';
 import { Size } from './size';
 
 /** Which section of the summary a part belongs to. */
@@ -122,14 +123,14 @@ export interface ISummaryPartHolder extends IConstruct {
   summaryParts(): readonly SummaryPart[];
 }
 
-const SUMMARY_PART_HOLDER = Symbol.for('homelab-cdk.SummaryPartHolder');
+const SUMMARY_PART_HOLDER = Kind.named<ISummaryPartHolder>('SummaryPartHolder');
 
 /** Marks a construct as an {@link ISummaryPartHolder}; call it in the construct's constructor. */
 export function markSummaryPartHolder(holder: ISummaryPartHolder): void {
-  Object.defineProperty(holder, SUMMARY_PART_HOLDER, { value: true });
+  SUMMARY_PART_HOLDER.mark(holder);
 }
 
 /** Is `x` a summary part holder (of any copy of this library)? */
 export function isSummaryPartHolder(x: unknown): x is ISummaryPartHolder {
-  return typeof x === 'object' && x !== null && SUMMARY_PART_HOLDER in x;
+  return SUMMARY_PART_HOLDER.is(x);
 }

@@ -5,7 +5,7 @@
  */
 import { IConstruct } from 'constructs';
 import { compareText } from './order';
-import { heldValueProblems } from './problems';
+import { heldValueProblems, problem } from './problems';
 import { readableMessage, readablePath } from './readable';
 
 /** How serious a finding is. */
@@ -26,15 +26,9 @@ export interface Finding {
   readonly severity: Severity;
 }
 
-/**
- * A validation message in the house format: what is wrong, then the fix.
- * `problem("special vdev has 1 disk", "give it two disks")` →
- * `special vdev has 1 disk. Fix: give it two disks.`
- */
-export function problem(what: string, fix: string): string {
-  const trimmed = (s: string) => s.trim().replace(/[.\s]+$/, '');
-  return `${trimmed(what)}. Fix: ${trimmed(fix)}.`;
-}
+// problem() lives in problems.ts, which validateLab needs (heldValueProblems): defined here, the
+// two files would import each other. Re-exported so that checks keep importing it with the rest.
+export { problem };
 
 const WARNING_METADATA = 'homelab-cdk:warning';
 const ACKNOWLEDGEMENT_METADATA = 'homelab-cdk:acknowledgement';
@@ -183,11 +177,12 @@ const RUN_CACHE = Symbol.for('homelab-cdk.validationRunCache');
 /**
  * Computes a value once per {@link validateLab} run and shares it between the validations of
  * that run (an index of every address of the lab, say), so that checks over the whole tree stay
- * linear. Synthesis keeps the values for its projections too (see {@link withSharedIndexes}).
+ * linear. The key is an object (a `RunIndex` of kind.ts, which is how checks use this), never
+ * a string two checks could share by accident. Synthesis keeps the values for its projections too (see {@link withSharedIndexes}).
  * Outside a run it computes afresh on every call.
  */
-export function perValidationRun<T>(scope: IConstruct, key: string, compute: () => T): T {
-  const cache = (scope.node.root as unknown as Record<symbol, Map<string, unknown> | undefined>)[RUN_CACHE];
+export function perValidationRun<T>(scope: IConstruct, key: object, compute: () => T): T {
+  const cache = (scope.node.root as unknown as Record<symbol, Map<object, unknown> | undefined>)[RUN_CACHE];
   if (!cache) {
     return compute();
   }
@@ -204,7 +199,7 @@ export function perValidationRun<T>(scope: IConstruct, key: string, compute: () 
  * elsewhere). Inside another such call it shares that call's cache.
  */
 export function withSharedIndexes<T>(root: IConstruct, fn: () => T): T {
-  const holder = root as unknown as Record<symbol, Map<string, unknown> | undefined>;
+  const holder = root as unknown as Record<symbol, Map<object, unknown> | undefined>;
   if (holder[RUN_CACHE]) {
     return fn();
   }

@@ -6,9 +6,9 @@ import { isCalendarExpression, isHostName, isLocaleName, isNixosRelease, isPacka
 import { Network } from '../core/network';
 import { Size } from '../core/size';
 import { INetworkEndpoint, macAddressProblems } from '../core/network-endpoint';
-import { HeldPort, isPortHolder, isPortNumber, PortReservation, Protocol } from '../core/ports';
-import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
-import { NixAttrs, nixNumberProblem } from '../nix/nix-value';
+import { HeldPort, PORT_HOLDER, isPortNumber, PortReservation, Protocol } from '../core/ports';
+import { Annotations, displayPath, problem } from '../core/validation';
+import { NixAttrs, nixNumberProblem } from '../core/nix-value';
 import { credentialInText } from '../core/credentials';
 import { HardwareProfile, NixSystem } from './hardware-profile';
 import { User } from './user';
@@ -19,6 +19,7 @@ import { quoted } from '../core/readable';
 import { checkProps } from '../core/props-check';
 import { DiagramParts, IDiagramPartHolder, markDiagramPartHolder } from '../core/diagram-part';
 import { ISummaryPartHolder, markSummaryPartHolder, SummaryPart, SummaryPartKind } from '../core/summary-part';
+import { Kind, runIndex } from '../core/kind';
 
 /** How a host gets its address on the lab network. */
 export enum Addressing {
@@ -161,7 +162,7 @@ export interface RawNixModule {
   readonly code: string;
 }
 
-const HOST = Symbol.for('homelab-cdk.Host');
+const HOST = Kind.named<Host>('Host');
 
 /**
  * A virtual machine that runs a Host (a ProxmoxVm is one): what the Host's own derivations take
@@ -180,7 +181,7 @@ export interface IGuestMachine {
 export class Host extends Construct implements INetworkEndpoint, ISummaryPartHolder, IDiagramPartHolder {
   /** Is `x` a Host (of any copy of this library)? */
   public static isHost(x: unknown): x is Host {
-    return typeof x === 'object' && x !== null && HOST in x;
+    return HOST.is(x);
   }
 
   /** The hosts of a lab, sorted by host name. */
@@ -233,7 +234,7 @@ export class Host extends Construct implements INetworkEndpoint, ISummaryPartHol
   public constructor(scope: Homelab, id: string, props: HostProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'HostProps', props);
-    Object.defineProperty(this, HOST, { value: true });
+    HOST.mark(this);
     markSummaryPartHolder(this);
     markDiagramPartHolder(this);
     const lab = Homelab.of(scope);
@@ -390,7 +391,7 @@ export class Host extends Construct implements INetworkEndpoint, ISummaryPartHol
 
   /** The reservations made on this host, then those of the lab's port holders (see IPortHolder). */
   private allHeldPorts(): HeldPort[] {
-    const holders = perValidationRun(this, 'port-holders', () => this.node.root.node.findAll().filter(isPortHolder));
+    const holders = PORT_HOLDERS.of(this);
     const derived = holders.flatMap((owner) => owner.portsOn(this).map((r): HeldPort => ({ openFirewall: true, ...r, owner })));
     return [...this.heldPorts, ...derived];
   }
@@ -587,12 +588,18 @@ export class Host extends Construct implements INetworkEndpoint, ISummaryPartHol
   }
 
   private hostsByHostId(): Map<string, Host[]> {
-    return perValidationRun(this, 'hosts-by-hostid', () => {
-      const index = new Map<string, Host[]>();
-      for (const host of Host.all(this.node.root)) {
-        index.set(host.hostId, [...(index.get(host.hostId) ?? []), host]);
-      }
-      return index;
-    });
+    return HOSTS_BY_HOST_ID.of(this);
   }
 }
+
+/** Every construct that holds ports on hosts, once per validation run. */
+const PORT_HOLDERS = runIndex((root) => root.node.findAll().filter(PORT_HOLDER.is));
+
+/** The hosts of the lab by hostId, once per validation run. */
+const HOSTS_BY_HOST_ID = runIndex((root) => {
+  const index = new Map<string, Host[]>();
+  for (const host of Host.all(root)) {
+    index.set(host.hostId, [...(index.get(host.hostId) ?? []), host]);
+  }
+  return index;
+});

@@ -2,10 +2,11 @@ import { Construct, IConstruct } from 'constructs';
 import { Homelab } from '../core/homelab';
 import { isPackageName, isUserName } from '../core/names';
 import { Secret } from '../core/secret';
-import { Annotations, perValidationRun, problem } from '../core/validation';
+import { Annotations, problem } from '../core/validation';
 import { parseSshPublicKey } from './ssh-public-key';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind, runIndex } from '../core/kind';
 
 /** A user's login shell. */
 export enum LoginShell {
@@ -96,7 +97,7 @@ export interface UserProps {
   readonly home?: HomeProfileProps;
 }
 
-const USER = Symbol.for('homelab-cdk.User');
+const USER = Kind.named<User>('User');
 
 /**
  * A person's account, declared once in the lab and given to the hosts that list it (by default
@@ -105,13 +106,13 @@ const USER = Symbol.for('homelab-cdk.User');
 export class User extends Construct {
   /** Is `x` a User (of any copy of this library)? */
   public static isUser(x: unknown): x is User {
-    return typeof x === 'object' && x !== null && USER in x;
+    return USER.is(x);
   }
 
   /** The users of a lab (declared at its root), in declaration order. */
   public static all(scope: IConstruct): User[] {
     // Every host asks: the list is made once per validation run and synthesis.
-    return [...perValidationRun(scope, 'lab-users', () => scope.node.root.node.children.filter(User.isUser))];
+    return [...LAB_USERS.of(scope)];
   }
 
   /** The login name. */
@@ -134,7 +135,7 @@ export class User extends Construct {
   public constructor(scope: Homelab, id: string, props: UserProps = {}) {
     super(scope, claimId(scope, id));
     checkProps(this, 'UserProps', props);
-    Object.defineProperty(this, USER, { value: true });
+    USER.mark(this);
     this.userName = props.userName ?? id;
     this.description = props.description;
     this.sshKeys = (props.sshKeys ?? []).map((k) => k.trim());
@@ -202,3 +203,6 @@ export class User extends Construct {
     return errors;
   }
 }
+
+/** The users declared on the lab itself, once per validation run. */
+const LAB_USERS = runIndex((root) => root.node.children.filter(User.isUser));

@@ -15,7 +15,7 @@ import { ConstructProblem, perValidationRun, problem, validateLab, ValidationErr
 import { workloadLabels } from './adguard-home-chart';
 import { addNamespace, applyNamespaceFirst, hasNamespaceObject } from './namespace';
 import { PINNING_ERROR } from './on-host';
-import { provideProjectionRenderer } from '../synth/projections';
+import { provideProjectionRenderer } from '../core/projection';
 import { KUBERNETES_WORKLOADS, WorkloadChart } from './workloads';
 
 /** The file name suffix of every manifest (cdk8s's default). */
@@ -193,8 +193,11 @@ interface CheckedManifests {
   readonly problems: readonly ConstructProblem[];
 }
 
+/** The key of {@link checkedManifests}'s value, one per validation run. */
+const CHECKED_MANIFESTS = {};
+
 function checkedManifests(lab: Homelab): CheckedManifests {
-  return perValidationRun(lab, 'k8s-checked-manifests', () => {
+  return perValidationRun(lab, CHECKED_MANIFESTS, () => {
     if (K3sCluster.all(lab).length === 0) {
       return { files: [], problems: [] };
     }

@@ -6,6 +6,7 @@ import { INetworkEndpoint, macAddressProblems } from '../core/network-endpoint';
 import { problem } from '../core/validation';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
 /** Props of {@link DnsmasqLease}. */
 export interface DnsmasqLeaseProps {
@@ -20,7 +21,7 @@ export interface DnsmasqLeaseProps {
   readonly hostName?: string;
 }
 
-const DNSMASQ_LEASE = Symbol.for('homelab-cdk.DnsmasqLease');
+const DNSMASQ_LEASE = Kind.named<DnsmasqLease>('DnsmasqLease');
 
 /**
  * A static DHCP lease for a device the lab does not otherwise model: a printer, a phone, an
@@ -36,7 +37,7 @@ const DNSMASQ_LEASE = Symbol.for('homelab-cdk.DnsmasqLease');
 export class DnsmasqLease extends Construct implements INetworkEndpoint {
   /** Is `x` a DnsmasqLease (of any copy of this library)? */
   public static isDnsmasqLease(x: unknown): x is DnsmasqLease {
-    return typeof x === 'object' && x !== null && DNSMASQ_LEASE in x;
+    return DNSMASQ_LEASE.is(x);
   }
 
   /** The device's name. */
@@ -49,7 +50,7 @@ export class DnsmasqLease extends Construct implements INetworkEndpoint {
   public constructor(scope: Construct, id: string, props: DnsmasqLeaseProps) {
     super(scope, claimId(scope, id));
     checkProps(this, 'DnsmasqLeaseProps', props);
-    Object.defineProperty(this, DNSMASQ_LEASE, { value: true });
+    DNSMASQ_LEASE.mark(this);
     this.hostName = props.hostName ?? id;
     this.ipAddress = props.ipAddress;
     this.givenMac = props.macAddress;

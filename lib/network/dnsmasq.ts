@@ -7,12 +7,13 @@ import { Homelab } from '../core/homelab';
 import { Network } from '../core/network';
 import { INetworkEndpoint } from '../core/network-endpoint';
 import { isPortNumber, Protocol } from '../core/ports';
-import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { Annotations, displayPath, problem } from '../core/validation';
 import { Addressing, Host } from '../hosts/host';
 import { DnsmasqLease, DnsmasqLeaseProps } from './dnsmasq-lease';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind, runIndex } from '../core/kind';
 
 /** Props of {@link Dnsmasq}. */
 export interface DnsmasqProps {
@@ -70,7 +71,7 @@ export interface DnsRecord {
   readonly ipAddress: string;
 }
 
-const DNSMASQ = Symbol.for('homelab-cdk.Dnsmasq');
+const DNSMASQ = Kind.named<Dnsmasq>('Dnsmasq');
 
 /** The least lease time dnsmasq accepts, in seconds. */
 const MIN_LEASE_SECONDS = 120;
@@ -97,7 +98,7 @@ const MIN_LEASE_SECONDS = 120;
 export class Dnsmasq extends Construct implements IHostRoleHolder, IDiagramPartHolder {
   /** Is `x` a Dnsmasq (of any copy of this library)? */
   public static isDnsmasq(x: unknown): x is Dnsmasq {
-    return typeof x === 'object' && x !== null && DNSMASQ in x;
+    return DNSMASQ.is(x);
   }
 
   /** The Dnsmasq servers of a lab, sorted by construct path. */
@@ -124,7 +125,7 @@ export class Dnsmasq extends Construct implements IHostRoleHolder, IDiagramPartH
   public constructor(host: Host, id: string, props: DnsmasqProps = {}) {
     super(host, claimId(host, id));
     checkProps(this, 'DnsmasqProps', props);
-    Object.defineProperty(this, DNSMASQ, { value: true });
+    DNSMASQ.mark(this);
     markHostRoleHolder(this);
     markDiagramPartHolder(this);
     this.host = host;
@@ -205,7 +206,7 @@ export class Dnsmasq extends Construct implements IHostRoleHolder, IDiagramPartH
       );
     }
     errors.push(...this.validateUpstreams());
-    const servers = perValidationRun(this, 'dnsmasq-servers', () => Dnsmasq.all(this.node.root));
+    const servers = DNSMASQ_SERVERS.of(this);
     if (servers.length > 1 && servers[0] !== this) {
       errors.push(problem(`the lab already has a DHCP server, ${displayPath(servers[0])}; two on one network hand out conflicting leases`, 'keep one Dnsmasq per lab'));
     }
@@ -331,3 +332,6 @@ export function leaseSeconds(leaseTime: string): number | undefined {
 function isLoopback(address: string): boolean {
   return ipaddr.isValid(address) && ipaddr.parse(address).range() === 'loopback';
 }
+
+/** Every Dnsmasq of the lab, once per validation run. */
+const DNSMASQ_SERVERS = runIndex((root) => Dnsmasq.all(root));

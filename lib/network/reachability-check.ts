@@ -2,6 +2,7 @@ import { isPortNumber } from '../core/ports';
 import { addValueProblem } from '../core/problems';
 import { quoted } from '../core/readable';
 import { problem } from '../core/validation';
+import { Kind } from '../core/kind';
 
 /** How a check reaches a host. */
 export enum ReachabilityKind {
@@ -11,7 +12,7 @@ export enum ReachabilityKind {
   TCP = 'tcp',
 }
 
-const REACHABILITY_CHECK = Symbol.for('homelab-cdk.ReachabilityCheck');
+const REACHABILITY_CHECK = Kind.named<ReachabilityCheck>('ReachabilityCheck');
 
 /**
  * How to tell that a host is up: it answers a ping, or it accepts a TCP connection on a port
@@ -21,7 +22,7 @@ const REACHABILITY_CHECK = Symbol.for('homelab-cdk.ReachabilityCheck');
 export class ReachabilityCheck {
   /** Is `x` a ReachabilityCheck (of any copy of this library)? */
   public static isReachabilityCheck(x: unknown): x is ReachabilityCheck {
-    return typeof x === 'object' && x !== null && REACHABILITY_CHECK in x;
+    return REACHABILITY_CHECK.is(x);
   }
 
   /** The host answers one ping. */
@@ -44,7 +45,7 @@ export class ReachabilityCheck {
     /** The TCP port, for {@link ReachabilityKind.TCP}. */
     public readonly port?: number,
   ) {
-    Object.defineProperty(this, REACHABILITY_CHECK, { value: true });
+    REACHABILITY_CHECK.mark(this);
   }
 
   /** The check as the wake script takes it: `ping` or `tcp:<port>`. */

@@ -9,6 +9,7 @@ import { ReachabilityCheck } from './reachability-check';
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
 /** Props of {@link WakeOnLan}. */
 export interface WakeOnLanProps {
@@ -54,7 +55,7 @@ export const MAGIC_PACKET_PORT = 9;
 /** Seconds a single reachability check may take. */
 export const CHECK_TIMEOUT_SECONDS = 3;
 
-const WAKE_ON_LAN = Symbol.for('homelab-cdk.WakeOnLan');
+const WAKE_ON_LAN = Kind.named<WakeOnLan>('WakeOnLan');
 
 /**
  * Wakes a host by Wake-on-LAN from another one: in the reference lab the Raspberry Pi, which is
@@ -75,7 +76,7 @@ const WAKE_ON_LAN = Symbol.for('homelab-cdk.WakeOnLan');
 export class WakeOnLan extends Construct implements IHostRoleHolder, IDiagramPartHolder {
   /** Is `x` a WakeOnLan (of any copy of this library)? */
   public static isWakeOnLan(x: unknown): x is WakeOnLan {
-    return typeof x === 'object' && x !== null && WAKE_ON_LAN in x;
+    return WAKE_ON_LAN.is(x);
   }
 
   /** The host that sends the magic packets. */
@@ -98,7 +99,7 @@ export class WakeOnLan extends Construct implements IHostRoleHolder, IDiagramPar
   public constructor(host: Host, id: string, props: WakeOnLanProps) {
     super(host, claimId(host, id));
     checkProps(this, 'WakeOnLanProps', props);
-    Object.defineProperty(this, WAKE_ON_LAN, { value: true });
+    WAKE_ON_LAN.mark(this);
     markHostRoleHolder(this);
     markDiagramPartHolder(this);
     this.host = host;

@@ -5,6 +5,7 @@ import { FlakeMonitoring } from './flake-monitoring';
 import { NixAttrs, NixExpr } from './nix-value';
 import { renderTemplate } from './templates';
 import { byText } from '../core/order';
+import type { SopsSecretUse } from './renderers/hosts/sops';
 
 /** An input of the generated flake. */
 export interface FlakeInput {
@@ -60,6 +61,7 @@ export class NixFlake {
   private readonly outputFiles = new Map<string, OutputFile>();
   private readonly packages = new Map<string, Map<string, NixExpr>>();
   private readonly caches = new Map<string, BinaryCache>();
+  private readonly sopsUses: SopsSecretUse[] = [];
   private readonly laterFiles = new Map<string, { readonly make: () => string; readonly executable: boolean }>();
 
   /** What the renderers registered for the monitoring: watched units, alert rules, exporter settings, panels. */
@@ -157,6 +159,18 @@ export class NixFlake {
       throw new Error(`two packages were added as packages.${system}.${name}`);
     }
     this.packages.set(system, ofSystem.set(name, value));
+  }
+
+  /** Records that a host's configuration reads a sops secret (see renderers/hosts/sops.ts). */
+  public addSopsSecretUse(use: SopsSecretUse): void {
+    if (!this.sopsUses.some((u) => u.host === use.host && u.secret.reference === use.secret.reference && u.secret.sops?.sopsFile === use.secret.sops?.sopsFile)) {
+      this.sopsUses.push(use);
+    }
+  }
+
+  /** Every sops secret a host's configuration reads, in the order the renderers added them. */
+  public sopsSecretUses(): readonly SopsSecretUse[] {
+    return this.sopsUses;
   }
 
   /** Is an input declared? */

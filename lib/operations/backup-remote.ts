@@ -11,6 +11,7 @@ import { Secret, SecretSource } from '../core/secret';
 import { problem } from '../core/validation';
 import { addValueProblem } from '../core/problems';
 import { maskCredentials, quoted } from '../core/readable';
+import { Kind } from '../core/kind';
 
 /** The kinds of remote. */
 export enum BackupRemoteKind {
@@ -117,13 +118,13 @@ export interface S3RemoteProps {
   readonly credentials?: Secret;
 }
 
-const BACKUP_REMOTE = Symbol.for('homelab-cdk.BackupRemote');
+const BACKUP_REMOTE = Kind.named<BackupRemote>('BackupRemote');
 
 /** A remote that off-site backups are copied to. Make one with a static factory. */
 export class BackupRemote {
   /** Is `x` a BackupRemote (of any copy of this library)? */
   public static isBackupRemote(x: unknown): x is BackupRemote {
-    return typeof x === 'object' && x !== null && BACKUP_REMOTE in x;
+    return BACKUP_REMOTE.is(x);
   }
 
   /** An SFTP server, with a private key or a password. */
@@ -193,7 +194,7 @@ export class BackupRemote {
   public readonly credentials?: BackupCredentials;
 
   private constructor(fields: Omit<BackupRemote, 'problems' | 'warnings' | 'toString'>) {
-    Object.defineProperty(this, BACKUP_REMOTE, { value: true });
+    BACKUP_REMOTE.mark(this);
     Object.assign(this, fields);
     this.kind = fields.kind;
     this.path = fields.path;

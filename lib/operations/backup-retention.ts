@@ -4,6 +4,7 @@
  * (`prune-backups`, the Proxmox Backup Server's "keep" options).
  */
 import { problem } from '../core/validation';
+import { Kind } from '../core/kind';
 
 /** Props of {@link BackupRetention}: how many backups of each period are kept. */
 export interface BackupRetentionProps {
@@ -45,7 +46,7 @@ export const RETENTION_PERIODS = ['last', 'hourly', 'daily', 'weekly', 'monthly'
 /** A period of {@link RETENTION_PERIODS}. */
 export type RetentionPeriod = (typeof RETENTION_PERIODS)[number];
 
-const BACKUP_RETENTION = Symbol.for('homelab-cdk.BackupRetention');
+const BACKUP_RETENTION = Kind.named<BackupRetention>('BackupRetention');
 
 /**
  * Which backups are kept, as Proxmox prunes them: the rules are applied in the order last, hourly,
@@ -59,14 +60,14 @@ const BACKUP_RETENTION = Symbol.for('homelab-cdk.BackupRetention');
 export class BackupRetention {
   /** Is `x` a BackupRetention (of any copy of this library)? */
   public static isBackupRetention(x: unknown): x is BackupRetention {
-    return typeof x === 'object' && x !== null && BACKUP_RETENTION in x;
+    return BACKUP_RETENTION.is(x);
   }
 
   /** The counts by period, defaults applied. */
   public readonly keep: Readonly<Record<RetentionPeriod, number>>;
 
   public constructor(props: BackupRetentionProps) {
-    Object.defineProperty(this, BACKUP_RETENTION, { value: true });
+    BACKUP_RETENTION.mark(this);
     this.keep = {
       last: props.keepLast ?? 0,
       hourly: props.keepHourly ?? 0,

@@ -4,8 +4,9 @@
  */
 import { isSafeName } from '../core/names';
 import { problem } from '../core/validation';
-import { isZfsStorage, IZfsStorage, ZfsVolumeUse } from '../storage/zfs-storage';
+import { ZFS_STORAGE, IZfsStorage, ZfsVolumeUse } from '../storage/zfs-storage';
 import { addValueProblem } from '../core/problems';
+import { Kind } from '../core/kind';
 
 /** The kinds of source. */
 export enum BackupSourceKind {
@@ -24,13 +25,13 @@ export interface BackupSourceOptions {
   readonly name?: string;
 }
 
-const BACKUP_SOURCE = Symbol.for('homelab-cdk.BackupSource');
+const BACKUP_SOURCE = Kind.named<BackupSource>('BackupSource');
 
 /** A dataset or directory that an OffsiteBackup copies. Make one with a static factory. */
 export class BackupSource {
   /** Is `x` a BackupSource (of any copy of this library)? */
   public static isBackupSource(x: unknown): x is BackupSource {
-    return typeof x === 'object' && x !== null && BACKUP_SOURCE in x;
+    return BACKUP_SOURCE.is(x);
   }
 
   /**
@@ -41,7 +42,7 @@ export class BackupSource {
    * of the snapshot) is refused: back the VMs up with vzdump and add the dataset of its archives.
    */
   public static dataset(dataset: IZfsStorage, options: BackupSourceOptions = {}): BackupSource {
-    if (!isZfsStorage(dataset)) {
+    if (!ZFS_STORAGE.is(dataset)) {
       // No dataset to follow: this problem is the source's one finding.
       const invalid = new BackupSource(BackupSourceKind.DATASET, options.name ?? 'invalid', undefined, '/');
       return addValueProblem(invalid, (field) => problem(`${field}: BackupSource.dataset was given something that is not a ZfsPool or ZfsDataset of the model`, 'give the pool or dataset construct, such as BackupSource.dataset(pool)'));
@@ -66,7 +67,7 @@ export class BackupSource {
     public readonly dataset?: IZfsStorage,
     private readonly directoryPath?: string,
   ) {
-    Object.defineProperty(this, BACKUP_SOURCE, { value: true });
+    BACKUP_SOURCE.mark(this);
   }
 
   /** The directory copied: the given one, or the dataset's mountpoint (its snapshots are under `.zfs/snapshot` there). */

@@ -1,9 +1,9 @@
 import { Construct, IConstruct } from 'constructs';
 import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
 import { Homelab } from '../core/homelab';
-import { IPortHolder, markPortHolder, PortReservation, Protocol } from '../core/ports';
+import { IPortHolder, PORT_HOLDER, PortReservation, Protocol } from '../core/ports';
 import { Secret, SecretSource } from '../core/secret';
-import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { Annotations, displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { ZfsPool } from '../storage/zfs-pool';
 import { describeUnreadable } from './backup-remote';
@@ -11,6 +11,7 @@ import { physicalDisks, runsZfsHealthCheck } from '../storage/health';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind, runIndex, runIndexPer } from '../core/kind';
 
 /** The Grafana of a {@link Monitoring}. */
 export interface GrafanaProps {
@@ -116,7 +117,7 @@ export interface MonitoringProps {
   readonly hosts?: Host[];
 }
 
-const MONITORING = Symbol.for('homelab-cdk.Monitoring');
+const MONITORING = Kind.named<Monitoring>('Monitoring');
 
 /** The smartctl exporter of a watched host. */
 export interface SmartctlExporter {
@@ -159,7 +160,7 @@ export interface HostExporters {
 export class Monitoring extends Construct implements IPortHolder, IHostRoleHolder {
   /** Is `x` a Monitoring (of any copy of this library)? */
   public static isMonitoring(x: unknown): x is Monitoring {
-    return typeof x === 'object' && x !== null && MONITORING in x;
+    return MONITORING.is(x);
   }
 
   /** The monitorings of a lab, sorted by path. */
@@ -203,9 +204,9 @@ export class Monitoring extends Construct implements IPortHolder, IHostRoleHolde
   public constructor(host: Host, id: string, props: MonitoringProps) {
     super(host, claimId(host, id));
     checkProps(this, 'MonitoringProps', props);
-    Object.defineProperty(this, MONITORING, { value: true });
+    MONITORING.mark(this);
     markHostRoleHolder(this);
-    markPortHolder(this);
+    PORT_HOLDER.mark(this);
     this.host = host;
     this.prometheusPort = props.prometheusPort ?? 9090;
     this.scrapeInterval = props.scrapeInterval ?? '30s';
@@ -297,13 +298,13 @@ export class Monitoring extends Construct implements IPortHolder, IHostRoleHolde
   }
 
   private watched(): Map<Host, HostExporters> {
-    return perValidationRun(this, `${this.node.path}:exporters`, () => new Map(this.exporters.map((e) => [e.host, e])));
+    return WATCHED(this);
   }
 
   private validateMonitoring(): string[] {
     const errors: string[] = [];
     const lab = Homelab.of(this);
-    const all = perValidationRun(this, 'monitorings', () => Monitoring.all(this));
+    const all = MONITORINGS.of(this);
     if (all[0] !== this) {
       errors.push(problem(`the lab already has the monitoring ${displayPath(all[0])}`, 'declare one Monitoring per lab; it watches every host'));
     }
@@ -368,3 +369,9 @@ function grafanaSecretProblems(name: string, secret: Secret): string[] {
   }
   return [];
 }
+
+/** Every Monitoring of the lab, once per validation run. */
+const MONITORINGS = runIndex((root) => Monitoring.all(root));
+
+/** The hosts each Monitoring watches, with their exporters; once per validation run. */
+const WATCHED = runIndexPer((monitoring: Monitoring) => new Map(monitoring.exporters.map((e) => [e.host, e])));

@@ -3,7 +3,7 @@ import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role
 import { calendarEventProblem } from '../core/calendar';
 import { Homelab } from '../core/homelab';
 import { isSafeName } from '../core/names';
-import { Annotations, displayPath, perValidationRun, problem } from '../core/validation';
+import { Annotations, displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { BackupRemote } from './backup-remote';
 import { BackupRetention } from './backup-retention';
@@ -13,6 +13,7 @@ import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind, runIndexPer } from '../core/kind';
 
 /** The scheduled restore test of an {@link OffsiteBackup}. */
 export interface RestoreTestProps {
@@ -67,7 +68,7 @@ export interface OffsiteBackupProps {
   readonly maxAgeHours?: number;
 }
 
-const OFFSITE_BACKUP = Symbol.for('homelab-cdk.OffsiteBackup');
+const OFFSITE_BACKUP = Kind.named<OffsiteBackup>('OffsiteBackup');
 
 /** The default retention of off-site versions. */
 export const DEFAULT_OFFSITE_RETENTION = new BackupRetention({ keepDaily: 7, keepWeekly: 4, keepMonthly: 6 });
@@ -90,7 +91,7 @@ export const DEFAULT_OFFSITE_RETENTION = new BackupRetention({ keepDaily: 7, kee
 export class OffsiteBackup extends Construct implements IHostRoleHolder {
   /** Is `x` an OffsiteBackup (of any copy of this library)? */
   public static isOffsiteBackup(x: unknown): x is OffsiteBackup {
-    return typeof x === 'object' && x !== null && OFFSITE_BACKUP in x;
+    return OFFSITE_BACKUP.is(x);
   }
 
   /** The off-site backups of a lab, sorted by host and name. */
@@ -128,7 +129,7 @@ export class OffsiteBackup extends Construct implements IHostRoleHolder {
     // A backup without a real remote is not marked as one (nothing else reads it) and has this one finding.
     const valid = BackupRemote.isBackupRemote(props.remote);
     if (valid) {
-      Object.defineProperty(this, OFFSITE_BACKUP, { value: true });
+      OFFSITE_BACKUP.mark(this);
       markHostRoleHolder(this);
     } else {
       recordError(this, problem('the remote of the backup is not a BackupRemote', 'make it with BackupRemote.sftp(...), .webdav(...) or .s3(...)'));
@@ -254,7 +255,7 @@ export class OffsiteBackup extends Construct implements IHostRoleHolder {
   }
 
   private backupsOfHost(): OffsiteBackup[] {
-    return perValidationRun(this, `offsite-backups:${this.host.node.path}`, () => OffsiteBackup.onHost(this.host));
+    return OFFSITE_BACKUPS_ON(this.host);
   }
 
   /** The role it gives its host: the host whose data goes off-site. */
@@ -262,3 +263,6 @@ export class OffsiteBackup extends Construct implements IHostRoleHolder {
     return [{ host: this.host, summary: `off-site backup ${this.backupName}` }];
   }
 }
+
+/** The off-site backups of each host, once per validation run. */
+const OFFSITE_BACKUPS_ON = runIndexPer((host: Host) => OffsiteBackup.onHost(host));

@@ -10,6 +10,7 @@ import { BackupRetention } from './backup-retention';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
 /** How vzdump gets a consistent copy of a running VM. */
 export enum VzdumpMode {
@@ -52,7 +53,7 @@ export interface VmBackupJobProps {
   readonly jobName?: string;
 }
 
-const VM_BACKUP_JOB = Symbol.for('homelab-cdk.VmBackupJob');
+const VM_BACKUP_JOB = Kind.named<VmBackupJob>('VmBackupJob');
 
 /**
  * A vzdump job of a Proxmox host: chosen VMs backed up to one of the host's storages on a
@@ -68,7 +69,7 @@ const VM_BACKUP_JOB = Symbol.for('homelab-cdk.VmBackupJob');
 export class VmBackupJob extends Construct implements IHostRoleHolder {
   /** Is `x` a VmBackupJob (of any copy of this library)? */
   public static isVmBackupJob(x: unknown): x is VmBackupJob {
-    return typeof x === 'object' && x !== null && VM_BACKUP_JOB in x;
+    return VM_BACKUP_JOB.is(x);
   }
 
   /** The backup jobs of a Proxmox host, sorted by name. */
@@ -94,7 +95,7 @@ export class VmBackupJob extends Construct implements IHostRoleHolder {
   public constructor(proxmox: ProxmoxHost, id: string, props: VmBackupJobProps) {
     super(proxmox, claimId(proxmox, id));
     checkProps(this, 'VmBackupJobProps', props);
-    Object.defineProperty(this, VM_BACKUP_JOB, { value: true });
+    VM_BACKUP_JOB.mark(this);
     markHostRoleHolder(this);
     this.proxmox = proxmox;
     this.storage = props.storage;

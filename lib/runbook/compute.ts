@@ -8,7 +8,7 @@ import { ProxmoxStack } from '../compute/proxmox-stack';
 import { StorageDeclaration } from '../compute/proxmox-storage';
 import { ProxmoxVm } from '../compute/proxmox-vm';
 import { Homelab } from '../core/homelab';
-import { terraformName } from '../terraform/proxmox-terraform-stack';
+import { terraformName } from '../core/names';
 import { hostKeyCheck } from './hosts';
 import { VmBackupJob } from '../operations/vm-backup-job';
 import { byHand, hostStepKey, HostStepPart, PhasedRunbookStep, RunbookContribution, RunbookPhase, unique } from './runbook-step';

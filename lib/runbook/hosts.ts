@@ -4,11 +4,11 @@
  * with what the other areas add to it ({@link HostStepPart}): its roles in the title, commands
  * before `nixos-install`, checks, and the steps it waits for.
  */
-import { hostKeyFile } from '../compute/nixos-anywhere';
 import { Homelab } from '../core/homelab';
+import { hostKeyFile } from '../core/host-key';
+import { sdImagePackageName } from '../core/names';
 import { HardwareKind } from '../hosts/hardware-profile';
 import { Host } from '../hosts/host';
-import { sdImagePackageName } from '../nix/renderers/hosts/sd-image';
 import { HostInstall, hostStepKey, HostStepPart, PhasedRunbookStep, RunbookPhase, unique } from './runbook-step';
 
 /** The install steps of the lab's machines and guests, merged with the parts the areas state for them. */
@@ -53,11 +53,11 @@ function sdCardInstall(host: Host): HostInstall {
   return {
     commands: [
       `# on an aarch64-linux machine (or one with an aarch64 builder): the image of ${host.hostName}'s own configuration`,
-      `nix build path:dist/nix#packages.${host.system}.${sdImagePackageName(host)}`,
+      `nix build path:dist/nix#packages.${host.system}.${sdImagePackageName(host.hostName)}`,
       'zstdcat result/sd-image/*.img.zst | sudo dd of=/dev/<sd-card> bs=4M conv=fsync status=progress',
       '# its host key, before the first boot (sops-nix decrypts with it on that boot):',
       'sudo mount /dev/<sd-card>2 /mnt   # the root partition, labelled NIXOS_SD',
-      `sudo install -D -m 0600 ${hostKeyFile(host)} /mnt/etc/ssh/ssh_host_ed25519_key && sudo umount /mnt`,
+      `sudo install -D -m 0600 ${hostKeyFile(host.hostName)} /mnt/etc/ssh/ssh_host_ed25519_key && sudo umount /mnt`,
       `# boot ${host.hostName} from the card`,
     ],
     checks: [hostKeyCheck(host)],
@@ -66,5 +66,5 @@ function sdCardInstall(host: Host): HostInstall {
 
 /** The check that a host runs with its own host key. */
 export function hostKeyCheck(host: Host): string {
-  return `ssh-keyscan -t ed25519 ${host.ipAddress}   # the key of ${hostKeyFile(host)}.pub`;
+  return `ssh-keyscan -t ed25519 ${host.ipAddress}   # the key of ${hostKeyFile(host.hostName)}.pub`;
 }

@@ -6,6 +6,7 @@
 import { Homelab } from '../core/homelab';
 import { clusterRunbook } from './cluster';
 import { computeRunbook } from './compute';
+import { secretsRunbook } from './core';
 import { hostInstallSteps } from './hosts';
 import { networkRunbook } from './network';
 import { operationsRunbook } from './operations';
@@ -18,7 +19,7 @@ export * from './runbook-step';
  * The contributors, in the order their by-hand steps are listed and their parts are merged into
  * a host's step (its title's roles, its checks).
  */
-export const RUNBOOK_CONTRIBUTORS: readonly RunbookContributor[] = [networkRunbook, operationsRunbook, computeRunbook, storageRunbook, clusterRunbook];
+export const RUNBOOK_CONTRIBUTORS: readonly RunbookContributor[] = [networkRunbook, operationsRunbook, computeRunbook, storageRunbook, secretsRunbook, clusterRunbook];
 
 /**
  * The steps of a lab's first deploy, listed by phase (by hand, hosts, VMs, guests, the cluster)

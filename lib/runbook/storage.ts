@@ -2,8 +2,9 @@
  * The storage's part of the first deploy: the pools created in the installer, or, for a host
  * whose disks disko lays out whole, the install with nixos-anywhere; each pool checked after a reboot.
  */
-import { hostKeyFile, NIXOS_ANYWHERE_RELEASE } from '../compute/nixos-anywhere';
+import { NIXOS_ANYWHERE_RELEASE } from '../compute/nixos-anywhere';
 import { Homelab } from '../core/homelab';
+import { hostKeyFile } from '../core/host-key';
 import { HardwareKind } from '../hosts/hardware-profile';
 import { Host } from '../hosts/host';
 import { ZfsPool } from '../storage/zfs-pool';
@@ -47,7 +48,7 @@ function nixosAnywhereInstall(host: Host): HostInstall {
   return {
     commands: [
       `# boot ${host.hostName} into the NixOS installer (or any x86_64 Linux with kexec and 1.5 GB of RAM) with root's SSH open to your key; from your machine:`,
-      `install -d -m 0755 ${extra}/etc/ssh && install -m 0600 ${hostKeyFile(host)} ${extra}/etc/ssh/ssh_host_ed25519_key`,
+      `install -d -m 0755 ${extra}/etc/ssh && install -m 0600 ${hostKeyFile(host.hostName)} ${extra}/etc/ssh/ssh_host_ed25519_key`,
       `nix run github:nix-community/nixos-anywhere/${NIXOS_ANYWHERE_RELEASE} -- --flake path:dist/nix#${host.hostName} --extra-files ${extra} --option accept-flake-config true --target-host root@${host.ipAddress}   # wipes and partitions ${ZfsPool.onHost(host).map((p) => p.poolName).join(', ')}'s disks`,
       `rm -r ${extra}`,
     ],

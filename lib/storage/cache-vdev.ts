@@ -2,6 +2,7 @@ import { Annotations, problem } from '../core/validation';
 import { StorageDevice } from './disk';
 import { IVdevPool, Vdev, VdevLayout, VdevRole } from './vdev';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
 /** Props of {@link CacheVdev}. */
 export interface CacheVdevProps {
@@ -9,7 +10,7 @@ export interface CacheVdevProps {
   readonly devices: readonly StorageDevice[];
 }
 
-const CACHE_VDEV = Symbol.for('homelab-cdk.CacheVdev');
+const CACHE_VDEV = Kind.named<CacheVdev>('CacheVdev');
 
 /**
  * The L2ARC: a second-level read cache on fast devices, striped over them. Losing a cache device
@@ -18,7 +19,7 @@ const CACHE_VDEV = Symbol.for('homelab-cdk.CacheVdev');
 export class CacheVdev extends Vdev {
   /** Is `x` a CacheVdev (of any copy of this library)? */
   public static isCacheVdev(x: unknown): x is CacheVdev {
-    return typeof x === 'object' && x !== null && CACHE_VDEV in x;
+    return CACHE_VDEV.is(x);
   }
 
   public readonly role = VdevRole.CACHE;
@@ -27,7 +28,7 @@ export class CacheVdev extends Vdev {
   public constructor(pool: IVdevPool, id: string, props: CacheVdevProps) {
     super(pool, id, props.devices);
     checkProps(this, 'CacheVdevProps', props);
-    Object.defineProperty(this, CACHE_VDEV, { value: true });
+    CACHE_VDEV.mark(this);
     this.node.addValidation({
       validate: () => {
         Annotations.of(this).addWarning(

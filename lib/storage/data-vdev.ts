@@ -4,6 +4,7 @@ import { recordError } from '../core/problems';
 import { quoted } from '../core/readable';
 import { problem } from '../core/validation';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
 /** Props of {@link DataVdev}. */
 export interface DataVdevProps {
@@ -13,7 +14,7 @@ export interface DataVdevProps {
   readonly devices: readonly StorageDevice[];
 }
 
-const DATA_VDEV = Symbol.for('homelab-cdk.DataVdev');
+const DATA_VDEV = Kind.named<DataVdev>('DataVdev');
 
 /**
  * A data vdev: where the pool's data lives. A pool stripes its data vdevs, so losing any one of
@@ -22,7 +23,7 @@ const DATA_VDEV = Symbol.for('homelab-cdk.DataVdev');
 export class DataVdev extends Vdev {
   /** Is `x` a DataVdev (of any copy of this library)? */
   public static isDataVdev(x: unknown): x is DataVdev {
-    return typeof x === 'object' && x !== null && DATA_VDEV in x;
+    return DATA_VDEV.is(x);
   }
 
   public readonly role = VdevRole.DATA;
@@ -31,7 +32,7 @@ export class DataVdev extends Vdev {
   public constructor(pool: IVdevPool, id: string, props: DataVdevProps) {
     super(pool, id, props.devices);
     checkProps(this, 'DataVdevProps', props);
-    Object.defineProperty(this, DATA_VDEV, { value: true });
+    DATA_VDEV.mark(this);
     if (!Object.values(VdevLayout).includes(props.layout)) {
       recordError(this, problem(`layout ${quoted(props.layout)} is not a vdev layout`, `use one of VdevLayout's: ${Object.values(VdevLayout).join(', ')}`));
     }

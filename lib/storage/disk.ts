@@ -8,6 +8,7 @@ import { addValueProblem } from '../core/problems';
 import { quoted } from '../core/readable';
 import { Size } from '../core/size';
 import { problem } from '../core/validation';
+import { Kind } from '../core/kind';
 
 /** The directory every disk path should be under: names that survive a reboot and a re-cabling. */
 export const DISK_BY_ID = '/dev/disk/by-id/';
@@ -50,14 +51,14 @@ export interface DiskPartitionProps {
   readonly mountpoint?: string;
 }
 
-const DISK = Symbol.for('homelab-cdk.Disk');
-const DISK_PARTITION = Symbol.for('homelab-cdk.DiskPartition');
+const DISK = Kind.named<Disk>('Disk');
+const DISK_PARTITION = Kind.named<DiskPartition>('DiskPartition');
 
 /** A whole disk, named by its stable path under `/dev/disk/by-id/`. */
 export class Disk {
   /** Is `x` a Disk (of any copy of this library)? */
   public static isDisk(x: unknown): x is Disk {
-    return typeof x === 'object' && x !== null && DISK in x;
+    return DISK.is(x);
   }
 
   /**
@@ -77,7 +78,7 @@ export class Disk {
   private readonly parts: DiskPartition[] = [];
 
   private constructor(path: string, props: DiskProps) {
-    Object.defineProperty(this, DISK, { value: true });
+    DISK.mark(this);
     this.path = path;
     this.size = Size.isSize(props?.size) ? props.size : Size.bytes(0);
     this.description = props?.description;
@@ -154,7 +155,7 @@ export class Disk {
 export class DiskPartition {
   /** Is `x` a DiskPartition (of any copy of this library)? */
   public static isDiskPartition(x: unknown): x is DiskPartition {
-    return typeof x === 'object' && x !== null && DISK_PARTITION in x;
+    return DISK_PARTITION.is(x);
   }
 
   /** @internal */
@@ -170,7 +171,7 @@ export class DiskPartition {
     /** Where an EFI system partition is mounted. */
     public readonly mountpoint: string | undefined,
   ) {
-    Object.defineProperty(this, DISK_PARTITION, { value: true });
+    DISK_PARTITION.mark(this);
   }
 
   /** Its path: the disk's path with `-part<N>`, as udev names partitions of by-id disks. */

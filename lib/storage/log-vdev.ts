@@ -1,6 +1,7 @@
 import { StorageDevice } from './disk';
 import { IVdevPool, Vdev, VdevLayout, VdevRole } from './vdev';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
 /** Props of {@link LogVdev}. */
 export interface LogVdevProps {
@@ -14,7 +15,7 @@ export interface LogVdevProps {
   readonly allowSingleDevice?: boolean;
 }
 
-const LOG_VDEV = Symbol.for('homelab-cdk.LogVdev');
+const LOG_VDEV = Kind.named<LogVdev>('LogVdev');
 
 /**
  * A separate intent log (SLOG): synchronous writes are committed here first. It speeds up only
@@ -23,7 +24,7 @@ const LOG_VDEV = Symbol.for('homelab-cdk.LogVdev');
 export class LogVdev extends Vdev {
   /** Is `x` a LogVdev (of any copy of this library)? */
   public static isLogVdev(x: unknown): x is LogVdev {
-    return typeof x === 'object' && x !== null && LOG_VDEV in x;
+    return LOG_VDEV.is(x);
   }
 
   public readonly role = VdevRole.LOG;
@@ -33,7 +34,7 @@ export class LogVdev extends Vdev {
   public constructor(pool: IVdevPool, id: string, props: LogVdevProps) {
     super(pool, id, props.devices);
     checkProps(this, 'LogVdevProps', props);
-    Object.defineProperty(this, LOG_VDEV, { value: true });
+    LOG_VDEV.mark(this);
     this.allowSingleDevice = props.allowSingleDevice ?? false;
     this.node.addValidation({ validate: () => this.singleDeviceProblems(this.allowSingleDevice, 'if that one device fails together with a crash, the last synchronous writes are lost') });
   }

@@ -5,6 +5,7 @@ import { problem } from '../core/validation';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
 /** Props of {@link SnapshotPolicy}. */
 export interface SnapshotPolicyProps {
@@ -50,7 +51,7 @@ export interface SnapshotPolicyProps {
   readonly autoprune?: boolean;
 }
 
-const SNAPSHOT_POLICY = Symbol.for('homelab-cdk.SnapshotPolicy');
+const SNAPSHOT_POLICY = Kind.named<SnapshotPolicy>('SnapshotPolicy');
 
 /** The retention counts of a policy, defaults applied. */
 export interface SnapshotRetention {
@@ -78,7 +79,7 @@ export interface SnapshotRetention {
 export class SnapshotPolicy extends Construct {
   /** Is `x` a SnapshotPolicy (of any copy of this library)? */
   public static isSnapshotPolicy(x: unknown): x is SnapshotPolicy {
-    return typeof x === 'object' && x !== null && SNAPSHOT_POLICY in x;
+    return SNAPSHOT_POLICY.is(x);
   }
 
   /** The snapshot policies of a host, sorted by template name. */
@@ -100,7 +101,7 @@ export class SnapshotPolicy extends Construct {
   public constructor(host: Host, id: string, props: SnapshotPolicyProps = {}) {
     super(host, claimId(host, id));
     checkProps(this, 'SnapshotPolicyProps', props);
-    Object.defineProperty(this, SNAPSHOT_POLICY, { value: true });
+    SNAPSHOT_POLICY.mark(this);
     this.host = host;
     this.templateName = props.templateName ?? id;
     this.retention = {

@@ -4,6 +4,7 @@ import { specialVdevAdvice } from './capacity';
 import { StorageDevice } from './disk';
 import { IVdevPool, Vdev, VdevLayout, VdevRole } from './vdev';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
 /** Props of {@link SpecialVdev}. */
 export interface SpecialVdevProps {
@@ -25,7 +26,7 @@ export interface SpecialVdevProps {
   readonly allowSingleDevice?: boolean;
 }
 
-const SPECIAL_VDEV = Symbol.for('homelab-cdk.SpecialVdev');
+const SPECIAL_VDEV = Kind.named<SpecialVdev>('SpecialVdev');
 
 /**
  * The special allocation class: the pool's metadata and, with `smallBlocks`, its small blocks,
@@ -35,7 +36,7 @@ const SPECIAL_VDEV = Symbol.for('homelab-cdk.SpecialVdev');
 export class SpecialVdev extends Vdev {
   /** Is `x` a SpecialVdev (of any copy of this library)? */
   public static isSpecialVdev(x: unknown): x is SpecialVdev {
-    return typeof x === 'object' && x !== null && SPECIAL_VDEV in x;
+    return SPECIAL_VDEV.is(x);
   }
 
   public readonly role = VdevRole.SPECIAL;
@@ -47,7 +48,7 @@ export class SpecialVdev extends Vdev {
   public constructor(pool: IVdevPool, id: string, props: SpecialVdevProps) {
     super(pool, id, props.devices);
     checkProps(this, 'SpecialVdevProps', props);
-    Object.defineProperty(this, SPECIAL_VDEV, { value: true });
+    SPECIAL_VDEV.mark(this);
     this.smallBlocks = props.smallBlocks;
     this.allowSingleDevice = props.allowSingleDevice ?? false;
     this.node.addValidation({

@@ -3,12 +3,13 @@
  * (paths under `/dev/disk/by-id/`, no device used twice on a host, partitions that fit).
  */
 import { Construct, IConstruct } from 'constructs';
-import { displayPath, perValidationRun, problem } from '../core/validation';
+import { displayPath, problem } from '../core/validation';
 import type { Host } from '../hosts/host';
 import { DISK_BY_ID, Disk, diskOf, DiskPartition, PartitionType, StorageDevice } from './disk';
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
 import { quoted } from '../core/readable';
+import { Kind, runIndex } from '../core/kind';
 
 /** How a vdev's devices are combined. */
 export enum VdevLayout {
@@ -60,13 +61,13 @@ export interface IVdevPool extends IConstruct {
   readonly hasRedundantData: boolean;
 }
 
-const VDEV = Symbol.for('homelab-cdk.Vdev');
+const VDEV = Kind.named<Vdev>('Vdev');
 
 /** A vdev of a ZFS pool: data, special, log or cache. */
 export abstract class Vdev extends Construct {
   /** Is `x` a vdev (of any copy of this library)? */
   public static isVdev(x: unknown): x is Vdev {
-    return typeof x === 'object' && x !== null && VDEV in x;
+    return VDEV.is(x);
   }
 
   /** The pool. */
@@ -80,7 +81,7 @@ export abstract class Vdev extends Construct {
 
   protected constructor(pool: IVdevPool, id: string, devices: readonly StorageDevice[]) {
     super(pool, claimId(pool, id));
-    Object.defineProperty(this, VDEV, { value: true });
+    VDEV.mark(this);
     this.pool = pool;
     const given: readonly unknown[] = Array.isArray(devices) ? devices : [];
     this.devices = given.filter((d): d is StorageDevice => Disk.isDisk(d) || DiskPartition.isDiskPartition(d));
@@ -156,38 +157,7 @@ export abstract class Vdev extends Construct {
 
   /** For each vdev of the lab, what is wrong with its devices against the others on its host. */
   private deviceIndex(): Map<Vdev, string[]> {
-    return perValidationRun(this, 'zfs-device-users', () => {
-      const found = new Map<Vdev, string[]>();
-      const add = (v: Vdev, message: string) => found.set(v, [...(found.get(v) ?? []), message]);
-      const hosts = new Map<Host, { byPath: Map<string, Vdev>; wholeDisks: Map<string, Vdev>; partitionedDisks: Map<string, Vdev> }>();
-      for (const vdev of this.node.root.node.findAll().filter(Vdev.isVdev)) {
-        let host = hosts.get(vdev.pool.host);
-        if (!host) {
-          host = { byPath: new Map(), wholeDisks: new Map(), partitionedDisks: new Map() };
-          hosts.set(vdev.pool.host, host);
-        }
-        for (const device of vdev.devices) {
-          const first = host.byPath.get(device.path);
-          const disk = diskOf(device);
-          const isPartition = DiskPartition.isDiskPartition(device);
-          const overlapping = isPartition ? host.wholeDisks.get(disk.path) : host.partitionedDisks.get(disk.path);
-          if (first) {
-            add(vdev, problem(`${device.path} is used twice on ${vdev.pool.host.hostName}: here and by ${first === vdev ? 'this vdev already' : displayPath(first)}`, 'give each disk or partition to one vdev only'));
-          } else if (overlapping) {
-            const what = isPartition ? `partition ${device.path} is on disk ${disk.path}, which ${displayPath(overlapping)} uses whole` : `disk ${disk.path} is used whole here, but ${displayPath(overlapping)} uses a partition of it`;
-            add(vdev, problem(what, 'use either the whole disk or its partitions, not both'));
-          } else if (isPartition && !host.partitionedDisks.has(disk.path)) {
-            // The first user of a partitioned disk reports its partition table.
-            for (const p of disk.partitionProblems()) {
-              add(vdev, problem(p, 'make the partitions fit the disk (or correct the disk size)'));
-            }
-          }
-          host.byPath.set(device.path, host.byPath.get(device.path) ?? vdev);
-          (isPartition ? host.partitionedDisks : host.wholeDisks).set(disk.path, (isPartition ? host.partitionedDisks : host.wholeDisks).get(disk.path) ?? vdev);
-        }
-      }
-      return found;
-    });
+    return DEVICE_PROBLEMS.of(this);
   }
 }
 
@@ -195,3 +165,37 @@ function suggestLayout(n: number): string {
   const fits = Object.values(VdevLayout).filter((l) => MIN_DEVICES[l] <= n);
   return fits.join(', ');
 }
+
+/** For each vdev of the lab, what is wrong with its devices against the others on its host; once per validation run. */
+const DEVICE_PROBLEMS = runIndex((root) => {
+  const found = new Map<Vdev, string[]>();
+  const add = (v: Vdev, message: string) => found.set(v, [...(found.get(v) ?? []), message]);
+  const hosts = new Map<Host, { byPath: Map<string, Vdev>; wholeDisks: Map<string, Vdev>; partitionedDisks: Map<string, Vdev> }>();
+  for (const vdev of root.node.findAll().filter(Vdev.isVdev)) {
+    let host = hosts.get(vdev.pool.host);
+    if (!host) {
+      host = { byPath: new Map(), wholeDisks: new Map(), partitionedDisks: new Map() };
+      hosts.set(vdev.pool.host, host);
+    }
+    for (const device of vdev.devices) {
+      const first = host.byPath.get(device.path);
+      const disk = diskOf(device);
+      const isPartition = DiskPartition.isDiskPartition(device);
+      const overlapping = isPartition ? host.wholeDisks.get(disk.path) : host.partitionedDisks.get(disk.path);
+      if (first) {
+        add(vdev, problem(`${device.path} is used twice on ${vdev.pool.host.hostName}: here and by ${first === vdev ? 'this vdev already' : displayPath(first)}`, 'give each disk or partition to one vdev only'));
+      } else if (overlapping) {
+        const what = isPartition ? `partition ${device.path} is on disk ${disk.path}, which ${displayPath(overlapping)} uses whole` : `disk ${disk.path} is used whole here, but ${displayPath(overlapping)} uses a partition of it`;
+        add(vdev, problem(what, 'use either the whole disk or its partitions, not both'));
+      } else if (isPartition && !host.partitionedDisks.has(disk.path)) {
+        // The first user of a partitioned disk reports its partition table.
+        for (const p of disk.partitionProblems()) {
+          add(vdev, problem(p, 'make the partitions fit the disk (or correct the disk size)'));
+        }
+      }
+      host.byPath.set(device.path, host.byPath.get(device.path) ?? vdev);
+      (isPartition ? host.partitionedDisks : host.wholeDisks).set(disk.path, (isPartition ? host.partitionedDisks : host.wholeDisks).get(disk.path) ?? vdev);
+    }
+  }
+  return found;
+});

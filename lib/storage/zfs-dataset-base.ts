@@ -4,13 +4,14 @@
  */
 import { Construct } from 'constructs';
 import { Size } from '../core/size';
-import { displayPath, perValidationRun, problem } from '../core/validation';
+import { displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { SnapshotPolicy } from './snapshot-policy';
 import { ReplicationOptions, ZfsReplication } from './zfs-replication';
 import { isMountedByNixos, ZfsDatasetOptions } from './zfs-properties';
-import { DEFAULT_VOLBLOCKSIZE, defaultStorageId, isStorageId, isZfsStorage, IZfsStorage, markZfsStorage, volumeUsesOf, ZfsVolumeUse } from './zfs-storage';
+import { DEFAULT_VOLBLOCKSIZE, defaultStorageId, isStorageId, ZFS_STORAGE, IZfsStorage, volumeUsesOf, ZfsVolumeUse } from './zfs-storage';
 import { claimId, recordError } from '../core/problems';
+import { runIndex, runIndexPer } from '../core/kind';
 
 /** Options of {@link ZfsDatasetBase.snapshot}. */
 export interface SnapshotOptions {
@@ -79,7 +80,7 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
 
   protected constructor(scope: Construct, id: string, props: ZfsDatasetBaseProps) {
     super(scope, claimId(scope, id));
-    markZfsStorage(this);
+    ZFS_STORAGE.mark(this);
     const { storageId, ...options } = props;
     this.options = options;
     this.explicitStorageId = storageId;
@@ -99,7 +100,7 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
   /** The datasets directly under this one, in the order they were added. */
   public get childDatasets(): ZfsDatasetBase[] {
     // Only datasets are storages among a dataset's children (vdevs and replications are not).
-    return this.node.children.filter(isZfsStorage) as unknown as ZfsDatasetBase[];
+    return this.node.children.filter(ZFS_STORAGE.is) as unknown as ZfsDatasetBase[];
   }
 
   /** This dataset and every dataset under it, parents before children. */
@@ -139,7 +140,7 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
   public get volumeUses(): readonly ZfsVolumeUse[] {
     const uses = [...volumeUsesOf(this)];
     for (const r of this.replicationsReceived()) {
-      const sources = r.recursive ? r.source.node.findAll().filter(isZfsStorage) : [r.source];
+      const sources = r.recursive ? r.source.node.findAll().filter(ZFS_STORAGE.is) : [r.source];
       const zvols = sources.some((d) => volumeUsesOf(d).some((u) => u.zvols));
       if (zvols || sources.some((d) => volumeUsesOf(d).length > 0)) {
         uses.push({ by: r, description: `the replication ${r.commandName} (copies of the volumes of ${r.source.datasetName})`, zvols });
@@ -155,7 +156,7 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
 
   /** The replications of the lab whose target is created right under this dataset. */
   private replicationsReceived(): ZfsReplication[] {
-    const all = perValidationRun(this, 'zfs-replications', () => this.node.root.node.findAll().filter(ZfsReplication.isZfsReplication));
+    const all = REPLICATIONS.of(this);
     const children = new Set(this.childDatasets.map((c) => c.node.id));
     return all.filter((r) => {
       if (r.targetHost !== this.host || !r.target.startsWith(`${this.datasetName}/`)) {
@@ -323,15 +324,21 @@ export abstract class ZfsDatasetBase extends Construct implements IZfsStorage {
   }
 
   private storageIdsOfHost(): Map<string, ZfsDatasetBase[]> {
-    return perValidationRun(this, `zfs-storage-ids:${this.host.node.path}`, () => {
-      const index = new Map<string, ZfsDatasetBase[]>();
-      for (const c of this.host.node.findAll()) {
-        if (isZfsStorage(c) && c.host === this.host) {
-          const ds = c as ZfsDatasetBase;
-          index.set(ds.storageId, [...(index.get(ds.storageId) ?? []), ds]);
-        }
-      }
-      return index;
-    });
+    return STORAGE_IDS_OF_HOST(this.host);
   }
 }
+
+/** Every replication of the lab, once per validation run. */
+const REPLICATIONS = runIndex((root) => root.node.findAll().filter(ZfsReplication.isZfsReplication));
+
+/** The pools and datasets of each host by storage id, once per validation run. */
+const STORAGE_IDS_OF_HOST = runIndexPer((host: Host) => {
+  const index = new Map<string, ZfsDatasetBase[]>();
+  for (const c of host.node.findAll()) {
+    if (ZFS_STORAGE.is(c) && c.host === host) {
+      const ds = c as ZfsDatasetBase;
+      index.set(ds.storageId, [...(index.get(ds.storageId) ?? []), ds]);
+    }
+  }
+  return index;
+});

@@ -4,11 +4,12 @@ import { Host } from '../hosts/host';
 import { ZfsDatasetBase, ZfsDatasetBaseProps } from './zfs-dataset-base';
 import { datasetOptionProblems, isDatasetSegment } from './zfs-properties';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
 /** Props of {@link ZfsDataset}: its ZFS properties and Proxmox storage id. */
 export interface ZfsDatasetProps extends ZfsDatasetBaseProps {}
 
-const ZFS_DATASET = Symbol.for('homelab-cdk.ZfsDataset');
+const ZFS_DATASET = Kind.named<ZfsDataset>('ZfsDataset');
 
 /**
  * A ZFS file system under a pool or another dataset; its name is the construct id
@@ -19,7 +20,7 @@ const ZFS_DATASET = Symbol.for('homelab-cdk.ZfsDataset');
 export class ZfsDataset extends ZfsDatasetBase {
   /** Is `x` a ZfsDataset (of any copy of this library)? */
   public static isZfsDataset(x: unknown): x is ZfsDataset {
-    return typeof x === 'object' && x !== null && ZFS_DATASET in x;
+    return ZFS_DATASET.is(x);
   }
 
   /** The dataset (or pool root dataset) this one is under. */
@@ -28,7 +29,7 @@ export class ZfsDataset extends ZfsDatasetBase {
   public constructor(parent: ZfsDatasetBase, name: string, props: ZfsDatasetProps = {}) {
     super(parent, name, props);
     checkProps(this, 'ZfsDatasetProps', props);
-    Object.defineProperty(this, ZFS_DATASET, { value: true });
+    ZFS_DATASET.mark(this);
     this.parentDataset = parent;
     this.node.addValidation({ validate: () => this.validateOwn() });
   }

@@ -16,6 +16,7 @@ import { datasetOptionProblems, isZfsPoolName } from './zfs-properties';
 import { byText } from '../core/order';
 import { checkProps } from '../core/props-check';
 import { ISummaryPartHolder, markSummaryPartHolder, SummaryPart, SummaryPartKind } from '../core/summary-part';
+import { Kind } from '../core/kind';
 
 /** Props of {@link ZfsPool}: the pool's own settings and its root dataset's properties. */
 export interface ZfsPoolProps extends Omit<ZfsDatasetBaseProps, 'specialSmallBlocks'> {
@@ -68,7 +69,7 @@ export interface ZfsPoolProps extends Omit<ZfsDatasetBaseProps, 'specialSmallBlo
   readonly mountpoint?: string;
 }
 
-const ZFS_POOL = Symbol.for('homelab-cdk.ZfsPool');
+const ZFS_POOL = Kind.named<ZfsPool>('ZfsPool');
 
 /**
  * A ZFS pool on a host: its data vdevs, special, log and cache vdevs, its root dataset and the
@@ -85,7 +86,7 @@ const ZFS_POOL = Symbol.for('homelab-cdk.ZfsPool');
 export class ZfsPool extends ZfsDatasetBase implements IHostRoleHolder, IDiagramPartHolder, ISummaryPartHolder {
   /** Is `x` a ZfsPool (of any copy of this library)? */
   public static isZfsPool(x: unknown): x is ZfsPool {
-    return typeof x === 'object' && x !== null && ZFS_POOL in x;
+    return ZFS_POOL.is(x);
   }
 
   /** The pools of a host, sorted by name. */
@@ -114,7 +115,7 @@ export class ZfsPool extends ZfsDatasetBase implements IHostRoleHolder, IDiagram
       acltype: rootDataset.acltype ?? 'posix',
     });
     checkProps(this, 'ZfsPoolProps', props);
-    Object.defineProperty(this, ZFS_POOL, { value: true });
+    ZFS_POOL.mark(this);
     markHostRoleHolder(this);
     markDiagramPartHolder(this);
     markSummaryPartHolder(this);

@@ -2,14 +2,15 @@ import { Construct } from 'constructs';
 import { calendarEventProblem } from '../core/calendar';
 import { isCalendarExpression, isUserName } from '../core/names';
 import { Secret, SecretSource } from '../core/secret';
-import { displayPath, perValidationRun, problem } from '../core/validation';
+import { displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { isDatasetSegment } from './zfs-properties';
-import { defaultStorageId, isZfsStorage, IZfsStorage } from './zfs-storage';
+import { defaultStorageId, ZFS_STORAGE, IZfsStorage } from './zfs-storage';
 import { byText } from '../core/order';
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind, runIndex, runIndexPer } from '../core/kind';
 
 /** How and when a replication runs. */
 export interface ReplicationOptions {
@@ -61,7 +62,7 @@ export interface ZfsReplicationProps extends ReplicationOptions {
   readonly targetHost?: Host;
 }
 
-const ZFS_REPLICATION = Symbol.for('homelab-cdk.ZfsReplication');
+const ZFS_REPLICATION = Kind.named<ZfsReplication>('ZfsReplication');
 
 /**
  * Replication of a pool or dataset with syncoid, on the source's host, on a schedule: to another
@@ -71,19 +72,13 @@ const ZFS_REPLICATION = Symbol.for('homelab-cdk.ZfsReplication');
 export class ZfsReplication extends Construct {
   /** Is `x` a ZfsReplication (of any copy of this library)? */
   public static isZfsReplication(x: unknown): x is ZfsReplication {
-    return typeof x === 'object' && x !== null && ZFS_REPLICATION in x;
+    return ZFS_REPLICATION.is(x);
   }
 
   /** The replications whose source is on a host (wherever they are declared), sorted by command name. */
   public static fromHost(host: Host): ZfsReplication[] {
     // Every host asks: the lab's replications are indexed once per validation run and synthesis.
-    const bySourceHost = perValidationRun(host, 'zfs-replications-by-source-host', () => {
-      const index = new Map<Host, ZfsReplication[]>();
-      for (const r of host.node.root.node.findAll().filter(ZfsReplication.isZfsReplication)) {
-        index.set(r.source.host, [...(index.get(r.source.host) ?? []), r]);
-      }
-      return index;
-    });
+    const bySourceHost = BY_SOURCE_HOST.of(host);
     return [...(bySourceHost.get(host) ?? [])].sort(byText((x) => x.commandName));
   }
 
@@ -110,9 +105,9 @@ export class ZfsReplication extends Construct {
     super(scope, claimId(scope, id));
     checkProps(this, 'ZfsReplicationProps', props);
     // A replication without a real source is not marked as one (nothing else reads it) and has this one finding.
-    const valid = isZfsStorage(props.source);
+    const valid = ZFS_STORAGE.is(props.source);
     if (valid) {
-      Object.defineProperty(this, ZFS_REPLICATION, { value: true });
+      ZFS_REPLICATION.mark(this);
     } else {
       recordError(this, problem('the source of the replication is not a ZfsPool or ZfsDataset of the model', 'give the pool or dataset construct, such as source: pool or source: pool.addDataset(...)'));
     }
@@ -153,7 +148,7 @@ export class ZfsReplication extends Construct {
       return errors;
     }
     // The pools of a host are the pools and datasets directly under it (datasets sit under pools).
-    const targetStorages = this.targetHost.node.findAll().filter(isZfsStorage);
+    const targetStorages = this.targetHost.node.findAll().filter(ZFS_STORAGE.is);
     const pools = targetStorages.filter((s) => s.node.scope === this.targetHost).map((s) => s.datasetName);
     if (!pools.includes(this.targetPool)) {
       errors.push(
@@ -205,7 +200,7 @@ export class ZfsReplication extends Construct {
         errors.push(problem(`sshUser "${this.sshUser}" is not a user name`, 'use a Linux user name such as "syncoid"'));
       }
     }
-    const cycle = perValidationRun(this, 'zfs-replication-cycles', () => replicationCycles(this.node.root.node.findAll().filter(ZfsReplication.isZfsReplication))).get(this);
+    const cycle = CYCLES.of(this).get(this);
     if (cycle) {
       errors.push(
         problem(
@@ -229,13 +224,7 @@ export class ZfsReplication extends Construct {
   }
 
   private commandsOfHost(): Map<string, ZfsReplication[]> {
-    return perValidationRun(this, `syncoid-commands:${this.source.host.node.path}`, () => {
-      const index = new Map<string, ZfsReplication[]>();
-      for (const r of ZfsReplication.fromHost(this.source.host)) {
-        index.set(r.commandName, [...(index.get(r.commandName) ?? []), r]);
-      }
-      return index;
-    });
+    return COMMANDS_OF_HOST(this.source.host);
   }
 }
 
@@ -287,3 +276,24 @@ function replicationCycles(replications: readonly ZfsReplication[]): Map<ZfsRepl
   }
   return cycles;
 }
+
+/** The replications of the lab by source host, once per validation run. */
+const BY_SOURCE_HOST = runIndex((root) => {
+  const index = new Map<Host, ZfsReplication[]>();
+  for (const r of root.node.findAll().filter(ZfsReplication.isZfsReplication)) {
+    index.set(r.source.host, [...(index.get(r.source.host) ?? []), r]);
+  }
+  return index;
+});
+
+/** The replication cycles of the lab, once per validation run. */
+const CYCLES = runIndex((root) => replicationCycles(root.node.findAll().filter(ZfsReplication.isZfsReplication)));
+
+/** The replications from each host by syncoid command name, once per validation run. */
+const COMMANDS_OF_HOST = runIndexPer((host: Host) => {
+  const index = new Map<string, ZfsReplication[]>();
+  for (const r of ZfsReplication.fromHost(host)) {
+    index.set(r.commandName, [...(index.get(r.commandName) ?? []), r]);
+  }
+  return index;
+});

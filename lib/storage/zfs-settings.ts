@@ -1,12 +1,13 @@
 import { Construct } from 'constructs';
 import { calendarEventProblem } from '../core/calendar';
-import { IMemoryReservation, markMemoryReservation } from '../core/memory';
+import { IMemoryReservation, MEMORY_RESERVATION } from '../core/memory';
 import { isCalendarExpression } from '../core/names';
 import { Size } from '../core/size';
 import { displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
+import { Kind } from '../core/kind';
 
 /** L2ARC write tuning (module parameters of the `zfs` kernel module). */
 export interface L2arcTuning {
@@ -97,7 +98,7 @@ export interface ZfsSettingsProps {
   readonly forceImportRoot?: boolean;
 }
 
-const ZFS_SETTINGS = Symbol.for('homelab-cdk.ZfsSettings');
+const ZFS_SETTINGS = Kind.named<ZfsSettings>('ZfsSettings');
 
 /** The settings of a host's ZFS, defaults applied. */
 export interface ResolvedZfsSettings {
@@ -130,7 +131,7 @@ export interface ResolvedZfsSettings {
 export class ZfsSettings extends Construct implements IMemoryReservation {
   /** Is `x` a ZfsSettings (of any copy of this library)? */
   public static isZfsSettings(x: unknown): x is ZfsSettings {
-    return typeof x === 'object' && x !== null && ZFS_SETTINGS in x;
+    return ZFS_SETTINGS.is(x);
   }
 
   /** The ZfsSettings of a host, if it has one. */
@@ -151,12 +152,12 @@ export class ZfsSettings extends Construct implements IMemoryReservation {
   public constructor(host: Host, id: string, props: ZfsSettingsProps = {}) {
     super(host, claimId(host, id));
     checkProps(this, 'ZfsSettingsProps', props);
-    Object.defineProperty(this, ZFS_SETTINGS, { value: true });
+    ZFS_SETTINGS.mark(this);
     this.host = host;
     this.settings = resolveSettings(props);
     if (this.settings.arcMax) {
       // The ARC may grow to arcMax: VMs share what the host has left (a hypervisor's budget).
-      markMemoryReservation(this);
+      MEMORY_RESERVATION.mark(this);
     }
     this.node.addValidation({ validate: () => this.validateSettings() });
   }

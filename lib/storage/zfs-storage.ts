@@ -5,6 +5,7 @@
 import { IConstruct } from 'constructs';
 import { Size } from '../core/size';
 import type { Host } from '../hosts/host';
+import { Kind } from '../core/kind';
 
 /** A ZFS pool or dataset that can hold VM disks, receive replicas or be snapshotted. */
 export interface IZfsStorage extends IConstruct {
@@ -19,17 +20,8 @@ export interface IZfsStorage extends IConstruct {
   readonly storageId: string;
 }
 
-const ZFS_STORAGE = Symbol.for('homelab-cdk.ZfsStorage');
-
-/** Marks a construct as an {@link IZfsStorage}; called by the constructors of pools and datasets. */
-export function markZfsStorage(storage: IZfsStorage): void {
-  Object.defineProperty(storage, ZFS_STORAGE, { value: true });
-}
-
-/** Is `x` a ZFS pool or dataset (of any copy of this library)? */
-export function isZfsStorage(x: unknown): x is IZfsStorage {
-  return typeof x === 'object' && x !== null && ZFS_STORAGE in x;
-}
+/** The kind of IZfsStorage: `ZFS_STORAGE.mark(this)` in the constructor, `ZFS_STORAGE.is(x)` to recognise one (of any copy of the library). */
+export const ZFS_STORAGE = Kind.named<IZfsStorage>('ZfsStorage');
 
 /** The default storage id of a dataset name: `tank/vms` → `tank-vms`. */
 export function defaultStorageId(datasetName: string): string {

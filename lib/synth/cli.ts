@@ -19,6 +19,8 @@ import { diffLab } from './diff';
 import { PROJECTIONS } from './projections';
 import { formatSummary, outputSummary, summarizeLab } from './summary';
 import { synthesize, validateForSynthesis } from './synthesize';
+import { formatSecretsInit, initSecrets } from './secrets';
+import { ignoredFlakeWarning } from './flake-in-git';
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -110,6 +112,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       process.env.HOMELAB_APP ?? configuredApp(process.cwd()) ?? DEFAULT_APP,
     );
   const strictOption = () => new Option('--strict', 'treat warnings as errors').default(false);
+  const secretsOption = () =>
+    new Option('--secrets <dir>', 'the project folder that holds .sops.yaml and secrets/ (what homelab secrets init writes)').default('.', 'the working directory');
   const adoptOption = () =>
     new Option('--adopt', 'take over files at generated paths that homelab did not write (else each is an error that names it)').default(false);
   // Before anything else: a write into the output folder that an earlier run began and did not
@@ -131,14 +135,20 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .option('-q, --quiet', 'print errors only', false)
     .option('--json', 'print the summary (or the errors) as JSON on standard output', false)
     .addOption(adoptOption())
-    .action((opts: { app: string; out: string; strict: boolean; only?: string[]; quiet: boolean; json: boolean; adopt: boolean }) => {
+    .addOption(secretsOption())
+    .action((opts: { app: string; out: string; strict: boolean; only?: string[]; quiet: boolean; json: boolean; adopt: boolean; secrets: string }) => {
       recover(opts.out);
       const lab = loadLab(opts.app);
       const started = process.hrtime.bigint();
-      const result = synthesize(lab, { outdir: opts.out, strict: opts.strict, only: opts.only, adopt: opts.adopt });
+      const result = synthesize(lab, { outdir: opts.out, strict: opts.strict, only: opts.only, adopt: opts.adopt, secretsRoot: opts.secrets });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const rel = path.relative(process.cwd(), result.outdir) || '.';
-      const summary = summarizeLab(lab, result.report, outputSummary(rel, result.plan, ms));
+      const ignored = ignoredFlakeWarning(lab, path.join(result.outdir, 'nix'), opts.only);
+      const report = ignored ? { ...result.report, warnings: [...result.report.warnings, ignored] } : result.report;
+      if (ignored && opts.strict) {
+        throw new ValidationError({ ...report, errors: [{ ...ignored, severity: Severity.ERROR }], warnings: result.report.warnings });
+      }
+      const summary = summarizeLab(lab, report, outputSummary(rel, result.plan, ms));
       if (opts.json) {
         printJson({ ...summary, warnings: summary.warnings.map(findingRecord) });
       } else if (!opts.quiet) {
@@ -157,11 +167,12 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .option('--exit-code', 'exit 1 when there are changes and 2 on any error (0: no changes), as git diff --exit-code', false)
     .option('--json', 'print the changes (or the errors) as JSON on standard output', false)
     .addOption(adoptOption())
-    .action((opts: { app: string; out: string; strict: boolean; only?: string[]; stat: boolean; exitCode: boolean; json: boolean; adopt: boolean }) => {
+    .addOption(secretsOption())
+    .action((opts: { app: string; out: string; strict: boolean; only?: string[]; stat: boolean; exitCode: boolean; json: boolean; adopt: boolean; secrets: string }) => {
       diffExitCodes = opts.exitCode;
       recover(opts.out);
       const lab = loadLab(opts.app);
-      const { result, changes } = diffLab(lab, { outdir: opts.out, strict: opts.strict, only: opts.only, adopt: opts.adopt });
+      const { result, changes } = diffLab(lab, { outdir: opts.out, strict: opts.strict, only: opts.only, adopt: opts.adopt, secretsRoot: opts.secrets });
       printWarnings(result.report.warnings, io, err);
       const count = (kind: string) => changes.filter((c) => c.kind === kind).length;
       if (opts.json) {
@@ -186,6 +197,27 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       if (opts.exitCode && changes.length > 0) {
         exitCode = DIFF_EXIT_CODES.changes;
       }
+    });
+
+  const secrets = program.command('secrets').description("the lab's sops secrets: host keys, age recipients, .sops.yaml and the encrypted files");
+  secrets
+    .command('init')
+    .description('make or complete the host keys, the admin age identity, .sops.yaml and the sops files the lab reads (keeps every existing key and value)')
+    .addOption(appOption())
+    .addOption(secretsOption())
+    .option('--json', 'print what was made and kept as JSON on standard output', false)
+    .action((opts: { app: string; secrets: string; json: boolean }) => {
+      const lab = loadLab(opts.app);
+      const report = validateForSynthesis(lab);
+      if (report.errors.length > 0) {
+        throw new ValidationError(report);
+      }
+      const result = initSecrets(lab, { root: opts.secrets });
+      if (opts.json) {
+        printJson({ lab: lab.name, ...result });
+        return;
+      }
+      io.out(formatSecretsInit(result));
     });
 
   program

@@ -179,7 +179,7 @@ function projectFiles(name: string, packageSpec: string | undefined, terraformCd
       '// The entry point of `cdktf synth` / `cdktf deploy` (cdktf.json): the lab\'s Terraform stacks,',
       '// validated by homelab-cdk first. `homelab synth` writes the same JSON to dist/terraform.',
       "import { App } from 'cdktf';",
-      "import { synthesizeTerraformApp } from 'homelab-cdk';",
+      "import { synthesizeTerraformApp } from 'homelab-cdk/terraform';",
       "import buildLab from './lab';",
       '',
       'synthesizeTerraformApp(buildLab(), new App({ skipValidation: true }));',
@@ -195,7 +195,7 @@ function projectFiles(name: string, packageSpec: string | undefined, terraformCd
     ].join('\n'),
     'cdk8s.ts': [
       '// The app that `cdk8s synth` runs (cdk8s.yaml): the lab\'s Kubernetes manifests.',
-      "import { synthKubernetesApp } from 'homelab-cdk';",
+      "import { synthKubernetesApp } from 'homelab-cdk/kubernetes';",
       "import buildLab from './lab';",
       '',
       'synthKubernetesApp(buildLab());',

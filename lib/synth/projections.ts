@@ -8,44 +8,10 @@
  * `diagram` or `runbook` need neither.
  */
 import { Homelab } from '../core/homelab';
-import { OutputFile } from '../core/output-file';
-import { ConstructProblem } from '../core/validation';
+import { Projection, providedProjection } from '../core/projection';
 
-/** One output format. */
-export interface Projection {
-  /** The projection's name, also its folder in the output (`nix` → `dist/nix`). */
-  readonly name: string;
-  /** What it is, for help texts. */
-  readonly description: string;
-  /** Renders the lab in memory; paths are relative to the projection's folder. */
-  render(lab: Homelab): OutputFile[];
-  /**
-   * The problems only this projection can see (what its format makes of the model), each on its
-   * construct. Synthesis runs it after the model's own validation, in the same run, and writes
-   * nothing when any projection reports a problem.
-   * @default - none: the model's validation is enough
-   */
-  validate?(lab: Homelab): ConstructProblem[];
-}
-
-/** Renders a lab in one format (the function a projection's module provides). */
-export type ProjectionRenderer = (lab: Homelab) => OutputFile[];
-
-/** The problems only a projection can see (see {@link Projection.validate}). */
-export type ProjectionValidator = (lab: Homelab) => ConstructProblem[];
-
-/**
- * Hands a projection's renderer (and its validation, if it has one) to {@link PROJECTIONS}; each
- * projection's module calls it once as it loads. A module that is loaded already (an app that
- * imports the whole library, a test) is used as it is; only a projection whose module nobody
- * loaded yet is required on first use. That keeps one instance of every module: under a module
- * system other than Node's `require` (a test runner's), the lazy `require` is never needed.
- */
-export function provideProjectionRenderer(name: string, render: ProjectionRenderer, validate?: ProjectionValidator): void {
-  provided.set(name, { render, validate });
-}
-
-const provided = new Map<string, { readonly render: ProjectionRenderer; readonly validate?: ProjectionValidator }>();
+export type { Projection, ProjectionRenderer, ProjectionValidator } from '../core/projection';
+export { provideProjectionRenderer } from '../core/projection';
 
 /** Options of {@link lazyProjection}. */
 interface LazyProjectionOptions {
@@ -59,10 +25,10 @@ interface LazyProjectionOptions {
  */
 function lazyProjection(name: string, description: string, load: () => unknown, options: LazyProjectionOptions = {}): Projection {
   const loaded = () => {
-    if (!provided.has(name)) {
+    if (!providedProjection(name)) {
       load();
     }
-    const functions = provided.get(name);
+    const functions = providedProjection(name);
     if (!functions) {
       throw new Error(`the module of the ${name} projection did not provide its renderer`);
     }

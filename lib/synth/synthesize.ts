@@ -3,7 +3,9 @@ import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
 import { OutputOptions, OutputPlan, planOutput, writeOutput } from '../core/output-writer';
 import { readableMessage } from '../core/readable';
-import { ConstructProblem, displayPath, problem, Severity, ValidateOptions, validateLab, ValidationError, ValidationReport, withProblems, withSharedIndexes } from '../core/validation';
+import { ConstructProblem, displayPath, Finding, problem, Severity, ValidateOptions, validateLab, ValidationError, ValidationReport, withProblems, withSharedIndexes } from '../core/validation';
+import { compareText } from '../core/order';
+import { checkSopsFiles } from './secrets';
 import { Projection, PROJECTIONS } from './projections';
 
 /** Options of {@link synthesize} and {@link renderLab}. */
@@ -29,6 +31,13 @@ export interface SynthOptions {
    * @default false
    */
   readonly adopt?: boolean;
+  /**
+   * The project's folder, which holds the sops files that the lab's secrets name (what `homelab
+   * secrets init` writes): synth checks them against the secrets the hosts read and copies them
+   * into the flake (see {@link checkSopsFiles}). The CLI gives its working directory.
+   * @default - no check, and no sops file in the flake
+   */
+  readonly secretsRoot?: string;
 }
 
 /** A lab rendered in memory. */
@@ -123,10 +132,28 @@ export function planSynth(lab: Homelab, options: SynthOptions = {}): SynthResult
 }
 
 function renderAndApply(lab: Homelab, options: SynthOptions, apply: (outdir: string, files: readonly OutputFile[], options: OutputOptions) => OutputPlan): SynthResult {
-  const rendered = renderLab(lab, options);
+  const rendered = withSopsFiles(lab, renderLab(lab, options), options);
   const outdir = path.resolve(options.outdir ?? 'dist');
   const plan = apply(outdir, rendered.files, { roots: rendered.projections.map((p) => p.name), adopt: options.adopt });
   return { ...rendered, outdir, plan };
+}
+
+/** The rendered lab with the project's sops files in its flake, or a ValidationError with what is wrong with them. */
+function withSopsFiles(lab: Homelab, rendered: RenderedLab, options: SynthOptions): RenderedLab {
+  if (options.secretsRoot === undefined || !rendered.projections.some((p) => p.name === 'nix')) {
+    return rendered;
+  }
+  const check = checkSopsFiles(lab, path.resolve(options.secretsRoot));
+  const fatal = (f: Finding) => f.severity === Severity.ERROR || options.strict === true;
+  const byPath = (a: Finding, b: Finding) => compareText(a.path, b.path) || compareText(a.message, b.message);
+  const errors = [...rendered.report.errors, ...check.findings.filter(fatal).map((f) => ({ ...f, severity: Severity.ERROR }))].sort(byPath);
+  const report = { ...rendered.report, errors, warnings: [...rendered.report.warnings, ...check.findings.filter((f) => !fatal(f))].sort(byPath) };
+  if (errors.length > 0) {
+    throw new ValidationError(report);
+  }
+  // Beside the flake's other files, in path order, before the other projections' files.
+  const nix = [...rendered.files.filter((f) => f.path.startsWith('nix/')), ...check.files].sort((a, b) => compareText(a.path, b.path));
+  return { ...rendered, report, files: [...nix, ...rendered.files.filter((f) => !f.path.startsWith('nix/'))] };
 }
 
 /**

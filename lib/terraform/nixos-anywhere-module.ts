@@ -5,7 +5,8 @@
  * host key in through `extra_files_script`, and later redeploys the system when it changes.
  */
 import { TerraformHclModule, TerraformStack } from 'cdktf';
-import { hostKeyFile, INSTALL_HOST_KEY_SCRIPT, NIXOS_ANYWHERE_MODULE_SOURCE } from '../compute/nixos-anywhere';
+import { INSTALL_HOST_KEY_SCRIPT, NIXOS_ANYWHERE_MODULE_SOURCE } from '../compute/nixos-anywhere';
+import { hostKeyFile } from '../core/host-key';
 import { ProxmoxVm } from '../compute/proxmox-vm';
 import { ProxmoxVirtualEnvironmentVm } from './proxmox/virtual-environment-vm.generated';
 
@@ -41,7 +42,7 @@ export function addNixosAnywhereModule(stack: TerraformStack, vm: ProxmoxVm, res
       instance_id: resource.id,
       extra_files_script: projectPath(`${install.flakeDirectory}/${INSTALL_HOST_KEY_SCRIPT}`),
       extra_environment: {
-        HOMELAB_HOST_KEY: projectPath(hostKeyFile(guest)),
+        HOMELAB_HOST_KEY: projectPath(hostKeyFile(guest.hostName)),
         HOMELAB_INSTALL_TARGET: guest.ipAddress,
       },
       build_on_remote: install.buildOnRemote || undefined,

@@ -10,6 +10,7 @@ import { Homelab } from '../core/homelab';
 import { Secret, SecretSource } from '../core/secret';
 import { BootKind } from '../compute/boot-source';
 import { ProxmoxHost } from '../compute/proxmox-host';
+import { terraformName } from '../core/names';
 import { StackSettings } from '../compute/proxmox-stack';
 import { CDROM_INTERFACE, ProxmoxVm } from '../compute/proxmox-vm';
 import { ProxmoxStorage } from '../compute/proxmox-storage';
@@ -440,8 +441,3 @@ export function imagesOf(vms: readonly ProxmoxVm[]): VmImage[] {
   return images;
 }
 
-/** A Terraform identifier for a name: letters, digits and `_`, not starting with a digit. */
-export function terraformName(name: string): string {
-  const cleaned = name.replace(/[^A-Za-z0-9_]/g, '_');
-  return /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned;
-}

@@ -20,7 +20,7 @@ import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
 import { validateLab, ValidationError, withSharedIndexes } from '../core/validation';
 import { imagesOf, ProxmoxTerraformStack } from './proxmox-terraform-stack';
-import { provideProjectionRenderer } from '../synth/projections';
+import { provideProjectionRenderer } from '../core/projection';
 
 /** The file each stack is written to, relative to its folder (as cdktf names it). */
 export const STACK_FILE = 'cdk.tf.json';

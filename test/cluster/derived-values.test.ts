@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adGuardUpstream, cidrsOverlap, DnsUpstream, isK3sVersion, isPinnedImage, k3sPackageAttribute } from '../../lib';
+import { adGuardUpstream, cidrsOverlap, DnsUpstream, isK3sVersion, isPinnedImage, k3sPackageAttribute } from '../../lib/internal';
 
 describe('derived values of the cluster model', () => {
   it('names the nixpkgs package of a k3s minor version', () => {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Addressing, Dnsmasq, HardwareProfile, Host, labDiagram, renderNixFlake, Secret, synthesize, TaintEffect } from '../../lib';
+import { Addressing, Dnsmasq, HardwareProfile, Host, labDiagram, renderNixFlake, Secret, synthesize, TaintEffect } from '../../lib/internal';
 import { dnsmasqConf } from '../../lib/nix/renderers/network/dnsmasq';
 import { resolverFor, startDnsmasq } from '../support/dns';
 import { ReferenceLab } from '../../apps/reference-lab';
@@ -24,12 +24,12 @@ beforeAll(() => {
 });
 
 /**
- * Puts a stand-in for the sops-encrypted secrets file where the user keeps theirs (the flake's
- * secrets/secrets.yaml), so that Nix can evaluate the path to it.
+ * Puts a stand-in for the sops-encrypted file where synth copies the one `homelab secrets init`
+ * made (the flake's secrets/k3s-token.yaml), so that Nix can evaluate the path to it.
  */
 function withSopsFile(dir: string): string {
   fs.mkdirSync(path.join(dir, 'secrets'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'secrets', 'secrets.yaml'), 'k3s-token: ENC[stand-in]\n');
+  fs.writeFileSync(path.join(dir, 'secrets', 'k3s-token.yaml'), 'k3s-token: ENC[stand-in]\n');
   return dir;
 }
 
@@ -97,10 +97,10 @@ describe('the reference lab\'s k3s nodes on NixOS', () => {
     expect(flake.match(/inputs\.sops-nix\.nixosModules\.sops/g)).toHaveLength(ref.k3s.k3sNodes.length + 1);
     const module = k3sModule(nixDir, 'pi-network', ref.k3s.cluster.packageAttribute);
     expect(module.sops.secrets['k3s-token']).toMatchObject({ owner: 'root', mode: '0400' });
-    // The encrypted file sits in the flake, at secrets/secrets.yaml (read without copying it to the store).
+    // The encrypted file sits in the flake, at secrets/k3s-token.yaml (read without copying it to the store).
     const file = path.join(nixDir, 'hosts/pi-network/k3s.nix');
     const sopsFile = evalNixJson(`toString ((import ${file}) { config = { }; lib = { }; pkgs = { ${ref.k3s.cluster.packageAttribute} = null; }; }).sops.secrets."k3s-token".sopsFile`);
-    expect(sopsFile).toBe(path.join(nixDir, 'secrets/secrets.yaml'));
+    expect(sopsFile).toBe(path.join(nixDir, 'secrets/k3s-token.yaml'));
   });
 
   it('opens 6443/tcp on the server, 10250/tcp and 8472/udp on every node, and keeps the AdGuard hostPort closed', () => {

@@ -13,7 +13,7 @@ import {
   synthesize,
   TaintEffect,
   ValidationError,
-} from '../../lib';
+} from '../../lib/internal';
 import { readTree, tempDir } from '../support/labs';
 import { clusterLab, errorsOf, PortHolder, warningsOf } from '../support/cluster';
 

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Testing } from 'cdktf';
-import { BootSource, buildTerraformStacks, HardwareProfile, ImageKind, NIXOS_ANYWHERE_MODULE_SOURCE, ProxmoxVm, Size, User } from '../../lib';
+import { BootSource, buildTerraformStacks, HardwareProfile, ImageKind, NIXOS_ANYWHERE_MODULE_SOURCE, ProxmoxVm, Size, User } from '../../lib/internal';
 import { buildReferenceLab } from '../../apps/reference-lab';
 import { ReferenceLab } from '../../apps/reference-lab';
 import { synthesizeReferenceLab } from '../support/reference';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Homelab, ProxmoxCluster, ProxmoxHost, ProxmoxStack, ProxmoxVm, renderTerraformStacks, Size, validateLab } from '../../lib';
+import { Homelab, ProxmoxCluster, ProxmoxHost, ProxmoxStack, ProxmoxVm, renderTerraformStacks, Size, validateLab } from '../../lib/internal';
 import { multiHostLab } from '../support/multi-host-lab';
 import { schemaProblems } from '../support/tf-schema';
 

@@ -14,7 +14,7 @@ import {
   StorageContent,
   StorageType,
   VmFamily,
-} from '../../lib';
+} from '../../lib/internal';
 import { vmHost } from '../support/labs';
 import { errorsOf, plainVm, proxmoxLab, TestMemoryReservation } from '../support/compute';
 

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Addressing, deriveMac, Dnsmasq, HardwareProfile, Host, Protocol, ProxmoxHost, ProxmoxVm, renderNixFlake, renderTerraformStacks, Size, StorageBacking, StorageContent, StorageType, validateLab } from '../../lib';
+import { Addressing, deriveMac, Dnsmasq, HardwareProfile, Host, Protocol, ProxmoxHost, ProxmoxVm, renderNixFlake, renderTerraformStacks, Size, StorageBacking, StorageContent, StorageType, validateLab } from '../../lib/internal';
 import { ReferenceLab } from '../../apps/reference-lab';
 import { materialize, smallLab, tempDir, vmHost } from '../support/labs';
 import { evalModule, evalNixJson, parseNixFiles } from '../support/nix';
@@ -64,7 +64,8 @@ describe('the reference lab\'s Proxmox host on NixOS', () => {
 
   it('adds the proxmox-nixos flake input without following the lab\'s nixpkgs, and its module to maxdata only', () => {
     const inputs = evalNixJson(`(import ${nixDir}/flake.nix).inputs`) as Record<string, any>;
-    expect(inputs['proxmox-nixos']).toEqual({ url: 'github:SaumonNet/proxmox-nixos' });
+    // Pinned to a revision (SaumonNet/proxmox-nixos c1f79f1, whose flake builds from nixos-25.11).
+    expect(inputs['proxmox-nixos']).toEqual({ url: 'github:SaumonNet/proxmox-nixos/c1f79f104930347a0b84abbca0d42884063a8c09' });
     const flake = fs.readFileSync(path.join(nixDir, 'flake.nix'), 'utf8');
     expect(flake.match(/inputs\.proxmox-nixos\.nixosModules\.proxmox-ve/g)).toHaveLength(1);
     const maxdataBlock = flake.slice(flake.indexOf('maxdata = '), flake.indexOf('pi-network = '));
@@ -218,5 +219,40 @@ describe('the hypervisor\'s macPrefix', () => {
     const vm = new ProxmoxVm(t.lab, 'node1-vm', { hypervisor: t.proxmox, vmid: 201, guest });
     expect(vm.macAddress).toBe('52:54:00:12:34:56');
     expect(guest.macAddress).toBe('52:54:00:12:34:56');
+  });
+});
+
+describe('the proxmox-nixos pin', () => {
+  /** A lab with one Proxmox host, its NixOS settings as given. */
+  function pinnedLab(nixos: Record<string, unknown>) {
+    const { lab } = smallLab({ nixos });
+    const pve = new Host(lab, 'pve', { hardware: HardwareProfile.bareMetal({ cpuVendor: 'amd', interfaceName: 'eno1' }), ipAddress: '10.0.0.2', macAddress: 'a8:a1:59:00:00:02', addressing: Addressing.STATIC });
+    new ProxmoxHost(pve, 'proxmox');
+    return lab;
+  }
+  const pinWarnings = (lab: ReturnType<typeof pinnedLab>) => validateLab(lab).warnings.filter((w) => w.message.includes('proxmox-nixos-release'));
+
+  it("warns, naming both releases and the prop, when the pinned revision's NixOS release is not the lab's", () => {
+    const warnings = pinWarnings(pinnedLab({ release: '26.05' }));
+    expect(warnings.map((w) => [w.path, w.message])).toEqual([
+      [
+        'testlab/pve/proxmox',
+        'proxmox-nixos c1f79f1 builds Proxmox VE from NixOS 25.11, and the lab runs 26.05: pve then runs packages of two releases. Fix: pin a proxmox-nixos revision built from NixOS 26.05 with nixos.proxmoxNixos (its flake.nix\'s nixpkgs-stable input names the release), or set nixos.release to "25.11". [homelab-cdk:proxmox-nixos-release]',
+      ],
+    ]);
+  });
+
+  it('is quiet when the releases match, and puts the pinned revision into the flake input', () => {
+    const revision = '823ce9169cd6d880d384a3eb5f9bec490d7005f2';
+    const lab = pinnedLab({ release: '26.05', proxmoxNixos: { revision, nixosRelease: '26.05' } });
+    expect(pinWarnings(lab)).toEqual([]);
+    expect(pinWarnings(pinnedLab({ release: '25.11' }))).toEqual([]);
+    const flake = renderNixFlake(lab).find((f) => f.path === 'flake.nix')!.content;
+    expect(flake).toContain(`proxmox-nixos.url = "github:SaumonNet/proxmox-nixos/${revision}";`);
+  });
+
+  it('refuses a revision that is not a full commit', () => {
+    const errors = validateLab(pinnedLab({ proxmoxNixos: { revision: 'main', nixosRelease: '25.11' } })).errors.map((e) => e.message);
+    expect(errors).toContainEqual(expect.stringMatching(/^nixos\.proxmoxNixos\.revision is not a git commit\. Fix: give the full commit of SaumonNet\/proxmox-nixos/));
   });
 });

@@ -18,7 +18,7 @@ import {
   StorageBacking,
   TpmVersion,
   validateLab,
-} from '../../lib';
+} from '../../lib/internal';
 import { vmHost } from '../support/labs';
 import { errorsOf, only, plainVm, proxmoxLab, TestMemoryReservation, TestZfsDataset, warningsOf } from '../support/compute';
 

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { labDiagram, Monitoring, renderNixFlake, summarizeLab, validateLab } from '../../lib';
+import { labDiagram, Monitoring, renderNixFlake, summarizeLab, validateLab } from '../../lib/internal';
 import { GRAFANA, opsLab } from '../operations/support';
 import { tempDir } from '../support/labs';
 import { evalModule } from '../support/nix';

@@ -13,7 +13,7 @@ import {
   isUsableHostAddress,
   netmask,
   parseIpv4Cidr,
-} from '../../lib';
+} from '../../lib/internal';
 
 describe('IPv4 networks', () => {
   it('parses and normalizes CIDR networks', () => {

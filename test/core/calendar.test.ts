@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { calendarEventProblem, isCalendarExpression } from '../../lib';
+import { calendarEventProblem, isCalendarExpression } from '../../lib/internal';
 
 /** What the real `systemd-analyze calendar` said of each expression (see the file's "systemd"). */
 const FIXTURE = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures/systemd-calendar-verdicts.json'), 'utf8')) as {

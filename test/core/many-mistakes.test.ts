@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../lib';
+import { runCli } from '../../lib/internal';
 import { TEST_KEY, tempDir } from '../support/labs';
 
 const LIB = path.resolve(__dirname, '../../lib');

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MANIFEST_FILE, OutputFile, planOutput, recoverOutput, TRANSACTION_FOLDER, ValidationError, writeOutput } from '../../lib';
+import { MANIFEST_FILE, OutputFile, planOutput, recoverOutput, TRANSACTION_FOLDER, ValidationError, writeOutput } from '../../lib/internal';
 import { commitOutput } from '../../lib/core/output-writer';
 import { runCli } from '../../lib/synth/cli';
 import { readTree, tempDir } from '../support/labs';

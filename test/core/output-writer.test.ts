@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MANIFEST_FILE, OutputFile, planOutput, TRANSACTION_FOLDER, writeOutput } from '../../lib';
+import { MANIFEST_FILE, OutputFile, planOutput, TRANSACTION_FOLDER, writeOutput } from '../../lib/internal';
 import { readTree, tempDir } from '../support/labs';
 
 const files = (entries: Record<string, string>): OutputFile[] => Object.entries(entries).map(([p, content]) => ({ path: p, content }));

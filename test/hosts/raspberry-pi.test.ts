@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import { Addressing, HardwareProfile, Host, RaspberryPi4Props, RaspberryPiKernel, renderNixFlake, validateLab } from '../../lib';
+import { Addressing, HardwareProfile, Host, RaspberryPi4Props, RaspberryPiKernel, renderNixFlake, validateLab } from '../../lib/internal';
 import { materialize, smallLab, vmHost } from '../support/labs';
 import { evalModule, evalNixJson, nixFilesUnder, parseNixFiles } from '../support/nix';
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../lib';
+import { runCli } from '../../lib/internal';
 import { readTree, tempDir } from '../support/labs';
 
 const REPO = path.resolve(__dirname, '../..');

@@ -11,7 +11,9 @@ import * as kplus33 from 'cdk8s-plus-33';
 import * as kplus34 from 'cdk8s-plus-34';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { ClusterChart, onHost, renderKubernetesManifests, TaintEffect } from '../../lib';
+import { ClusterChart, TaintEffect } from '../../lib';
+import { renderKubernetesManifests } from '../../lib/internal';
+import { onHost } from '../../lib/kubernetes';
 import { clusterLab, errorsOf } from '../support/cluster';
 import { kubernetesProblems } from '../support/k8s';
 

@@ -20,7 +20,7 @@ import {
   renderKubernetesManifests,
   renderLab,
   TaintEffect,
-} from '../../lib';
+} from '../../lib/internal';
 import { buildReferenceLab, ReferenceLab } from '../../apps/reference-lab';
 import { tempDir } from '../support/labs';
 import { clusterLab, errorsOf } from '../support/cluster';

@@ -24,7 +24,7 @@ import {
   validateForSynthesis,
   validateLab,
   ValidationError,
-} from '../../lib';
+} from '../../lib/internal';
 import { buildGeneratedLab } from '../../bench/generated-lab';
 import { buildReferenceLab } from '../../apps/reference-lab';
 import { clusterLab, errorsOf } from '../support/cluster';

@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Addressing, Dnsmasq, DnsUpstream, HardwareProfile, Host, renderNixFlake } from '../../lib';
+import { Addressing, Dnsmasq, DnsUpstream, HardwareProfile, Host, renderNixFlake } from '../../lib/internal';
 import { dnsmasqConf } from '../../lib/nix/renderers/network/dnsmasq';
 import { closedUdpPort, FakeUpstream, LoopbackDnsmasq, resolverFor, startDnsmasq, startFakeUpstream } from '../support/dns';
 import { materialize, smallLab, vmHost } from '../support/labs';

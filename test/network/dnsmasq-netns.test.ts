@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Addressing, Dnsmasq, DnsUpstream, HardwareProfile, Host, Homelab, ProxmoxHost, renderNixFlake } from '../../lib';
+import { Addressing, Dnsmasq, DnsUpstream, HardwareProfile, Host, Homelab, ProxmoxHost, renderNixFlake } from '../../lib/internal';
 import { dnsmasqConf } from '../../lib/nix/renderers/network/dnsmasq';
 import { materialize, smallLab, tempDir, vmHost } from '../support/labs';
 import { addNamespace, cleanupAfterEach, ip, netnsTag } from '../support/netns';

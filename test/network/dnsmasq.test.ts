@@ -15,7 +15,7 @@ import {
   leaseSeconds,
   Network,
   renderNixFlake,
-} from '../../lib';
+} from '../../lib/internal';
 import { dnsmasqConf, dnsmasqSettings } from '../../lib/nix/renderers/network/dnsmasq';
 import { ReferenceLab } from '../../apps/reference-lab';
 import { materialize, smallLab, tempDir, vmHost } from '../support/labs';

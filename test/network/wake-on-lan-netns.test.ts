@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Addressing, HardwareProfile, Host, renderNixFlake, WakeOnLan } from '../../lib';
+import { Addressing, HardwareProfile, Host, renderNixFlake, WakeOnLan } from '../../lib/internal';
 import { materialize, smallLab, tempDir } from '../support/labs';
 import { addNamespace, cleanupAfterEach, ip, netnsTag } from '../support/netns';
 import { evalModule } from '../support/nix';

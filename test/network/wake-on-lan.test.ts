@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Addressing, backoffDelays, HardwareProfile, Homelab, Host, ReachabilityCheck, renderNixFlake, validateLab, WakeOnLan, WakeOnLanProps } from '../../lib';
+import { Addressing, backoffDelays, HardwareProfile, Homelab, Host, ReachabilityCheck, renderNixFlake, validateLab, WakeOnLan, WakeOnLanProps } from '../../lib/internal';
 import { ReferenceLab } from '../../apps/reference-lab';
 import { materialize, smallLab, tempDir, vmHost } from '../support/labs';
 import { evalModule } from '../support/nix';

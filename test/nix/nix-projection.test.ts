@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Addressing, HardwareProfile, Host, LoginShell, Protocol, renderNixFlake, Secret, User } from '../../lib';
+import { Addressing, HardwareProfile, Host, LoginShell, Protocol, renderNixFlake, Secret, User } from '../../lib/internal';
 import { materialize, smallLab, tempDir, TEST_KEY, vmHost } from '../support/labs';
 import { evalModule, evalNixJson, nixFilesUnder, parseNixFiles } from '../support/nix';
 import { synthesizeReferenceLab } from '../support/reference';

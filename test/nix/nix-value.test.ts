@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isNixIdentifier, NixExpr, nixString, toNix, toNixAttrsBody } from '../../lib';
+import { isNixIdentifier, NixExpr, nixString, toNix, toNixAttrsBody } from '../../lib/internal';
 import { evalNixFileJson, parseNixText } from '../support/nix';
 import { tempDir } from '../support/labs';
 

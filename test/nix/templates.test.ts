@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { renderTemplate, shellQuote } from '../../lib';
+import { renderTemplate, shellQuote } from '../../lib/internal';
 import Handlebars from 'handlebars/runtime';
 import { assertNoRawInterpolation, PrecompiledTemplate, templateDigest, templatesDirectory, templateSpecification } from '../../lib/nix/templates';
 import { PRECOMPILED_TEMPLATES } from '../../lib/nix/templates.generated';

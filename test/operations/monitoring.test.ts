@@ -16,9 +16,10 @@ let rulesFile: string;
 
 beforeAll(() => {
   ({ ref, nixDir } = synthesizeReferenceLab());
-  // The sops-encrypted secrets file the user keeps beside the generated flake.
+  // Stand-ins for the sops-encrypted files that `homelab secrets init` makes and synth copies into the flake.
   fs.mkdirSync(path.join(nixDir, 'secrets'));
-  fs.writeFileSync(path.join(nixDir, 'secrets/secrets.yaml'), '');
+  fs.writeFileSync(path.join(nixDir, 'secrets/grafana-admin-password.yaml'), '');
+  fs.writeFileSync(path.join(nixDir, 'secrets/grafana-secret-key.yaml'), '');
   server = evalModule(path.join(nixDir, 'hosts/maxdata/monitoring.nix'));
   rulesFile = path.join(nixDir, 'hosts/maxdata/prometheus-rules.yml');
 });

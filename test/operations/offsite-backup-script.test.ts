@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BackupSource, OffsiteBackup, renderNixFlake, Secret } from '../../lib';
+import { BackupSource, OffsiteBackup, renderNixFlake, Secret } from '../../lib/internal';
 import { materialize, readTree, tempDir } from '../support/labs';
 import { evalModule, nixFilesUnder, parseNixFiles } from '../support/nix';
 import { opsLab, sftpRemote } from './support';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BackupRetention, HardwareProfile, Homelab, Host, ProxmoxHost, renderNixFlake, renderTerraformStacks, StorageBacking, StorageContent, StorageDeclaration, VmBackupJob, VzdumpMode } from '../../lib';
+import { BackupRetention, HardwareProfile, Homelab, Host, ProxmoxHost, renderNixFlake, renderTerraformStacks, StorageBacking, StorageContent, StorageDeclaration, VmBackupJob, VzdumpMode } from '../../lib/internal';
 import { errorsOf, plainVm, proxmoxLab } from '../support/compute';
 import { schemaProblems } from '../support/tf-schema';
 import { synthesizeReferenceLab } from '../support/reference';

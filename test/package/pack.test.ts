@@ -41,6 +41,25 @@ describe('the packed package', () => {
     expect(files.some((f) => f.startsWith('package/test/'))).toBe(false);
   });
 
+  it('resolves its entry points, and no other path, from the package.json exports', () => {
+    const script = [
+      "const names = (id) => Object.keys(require(id)).sort();",
+      "const out = { main: names('homelab-cdk'), terraform: names('homelab-cdk/terraform'), kubernetes: names('homelab-cdk/kubernetes'), internal: names('homelab-cdk/internal') };",
+      "try { require('homelab-cdk/build/lib/synth/cli'); out.deep = 'loaded'; } catch (e) { out.deep = e.code; }",
+      'console.log(JSON.stringify(out));',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: project, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const entries = JSON.parse(r.stdout);
+    expect(entries.main).toEqual(expect.arrayContaining(['Homelab', 'ZfsPool', 'ProxmoxVm', 'ClusterChart', 'synthesize', 'validateLab']));
+    expect(entries.main).not.toContain('perValidationRun');
+    expect(entries.main).not.toContain('synthesizeTerraformApp');
+    expect(entries.terraform).toEqual(expect.arrayContaining(['synthesizeTerraformApp', 'ProxmoxTerraformStack', 'ProxmoxVirtualEnvironmentVm']));
+    expect(entries.kubernetes).toEqual(expect.arrayContaining(['synthKubernetesApp', 'onHost']));
+    expect(entries.internal).toEqual(expect.arrayContaining(['perValidationRun', 'stableJson', 'NIX_RENDERERS', 'Homelab']));
+    expect(entries.deep).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
+  });
+
   it('type-checks the minimal example against its published declarations, in strict mode', () => {
     fs.writeFileSync(
       path.join(project, 'tsconfig.json'),

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import * as lib from '../../lib';
+import * as lib from '../../lib/internal';
 import { FlakeMonitoring } from '../../lib/nix/flake-monitoring';
 import { NIX_RENDERERS } from '../../lib/nix/renderers';
 import { RUNBOOK_CONTRIBUTORS } from '../../lib/runbook';

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { diffLab, loadLab, synthesize } from '../../lib';
+import { diffLab, loadLab, synthesize } from '../../lib/internal';
 import { tempDir } from '../support/labs';
 
 const REPO = path.resolve(__dirname, '../..');

@@ -95,7 +95,7 @@ beforeAll(() => {
   fs.writeFileSync(
     path.join(dir, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { strict: true, target: 'ES2022', lib: ['ES2023', 'ES2024.String'], module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true, skipLibCheck: true, noEmit: true, types: ['node'], baseUrl: '.', paths: { 'homelab-cdk': [path.join(REPO, 'lib/index.ts')] } },
+      compilerOptions: { strict: true, target: 'ES2022', lib: ['ES2023', 'ES2024.String'], module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true, skipLibCheck: true, noEmit: true, types: ['node'], baseUrl: '.', paths: { 'homelab-cdk': [path.join(REPO, 'lib/index.ts')], 'homelab-cdk/*': [path.join(REPO, 'lib/*.ts')] } },
       include: ['*.ts'],
     }),
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Disk, poolSummary, recommendedSpecialCapacity, Size, specialCapacity, specialShare, SPECIAL_VDEV_RULE, usableCapacity, VdevLayout, ZfsPool, zfsSize } from '../../lib';
+import { Disk, poolSummary, recommendedSpecialCapacity, Size, specialCapacity, specialShare, SPECIAL_VDEV_RULE, usableCapacity, VdevLayout, ZfsPool, zfsSize } from '../../lib/internal';
 import { buildReferenceLab } from '../../apps/reference-lab';
 import { testDisks, zfsLab } from './support';
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Disk, HardwareProfile, Host, PartitionType, renderNixFlake, Size, VdevLayout, ZfsPool, ZfsReplication, ZfsSettings } from '../../lib';
+import { Disk, HardwareProfile, Host, PartitionType, renderNixFlake, Size, VdevLayout, ZfsPool, ZfsReplication, ZfsSettings } from '../../lib/internal';
 import { ReferenceLab } from '../../apps/reference-lab';
 import { materialize, vmHost } from '../support/labs';
 import { evalModule, evalNixJson, nixFilesUnder, parseNixFiles } from '../support/nix';

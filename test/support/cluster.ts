@@ -1,6 +1,6 @@
 /** Small k3s labs for the cluster and Kubernetes tests. */
 import { Construct } from 'constructs';
-import { HardwareProfile, Homelab, Host, K3sCluster, K3sClusterProps, Protocol, Secret, validateForSynthesis } from '../../lib';
+import { HardwareProfile, Homelab, Host, K3sCluster, K3sClusterProps, Protocol, Secret, validateForSynthesis } from '../../lib/internal';
 import { smallLab, vmHost } from './labs';
 
 /** A lab with a server (10.0.0.11), two agents (.12, .13) and a Pi (.10) that is no node yet. */

@@ -1,25 +1,6 @@
 /** A small Proxmox lab for the compute and Terraform tests, and test-only stand-ins. */
 import { Construct } from 'constructs';
-import {
-  Addressing,
-  HardwareProfile,
-  Homelab,
-  Host,
-  HostProps,
-  IMemoryReservation,
-  IZfsStorageBacking,
-  markMemoryReservation,
-  ProxmoxHost,
-  ProxmoxHostProps,
-  ProxmoxStorage,
-  ProxmoxVm,
-  ProxmoxVmProps,
-  Size,
-  StorageBacking,
-  StorageContent,
-  User,
-  validateLab,
-} from '../../lib';
+import { Addressing, Annotations, HardwareProfile, Homelab, Host, HostProps, IMemoryReservation, IZfsStorageBacking, MEMORY_RESERVATION, ProxmoxHost, ProxmoxHostProps, ProxmoxStorage, ProxmoxVm, ProxmoxVmProps, Size, StorageBacking, StorageContent, User, validateLab } from '../../lib/internal';
 import { smallLab } from './labs';
 
 /**
@@ -46,7 +27,7 @@ export class TestMemoryReservation extends Construct implements IMemoryReservati
     public readonly reservedMemory: Size,
   ) {
     super(scope, id);
-    markMemoryReservation(this);
+    MEMORY_RESERVATION.mark(this);
   }
 }
 
@@ -78,6 +59,9 @@ export function proxmoxLab(options: { host?: Partial<HostProps>; proxmox?: Proxm
     ...options.host,
   });
   const proxmox = new ProxmoxHost(pve, 'proxmox', options.proxmox);
+  // The default proxmox-nixos pin builds from NixOS 25.11 and these labs run 26.05; the tests
+  // that use this helper are about VMs and storages (proxmox-nix.test.ts checks the warning).
+  Annotations.of(proxmox).acknowledgeWarning('homelab-cdk:proxmox-nixos-release', 'tests of VMs and storages, not of the pin');
   const local = proxmox.addStorage('local', { backing: StorageBacking.directory('/var/lib/vz') });
   const dataset = new TestZfsDataset(pve, 'tank-vms', 'tank/vms', 'tank');
   const tank = proxmox.addStorage('tank', { backing: StorageBacking.zfs(dataset), content: [StorageContent.IMAGES] });

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CliIo, DIFF_EXIT_CODES, findingRecord, runCli, Severity } from '../../lib';
+import { CliIo, DIFF_EXIT_CODES, findingRecord, runCli, Severity } from '../../lib/internal';
 import { colourWanted } from '../../lib/synth/colour';
 import { tempDir } from '../support/labs';
 
@@ -111,8 +111,8 @@ describe('--json', () => {
 
   it('synth and diagram: the summary and the flowchart', async () => {
     const dir = tempDir();
-    const summary = JSON.parse((await cli(['synth', '--app', path.join(REPO, 'apps/main.ts'), '--out', dir, '--json'])).out);
-    expect(summary.warnings.map((w: any) => w.id).sort()).toEqual(['homelab-cdk:mdns-domain', 'homelab-cdk:memory-overcommit']);
+    const summary = JSON.parse((await cli(['synth', '--app', path.join(REPO, 'apps/main.ts'), '--out', dir, '--secrets', tempDir(), '--json'])).out);
+    expect(summary.warnings.map((w: any) => w.id).sort()).toEqual(['homelab-cdk:mdns-domain', 'homelab-cdk:memory-overcommit', 'homelab-cdk:proxmox-nixos-release', 'homelab-cdk:secrets-not-initialised']);
     const diagram = await cli(['diagram', '--app', path.join(REPO, 'apps/main.ts'), '--json']);
     expect(diagram.code).toBe(0);
     expect(JSON.parse(diagram.out)).toEqual({ lab: 'homelab', mermaid: expect.stringMatching(/^flowchart/) });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffLab, runCli, synthesize } from '../../lib';
+import { diffLab, runCli, synthesize } from '../../lib/internal';
 import { readTree, smallLab, tempDir, vmHost } from '../support/labs';
 
 function lab(packages: string[], extraHost = false) {

@@ -6,7 +6,7 @@
 import { Construct, Node } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { buildGeneratedLab } from '../../bench/generated-lab';
-import { Dnsmasq, perValidationRun, ProxmoxVm, renderLab, User, validateLab, withSharedIndexes } from '../../lib';
+import { Dnsmasq, perValidationRun, ProxmoxVm, renderLab, User, validateLab, withSharedIndexes } from '../../lib/internal';
 import { smallLab } from '../support/labs';
 
 /** Counts every construct that a findAll or a children listing hands out while `fn` runs. */
@@ -93,7 +93,8 @@ describe('withSharedIndexes', () => {
   it('computes a value once inside, nested calls included, and afresh on every call outside', () => {
     const { lab } = smallLab();
     let computed = 0;
-    const index = () => perValidationRun(lab, 'test-index', () => ++computed);
+    const key = {};
+    const index = () => perValidationRun(lab, key, () => ++computed);
     withSharedIndexes(lab, () => {
       expect(index()).toBe(1);
       withSharedIndexes(lab, () => expect(index()).toBe(1));

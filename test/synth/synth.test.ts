@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Homelab, loadLab, runCli, synthesize, ValidationError } from '../../lib';
+import { Homelab, loadLab, runCli, synthesize, ValidationError } from '../../lib/internal';
 import { buildReferenceLab } from '../../apps/reference-lab';
 import { readTree, smallLab, tempDir, vmHost } from '../support/labs';
 
@@ -68,7 +68,7 @@ describe('synthesize', () => {
 describe('the homelab CLI', () => {
   it('synthesizes the reference lab from its TypeScript app and prints its summary', async () => {
     const dir = tempDir();
-    const r = await cli(['synth', '--app', path.join(REPO, 'apps/main.ts'), '--out', dir]);
+    const r = await cli(['synth', '--app', path.join(REPO, 'apps/main.ts'), '--out', dir, '--secrets', tempDir()]);
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
     expect(fs.existsSync(path.join(dir, 'nix/hosts/pi-network/configuration.nix'))).toBe(true);
@@ -81,8 +81,11 @@ describe('the homelab CLI', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^  memory: \d+ GiB committed \(VMs \d+ GiB \+ ZFS ARC maximum 16 GiB\); RAM 32 GiB: over by/));
     // The reference lab's warnings: maxdata's VMs and ARC commit more than its RAM (the lab's
     // facts do), and its domain "local" is also mDNS's. It acknowledges its unmirrored L2ARC, and
-    // the EFI disk the first apply adds to the adopted windows11.
-    expect(lines).toContain('Warnings: 2 (2 acknowledged, not shown)');
+    // the EFI disk the first apply adds to the adopted windows11. Its secrets were not initialised
+    // in the empty --secrets folder, and no proxmox-nixos revision builds from its NixOS 26.05 yet.
+    expect(lines).toContain('Warnings: 4 (2 acknowledged, not shown)');
+    expect(lines).toContainEqual(expect.stringMatching(/^  homelab\/maxdata\/proxmox: proxmox-nixos c1f79f1 builds Proxmox VE from NixOS 25.11, and the lab runs 26.05.*\[homelab-cdk:proxmox-nixos-release\]$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^  homelab: the lab's hosts read the sops secrets grafana-admin-password, grafana-secret-key, k3s-token, storagebox-ssh-key, but its secrets were never initialised .*Fix: run `homelab secrets init`.*\[homelab-cdk:secrets-not-initialised\]$/));
     expect(lines).toContainEqual(expect.stringMatching(/^  homelab\/maxdata\/proxmox: maxdata commits \d+ GiB .*\[homelab-cdk:memory-overcommit\]$/));
     expect(lines).toContainEqual(expect.stringMatching(/^  homelab\/pi-network\/dnsmasq: the domain "local" is also mDNS's .*\[homelab-cdk:mdns-domain\]$/));
     expect(lines[lines.length - 1]).toMatch(/^\d+ files in .* \(\d+ added, 0 changed, 0 unchanged, 0 removed\) in \d+ ms$/);

@@ -6,7 +6,7 @@
  */
 import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
-import { Bios, BootSource, buildTerraformStacks, ImageKind, OsType, ProxmoxVm, renderTerraformStacks, Size, TpmVersion, VmAdoptionProps } from '../../lib';
+import { Bios, BootSource, buildTerraformStacks, ImageKind, OsType, ProxmoxVm, renderTerraformStacks, Size, TpmVersion, VmAdoptionProps } from '../../lib/internal';
 import { buildReferenceLab } from '../../apps/reference-lab';
 import { errorsOf, only, plainVm, proxmoxLab, ProxmoxTestLab, warningsOf } from '../support/compute';
 import { resourceSchema, schemaProblems } from '../support/tf-schema';

@@ -1,6 +1,6 @@
 import { TerraformOutput, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
-import { ProxmoxDownloadFile, ProxmoxProvider, ProxmoxVirtualEnvironmentVm } from '../../lib';
+import { ProxmoxDownloadFile, ProxmoxProvider, ProxmoxVirtualEnvironmentVm } from '../../lib/internal';
 import { schemaProblems } from '../support/tf-schema';
 
 describe('the bpg/proxmox bindings', () => {

@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { buildGeneratedLab } from '../../bench/generated-lab';
 import { buildReferenceLab } from '../../apps/reference-lab';
-import { Homelab, withSharedIndexes } from '../../lib';
+import { Homelab, withSharedIndexes } from '../../lib/internal';
 import { buildTerraformStacks, renderTerraformStacks, stableJson, stackJson } from '../../lib/terraform/terraform-projection';
 
 /** Every stack's JSON, rendered in fresh stacks with or without the preparing pass. */

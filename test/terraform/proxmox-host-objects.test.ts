@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HardwareProfile, Homelab, Host, ProxmoxHost, ProxmoxStack, renderNixFlake, renderTerraformStacks, StorageBacking, StorageContent, StorageDeclaration, StorageType } from '../../lib';
+import { HardwareProfile, Homelab, Host, ProxmoxHost, ProxmoxStack, renderNixFlake, renderTerraformStacks, StorageBacking, StorageContent, StorageDeclaration, StorageType } from '../../lib/internal';
 import { errorsOf, plainVm, proxmoxLab } from '../support/compute';
 import { schemaProblems } from '../support/tf-schema';
 

@@ -17,7 +17,7 @@ import {
   StateBackend,
   synthesize,
   synthesizeTerraformApp,
-} from '../../lib';
+} from '../../lib/internal';
 import { buildReferenceLab, ReferenceLab } from '../../apps/reference-lab';
 import { readTree, tempDir, vmHost } from '../support/labs';
 import { plainVm, proxmoxLab, ProxmoxTestLab } from '../support/compute';

@@ -16,7 +16,7 @@ export { SOPS_NIX_INPUT } from '../hosts/sops';
 export function renderK3s(lab: Homelab, flake: NixFlake): void {
   for (const cluster of K3sCluster.all(lab)) {
     for (const node of cluster.nodes) {
-      useSopsFor(flake, node.host, [cluster.token]);
+      useSopsFor(flake, node.host, [{ secret: cluster.token, purpose: `the join token of the k3s cluster ${cluster.node.id}`, generated: true }]);
       flake.addHostModule(node.host, 'k3s', renderSettingsModule(lab, `${node.node.path} (k3s ${node.role})`, k3sSettings(node)));
     }
   }

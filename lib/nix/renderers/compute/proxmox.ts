@@ -26,8 +26,9 @@ export function renderProxmox(lab: Homelab, flake: NixFlake): void {
     return;
   }
   // Its own flake pins the NixOS release it is tested with (nixpkgs-stable); its README asks
-  // not to override that input, so it does not follow the lab's nixpkgs.
-  flake.addInput({ name: PROXMOX_NIXOS_INPUT, url: 'github:SaumonNet/proxmox-nixos', followsNixpkgs: false });
+  // not to override that input, so it does not follow the lab's nixpkgs. A revision, not the
+  // branch: which release the host gets is the lab's choice, not the day of the first lock.
+  flake.addInput({ name: PROXMOX_NIXOS_INPUT, url: `github:SaumonNet/proxmox-nixos/${lab.proxmoxNixos.revision}`, followsNixpkgs: false });
   flake.addBinaryCache(PROXMOX_NIXOS_CACHE);
   for (const proxmox of hosts) {
     const host = proxmox.host;

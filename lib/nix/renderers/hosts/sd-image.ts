@@ -5,16 +5,12 @@
  * `NIXOS_SD`, which the Pi's hardware module mounts), so the card boots as the host.
  */
 import { Homelab } from '../../../core/homelab';
+import { sdImagePackageName } from '../../../core/names';
 import { HardwareKind } from '../../../hosts/hardware-profile';
 import { Host } from '../../../hosts/host';
 import { generatedHeader, NixFlake } from '../../nix-flake';
 import { NixExpr, toNix } from '../../nix-value';
 import { renderTemplate } from '../../templates';
-
-/** The package name of a host's SD image. */
-export function sdImagePackageName(host: Host): string {
-  return `${host.hostName}-sd-image`;
-}
 
 /** Adds the SD image of every Raspberry Pi, and the module that makes it. */
 export function renderSdImages(lab: Homelab, flake: NixFlake): void {
@@ -25,6 +21,6 @@ export function renderSdImages(lab: Homelab, flake: NixFlake): void {
     // eval-config.nix's extendModules: the same evaluation with one module more.
     const configuration = NixExpr.select('self.nixosConfigurations', host.hostName).code;
     const module = toNix(NixExpr.path(`./hosts/${host.hostName}/sd-image.nix`));
-    flake.addPackage(host.system, sdImagePackageName(host), NixExpr.raw(`(${configuration}.extendModules { modules = [ ${module} ]; }).config.system.build.sdImage`));
+    flake.addPackage(host.system, sdImagePackageName(host.hostName), NixExpr.raw(`(${configuration}.extendModules { modules = [ ${module} ]; }).config.system.build.sdImage`));
   }
 }

@@ -29,7 +29,10 @@ export function renderMonitoring(lab: Homelab, flake: NixFlake): void {
   for (const monitoring of Monitoring.all(lab)) {
     const host = monitoring.host;
     const source = `${monitoring.node.path} (monitoring)`;
-    useSopsFor(flake, host, [monitoring.grafanaAdminPassword, monitoring.grafanaSecretKey]);
+    useSopsFor(flake, host, [
+      { secret: monitoring.grafanaAdminPassword, purpose: "the password of Grafana's admin user", generated: true },
+      { secret: monitoring.grafanaSecretKey, purpose: "Grafana's secret_key, which signs its cookies and encrypts its data sources' passwords", generated: true },
+    ]);
     flake.addHostModule(host, 'monitoring', renderSettingsModule(lab, source, monitoringServerSettings(monitoring)));
     // The rules, the dashboard and the exporters are made of what every renderer registered
     // (watched units, rule groups, panels, exporter settings): they are made once all have run.

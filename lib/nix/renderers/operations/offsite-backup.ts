@@ -6,7 +6,7 @@
  */
 import { Homelab } from '../../../core/homelab';
 import { Host } from '../../../hosts/host';
-import { BackupCredentialKind, BackupRemoteKind } from '../../../operations/backup-remote';
+import { BackupCredentialKind, BackupRemote, BackupRemoteKind } from '../../../operations/backup-remote';
 import { Monitoring } from '../../../operations/monitoring';
 import { OffsiteBackup } from '../../../operations/offsite-backup';
 import { staleAfterHours } from '../../../operations/schedules';
@@ -35,7 +35,7 @@ export function renderOffsiteBackups(lab: Homelab, flake: NixFlake): void {
       continue;
     }
     flake.importSharedModule(host, 'offsite-backup');
-    useSopsFor(flake, host, onHost.flatMap((b) => (b.remote.credentials ? [b.remote.credentials.secret] : [])));
+    useSopsFor(flake, host, onHost.flatMap((b) => (b.remote.credentials ? [{ secret: b.remote.credentials.secret, purpose: credentialPurpose(b.remote), generated: false }] : [])));
     for (const backup of onHost) {
       flake.addFile(`hosts/${host.hostName}/offsite-backup/${backup.backupName}.conf`, offsiteBackupConfig(backup));
     }
@@ -162,4 +162,16 @@ export function backupRules(monitoring: Monitoring): AlertRule[] {
     }
   }
   return rules;
+}
+
+/** What the user puts in the secret of a remote: the remote's account made it, not the library. */
+function credentialPurpose(remote: BackupRemote): string {
+  switch (remote.credentials?.kind) {
+    case BackupCredentialKind.PRIVATE_KEY:
+      return `the private SSH key (OpenSSH format) of the account ${remote.user ?? ''}@${remote.host ?? ''} of the backup remote ${remote}; its public key goes into the account's authorized keys`;
+    case BackupCredentialKind.ENVIRONMENT_FILE:
+      return `AWS_ACCESS_KEY_ID=… and AWS_SECRET_ACCESS_KEY=… lines for the backup remote ${remote}`;
+    default:
+      return `the password of the backup remote ${remote}`;
+  }
 }

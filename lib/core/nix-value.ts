@@ -1,0 +1,306 @@
+/**
+ * The one serializer through which every value reaches a generated `.nix` file.
+ *
+ * Strings are always written as double-quoted Nix strings with `\`, `"` and `${` escaped, so no
+ * model value can end a string or start an interpolation. Raw Nix code enters only through
+ * {@link NixExpr}, whose constructors either validate what they are given (attribute paths,
+ * path literals) or are named for what they are (`NixExpr.raw`, the escape hatch).
+ */
+import { problem } from './problems';
+
+/** A Nix expression written as code, not as a value to serialize. */
+export class NixExpr {
+  /**
+   * Raw Nix code, used as it is. The escape hatch for what the model does not express; the
+   * caller owns its correctness: nothing checks it before Nix reads the flake.
+   */
+  public static raw(code: string): NixExpr {
+    if (code.trim() === '') {
+      throw new Error(problem('NixExpr.raw was given no Nix code', 'give it the Nix code to use as it is'));
+    }
+    return new NixExpr(code, false);
+  }
+
+  /** A reference to an attribute path such as `pkgs.htop` or `config.networking.hostName`. */
+  public static ref(attrPath: string): NixExpr {
+    const parts = attrPath.split('.');
+    if (parts.length === 0 || parts.some((p) => !isNixIdentifier(p))) {
+      throw new Error(problem(`"${attrPath}" is not a Nix attribute path`, 'write identifiers joined by dots, such as pkgs.htop'));
+    }
+    return new NixExpr(attrPath, true);
+  }
+
+  /** `base.<name>` where name may need quoting (e.g. a package called `nerd-fonts.fira`). */
+  public static select(base: string, ...names: string[]): NixExpr {
+    NixExpr.ref(base);
+    return new NixExpr([base, ...names.map(nixAttrName)].join('.'), true);
+  }
+
+  /**
+   * A relative path literal (`./hardware-configuration.nix`, `../../modules/base.nix`).
+   * Only plain file name characters are accepted, so the literal never needs quoting.
+   */
+  public static path(relativePath: string): NixExpr {
+    const parts = /^(\.\/|(?:\.\.\/)+)(.+)$/.exec(relativePath);
+    const segments = parts ? parts[2].split('/') : [];
+    if (!parts || segments.some((s) => !/^[A-Za-z0-9._+-]+$/.test(s) || s === '.' || s === '..')) {
+      throw new Error(problem(`"${relativePath}" is not a relative Nix path literal`, 'write ./a/b.nix or ../a/b.nix, with letters, digits and . _ + - in the names'));
+    }
+    return new NixExpr(relativePath, true);
+  }
+
+  /** Function application, `fn arg`, with the argument serialized. */
+  public static call(fn: string, ...args: NixValue[]): NixExpr {
+    NixExpr.ref(fn);
+    return new NixExpr((indent) => [fn, ...args.map((a) => serializeNested(a, indent, [fn], true))].join(' '), false);
+  }
+
+  /** Nix `null`. JavaScript `null` and `undefined` are refused by the serializer on purpose. */
+  public static readonly NULL = new NixExpr('null', true);
+
+  private readonly render: (indent: number) => string;
+
+  private constructor(
+    code: string | ((indent: number) => string),
+    /** True when the code needs no parentheses as a list element or function argument. */
+    public readonly isAtomic: boolean,
+  ) {
+    this.render = typeof code === 'string' ? () => code : code;
+  }
+
+  /** The Nix code, laid out for a place `indent` columns deep. */
+  public codeAt(indent: number): string {
+    return this.render(indent);
+  }
+
+  /** The Nix code. */
+  public get code(): string {
+    return this.render(0);
+  }
+}
+
+/** A value the serializer can write as Nix. `undefined` object members are left out. */
+export type NixValue =
+  | string
+  | number
+  | boolean
+  | NixExpr
+  | readonly NixValue[]
+  | { readonly [key: string]: NixValue | undefined };
+
+/** An attribute set as the serializer takes it. */
+export type NixAttrs = { readonly [key: string]: NixValue | undefined };
+
+const NIX_KEYWORDS = new Set(['if', 'then', 'else', 'assert', 'with', 'let', 'in', 'rec', 'inherit', 'or']);
+
+/** Is this a Nix identifier that can stand unquoted as an attribute name? */
+export function isNixIdentifier(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_'-]*$/.test(name) && !NIX_KEYWORDS.has(name);
+}
+
+/** A Nix string literal holding exactly `value`. */
+export function nixString(value: string): string {
+  if (value.includes('\0')) {
+    throw new Error('a Nix string cannot contain a NUL character');
+  }
+  if (!value.isWellFormed()) {
+    throw new Error('a Nix string must be valid Unicode (the value has a lone surrogate)');
+  }
+  const escaped = value
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/\$\{/g, '\\${')
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r')
+    .replace(/\t/g, '\\t');
+  return `"${escaped}"`;
+}
+
+/** An attribute name: bare when it is an identifier, quoted otherwise. */
+export function nixAttrName(name: string): string {
+  return isNixIdentifier(name) ? name : nixString(name);
+}
+
+/** Options of {@link toNix}. */
+export interface ToNixOptions {
+  /**
+   * Columns of indentation of the place the value is written at; lines after the first get it.
+   * @default 0
+   */
+  readonly indent?: number;
+}
+
+/** Serializes a value as a Nix expression. Throws on `null`, `undefined`, NaN and infinities. */
+export function toNix(value: NixValue, options: ToNixOptions = {}): string {
+  return serializeNested(value, options.indent ?? 0, [], false);
+}
+
+/**
+ * The members of an attribute set as `name = value;` lines, without the braces: for templates
+ * that write a module's body. Every line is indented by `indent`.
+ */
+export function toNixAttrsBody(attrs: NixAttrs, options: ToNixOptions = {}): string {
+  assertPlainObject(attrs, []);
+  const indent = options.indent ?? 0;
+  return attrLines(attrs, indent, [])
+    .map((line) => ' '.repeat(indent) + line)
+    .join('\n');
+}
+
+const INLINE_LIST_WIDTH = 72;
+
+function serializeNested(value: unknown, indent: number, path: readonly string[], asElement: boolean): string {
+  const where = path.length ? ` at ${path.join('.')}` : '';
+  if (value === undefined || value === null) {
+    throw new Error(`cannot write ${value === null ? 'null' : 'undefined'} as Nix${where} (use NixExpr.NULL for Nix null)`);
+  }
+  if (value instanceof NixExpr || isNixExprLike(value)) {
+    const expr = value as NixExpr;
+    const code = expr.codeAt(indent);
+    return asElement && !expr.isAtomic ? `(${code})` : code;
+  }
+  switch (typeof value) {
+    case 'string':
+      return withPath(() => nixString(value), where);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      return nixNumber(value, where, asElement);
+    case 'object':
+      if (Array.isArray(value)) {
+        return nixList(value, indent, path);
+      }
+      assertPlainObject(value, path);
+      return nixAttrSet(value as NixAttrs, indent, path);
+    default:
+      throw new Error(`cannot write a ${typeof value} as Nix${where}`);
+  }
+}
+
+/**
+ * Why a number cannot be written as Nix, or undefined when it can: NaN and infinities have no
+ * literal; whole numbers beyond 2^53 are not exact in JavaScript, and beyond 2^63 − 1 Nix refuses
+ * them ("invalid integer"), so a whole number that large is refused rather than written as a
+ * float Nix would read differently. For the validations of escape hatches that take numbers.
+ */
+export function nixNumberProblem(value: number): string | undefined {
+  if (!Number.isFinite(value)) {
+    return `${value} has no Nix literal`;
+  }
+  if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    return Math.abs(value) >= 2 ** 63
+      ? `${value} is beyond Nix's 64-bit integers (at most 9223372036854775807 in magnitude), which Nix refuses as an invalid integer`
+      : `${value} is outside the integers Nix and JavaScript share exactly (at most 2^53 in magnitude)`;
+  }
+  return undefined;
+}
+
+function nixNumber(value: number, where: string, asElement: boolean): string {
+  if (!Number.isFinite(value)) {
+    throw new Error(`cannot write ${value} as Nix${where}`);
+  }
+  const unwritable = nixNumberProblem(value);
+  if (unwritable !== undefined) {
+    throw new Error(`${unwritable}${where}`);
+  }
+  const text = Number.isSafeInteger(value) ? String(value) : nixFloat(value, where);
+  return value < 0 && asElement ? `(${text})` : text;
+}
+
+/**
+ * A Nix float literal. Nix's lexer wants a digit and a point before any exponent (`1.0e-7`, not
+ * `1e-7`), and its strtod refuses subnormal numbers.
+ */
+function nixFloat(value: number, where: string): string {
+  if (Math.abs(value) < 2.2250738585072014e-308) {
+    throw new Error(`${value} is a subnormal number, which Nix cannot read${where}`);
+  }
+  const text = String(value);
+  const [mantissa, exponent] = text.split('e');
+  return exponent === undefined || mantissa.includes('.') ? text : `${mantissa}.0e${exponent}`;
+}
+
+function nixList(items: readonly unknown[], indent: number, path: readonly string[]): string {
+  if (items.length === 0) {
+    return '[ ]';
+  }
+  const elements = items.map((item, i) => serializeNested(item, indent + 2, [...path, `[${i}]`], true));
+  const inline = `[ ${elements.join(' ')} ]`;
+  if (!inline.includes('\n') && inline.length <= INLINE_LIST_WIDTH) {
+    return inline;
+  }
+  const pad = ' '.repeat(indent + 2);
+  return ['[', ...elements.map((e) => pad + e), ' '.repeat(indent) + ']'].join('\n');
+}
+
+function nixAttrSet(attrs: NixAttrs, indent: number, path: readonly string[]): string {
+  const lines = attrLines(attrs, indent + 2, path);
+  if (lines.length === 0) {
+    return '{ }';
+  }
+  const pad = ' '.repeat(indent + 2);
+  return ['{', ...lines.map((l) => pad + l), ' '.repeat(indent) + '}'].join('\n');
+}
+
+/**
+ * `name = value;` lines. A member whose value is an attribute set with a single member is
+ * written as a dotted path (`services.openssh.enable = true;`): each name still occurs once in
+ * its set, so the result means the same as the nested form.
+ */
+function attrLines(attrs: NixAttrs, indent: number, path: readonly string[]): string[] {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined) {
+      continue;
+    }
+    let names = [key];
+    let inner: unknown = value;
+    while (isPlainObject(inner) && definedEntries(inner).length === 1) {
+      const [k, v] = definedEntries(inner)[0];
+      names = [...names, k];
+      inner = v;
+    }
+    const memberPath = [...path, ...names];
+    lines.push(`${names.map(nixAttrName).join('.')} = ${serializeNested(inner, indent, memberPath, false)};`);
+  }
+  return lines;
+}
+
+function definedEntries(obj: object): Array<[string, unknown]> {
+  return Object.entries(obj).filter(([, v]) => v !== undefined);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof NixExpr || isNixExprLike(value)) {
+    return false;
+  }
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function assertPlainObject(value: unknown, path: readonly string[]): void {
+  if (!isPlainObject(value)) {
+    const where = path.length ? ` at ${path.join('.')}` : '';
+    const kind = (value as object)?.constructor?.name ?? typeof value;
+    throw new Error(`cannot write a ${kind} as Nix${where}: only plain objects become attribute sets`);
+  }
+}
+
+/** A NixExpr made by another copy of this module (an app loaded beside the CLI's copy). */
+function isNixExprLike(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { constructor?: { name?: string } }).constructor?.name === 'NixExpr' &&
+    typeof (value as NixExpr).codeAt === 'function' &&
+    typeof (value as NixExpr).isAtomic === 'boolean'
+  );
+}
+
+function withPath(fn: () => string, where: string): string {
+  try {
+    return fn();
+  } catch (e) {
+    throw new Error(`${(e as Error).message}${where}`);
+  }
+}
