@@ -8,7 +8,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiObject, App, Chart, Names, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Node } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import {
   AdGuardHome,
@@ -30,6 +29,7 @@ import { buildReferenceLab } from '../../apps/reference-lab';
 import { clusterLab, errorsOf } from '../support/cluster';
 import { KubeObject, kubernetesProblems, only, parseManifest } from '../support/k8s';
 import { tempDir } from '../support/labs';
+import { countVisits } from '../support/tree-visits';
 
 function adguardLab() {
   const { lab, cluster, server, pi } = clusterLab();
@@ -282,31 +282,3 @@ describe('the manifests, rendered in one pass over the App', () => {
     expect(large / small).toBeLessThan(1.3);
   });
 });
-
-/** Counts every construct that a findAll or a children listing hands out while `fn` runs. */
-function countVisits(fn: () => void): number {
-  const proto = Node.prototype as unknown as { findAll: (...args: unknown[]) => unknown[] };
-  const findAll = proto.findAll;
-  const children = Object.getOwnPropertyDescriptor(Node.prototype, 'children')!;
-  let visits = 0;
-  proto.findAll = function (this: Node, ...args: unknown[]) {
-    const found = findAll.apply(this, args);
-    visits += found.length;
-    return found;
-  };
-  Object.defineProperty(Node.prototype, 'children', {
-    ...children,
-    get(this: Node) {
-      const listed = children.get!.call(this) as unknown[];
-      visits += listed.length;
-      return listed;
-    },
-  });
-  try {
-    fn();
-  } finally {
-    proto.findAll = findAll;
-    Object.defineProperty(Node.prototype, 'children', children);
-  }
-  return visits;
-}

@@ -3,39 +3,12 @@
  * for itself. Timing is the benchmark's business (bench/); these tests count tree walks instead,
  * which does not depend on the machine.
  */
-import { Construct, Node } from 'constructs';
+import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { buildGeneratedLab } from '../../bench/generated-lab';
 import { Dnsmasq, perValidationRun, ProxmoxVm, renderLab, User, validateLab, withSharedIndexes } from '../../lib/internal';
 import { smallLab } from '../support/labs';
-
-/** Counts every construct that a findAll or a children listing hands out while `fn` runs. */
-function countVisits(fn: () => void): number {
-  const proto = Node.prototype as unknown as { findAll: (...args: unknown[]) => unknown[] };
-  const findAll = proto.findAll;
-  const children = Object.getOwnPropertyDescriptor(Node.prototype, 'children')!;
-  let visits = 0;
-  proto.findAll = function (this: Node, ...args: unknown[]) {
-    const found = findAll.apply(this, args);
-    visits += found.length;
-    return found;
-  };
-  Object.defineProperty(Node.prototype, 'children', {
-    ...children,
-    get(this: Node) {
-      const listed = children.get!.call(this) as unknown[];
-      visits += listed.length;
-      return listed;
-    },
-  });
-  try {
-    fn();
-  } finally {
-    proto.findAll = findAll;
-    Object.defineProperty(Node.prototype, 'children', children);
-  }
-  return visits;
-}
+import { countVisits } from '../support/tree-visits';
 
 /** Tree visits per construct while building and while synthesizing a generated lab. */
 function visitsPerConstruct(vms: number): { build: number; synth: number } {
