@@ -17,6 +17,8 @@ export { DnsUpstream } from './core/dns';
 export type { DnsUpstreamProps, IDnsUpstream } from './core/dns';
 export * from './core/homelab';
 export type { HostRole, IHostRoleHolder } from './core/host-role';
+export { SummaryPartKind } from './core/summary-part';
+export type { HostSummaryPart, ISummaryPartHolder, MemoryBudgetSummaryPart, MemoryReservationSummaryPart, PoolSummaryPart, SummaryPart, VmSummaryPart } from './core/summary-part';
 export type { IMemoryReservation } from './core/memory';
 export { Network } from './core/network';
 export type { AddressRange, DnsName, NetworkProps, OwnedDnsName } from './core/network';

@@ -20,6 +20,7 @@ export * from './core/diagram-part';
 export * from './core/dns';
 export * from './core/homelab';
 export * from './core/host-role';
+export * from './core/summary-part';
 export * from './core/memory';
 export * from './core/names';
 export * from './core/order';

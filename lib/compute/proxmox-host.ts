@@ -2,6 +2,7 @@ import { Construct, IConstruct } from 'constructs';
 import { Homelab } from '../core/homelab';
 import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
 import { DiagramParts, DiagramShape, IDiagramPartHolder, markDiagramPartHolder } from '../core/diagram-part';
+import { ISummaryPartHolder, markSummaryPartHolder, SummaryPart, SummaryPartKind } from '../core/summary-part';
 import { IMemoryReservation, memoryReservationsUnder } from '../core/memory';
 import { Network } from '../core/network';
 import { Protocol } from '../core/ports';
@@ -64,7 +65,7 @@ const PROXMOX_HOST = Kind.named<ProxmoxHost>('ProxmoxHost');
  * proxmox.addStorage('tank', { backing: StorageBacking.zfs(tank) });
  * ```
  */
-export class ProxmoxHost extends Construct implements IHostRoleHolder, IDiagramPartHolder {
+export class ProxmoxHost extends Construct implements IHostRoleHolder, IDiagramPartHolder, ISummaryPartHolder {
   /** Is `x` a ProxmoxHost (of any copy of this library)? */
   public static isProxmoxHost(x: unknown): x is ProxmoxHost {
     return PROXMOX_HOST.is(x);
@@ -96,6 +97,7 @@ export class ProxmoxHost extends Construct implements IHostRoleHolder, IDiagramP
     PROXMOX_HOST.mark(this);
     markHostRoleHolder(this);
     markDiagramPartHolder(this);
+    markSummaryPartHolder(this);
     this.host = scope;
     this.macPrefix = props.macPrefix?.toLowerCase();
     const lan = props.bridge ?? {};
@@ -265,6 +267,21 @@ export class ProxmoxHost extends Construct implements IHostRoleHolder, IDiagramP
   /** The role it gives its host: the hypervisor, with how many VMs it runs. */
   public hostRoles(): HostRole[] {
     return [{ host: this.host, summary: `Proxmox VE (${this.vms.length} VMs)`, diagram: 'Proxmox VE' }];
+  }
+
+  /** What it adds to the summary: its memory budget, the VMs and reservations against its RAM. */
+  public summaryParts(): SummaryPart[] {
+    const budget = memoryBudget(this);
+    return [
+      {
+        kind: SummaryPartKind.MEMORY_BUDGET,
+        host: this.host.hostName,
+        vms: budget.vms,
+        reservations: budget.reservations.map((r) => ({ what: r.reservationDescription, size: r.reservedMemory })),
+        committed: budget.committed,
+        ram: budget.available,
+      },
+    ];
   }
 
   /** What it adds to the diagram: its VMs, in a group beside its host. */

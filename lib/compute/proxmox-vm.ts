@@ -1,5 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
+import { ISummaryPartHolder, markSummaryPartHolder, SummaryPart, SummaryPartKind } from '../core/summary-part';
 import { Homelab } from '../core/homelab';
 import { isHostName } from '../core/names';
 import { Network } from '../core/network';
@@ -237,7 +238,7 @@ const GO_DURATION = /^[-+]?(0|([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+)$/;
  * Terraform stack. A NixOS VM has a Host in the flake (`guest`), whose MAC its first NIC takes;
  * a plain VM with an `ipAddress` is a device on the lab network and gets a DHCP lease.
  */
-export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMachine, IHostRoleHolder {
+export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMachine, IHostRoleHolder, ISummaryPartHolder {
   /** Is `x` a ProxmoxVm (of any copy of this library)? */
   public static isProxmoxVm(x: unknown): x is ProxmoxVm {
     return PROXMOX_VM.is(x);
@@ -312,6 +313,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
     checkProps(this, 'ProxmoxVmProps', props);
     PROXMOX_VM.mark(this);
     markHostRoleHolder(this);
+    markSummaryPartHolder(this);
     if (props.guest && props.ipAddress !== undefined) {
       recordError(this, problem(`a NixOS VM has its Host's address (${props.guest.ipAddress}), but ipAddress is given too`, "leave ipAddress out: the VM's address is its Host's"));
     }
@@ -735,6 +737,11 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
   /** The role it gives its host: the VM of a NixOS guest; a plain VM is no host. */
   public hostRoles(): HostRole[] {
     return this.guest ? [{ host: this.guest, summary: `VM ${this.vmid} on ${this.hypervisor.host.hostName}` }] : [];
+  }
+
+  /** What it adds to the summary: its line among its hypervisor's VMs. */
+  public summaryParts(): SummaryPart[] {
+    return [{ kind: SummaryPartKind.VM, hypervisor: this.hypervisor.host.hostName, vmid: this.vmid, name: this.vmName, cores: this.cores, memory: this.memory, guest: this.guest?.hostName }];
   }
 }
 

@@ -74,6 +74,12 @@ export interface DiagramGroup {
 /** What one construct adds to the diagram. */
 export interface DiagramParts {
   /**
+   * Boxes drawn in the LAN, each with the router as its default route: the hosts. The diagram
+   * draws them by their name (the first line of the label) and leaves out a box that a group holds.
+   * @default - none
+   */
+  readonly lan?: readonly DiagramNode[];
+  /**
    * Groups of boxes, drawn after the LAN.
    * @default - none
    */

@@ -17,6 +17,8 @@ import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
 import { quoted } from '../core/readable';
 import { checkProps } from '../core/props-check';
+import { DiagramParts, IDiagramPartHolder, markDiagramPartHolder } from '../core/diagram-part';
+import { ISummaryPartHolder, markSummaryPartHolder, SummaryPart, SummaryPartKind } from '../core/summary-part';
 import { Kind, runIndex } from '../core/kind';
 
 /** How a host gets its address on the lab network. */
@@ -176,7 +178,7 @@ export interface IGuestMachine {
  * `nixosConfigurations.<hostName>` of the flake, and its address, MAC and name feed the DHCP
  * server, the hypervisor and the cluster.
  */
-export class Host extends Construct implements INetworkEndpoint {
+export class Host extends Construct implements INetworkEndpoint, ISummaryPartHolder, IDiagramPartHolder {
   /** Is `x` a Host (of any copy of this library)? */
   public static isHost(x: unknown): x is Host {
     return HOST.is(x);
@@ -233,6 +235,8 @@ export class Host extends Construct implements INetworkEndpoint {
     super(scope, claimId(scope, id));
     checkProps(this, 'HostProps', props);
     HOST.mark(this);
+    markSummaryPartHolder(this);
+    markDiagramPartHolder(this);
     const lab = Homelab.of(scope);
     this.hostName = props.hostName ?? id;
     this.hardware = props.hardware;
@@ -270,6 +274,28 @@ export class Host extends Construct implements INetworkEndpoint {
   /** The DNS/DHCP name (the host name). */
   public get endpointName(): string {
     return this.hostName;
+  }
+
+  /** What it adds to the diagram: its box in the LAN, with its name, address and roles. */
+  public diagramParts(): DiagramParts {
+    return { lan: [{ node: this, label: [this.hostName, this.ipAddress], withRoles: true }] };
+  }
+
+  /** What it adds to the summary: its line in the hosts table. */
+  public summaryParts(): SummaryPart[] {
+    return [
+      {
+        kind: SummaryPartKind.HOST,
+        host: this,
+        name: this.hostName,
+        description: this.description,
+        system: this.system,
+        ipAddress: this.ipAddress,
+        macAddress: this.macAddress,
+        addressing: this.addressing,
+        memory: this.memory,
+      },
+    ];
   }
 
   /**

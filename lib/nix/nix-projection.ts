@@ -1,5 +1,6 @@
 import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
+import { Host } from '../hosts/host';
 import { NixFlake } from './nix-flake';
 import { NIX_RENDERERS, NixRenderer } from './renderers';
 import { renderEscapeHatches } from './renderers/hosts/escape-hatches';
@@ -31,6 +32,14 @@ export function renderNixFlake(lab: Homelab, options: NixProjectionOptions = {})
   // The escape hatches come last, so that raw Nix and addNixSettings can override anything.
   renderEscapeHatches(lab, flake);
   return flake.files();
+}
+
+/**
+ * The names of the hosts that become `nixosConfigurations` of the flake, sorted: the hosts
+ * `homelab secrets init` makes a host key for (lib/synth reads them here, not from the model).
+ */
+export function nixHostNames(lab: Homelab): string[] {
+  return Host.all(lab).map((host) => host.hostName);
 }
 
 /**

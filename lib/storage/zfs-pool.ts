@@ -4,7 +4,7 @@ import { DiagramParts, DiagramShape, IDiagramPartHolder, markDiagramPartHolder }
 import { displayPath, problem } from '../core/validation';
 import { Host } from '../hosts/host';
 import { CacheVdev, CacheVdevProps } from './cache-vdev';
-import { usableCapacity, vdevsOf } from './capacity';
+import { poolSummary, usableCapacity, vdevsOf } from './capacity';
 import { DataVdev, DataVdevProps } from './data-vdev';
 import { diskOf, PartitionType } from './disk';
 import { LogVdev, LogVdevProps } from './log-vdev';
@@ -15,6 +15,7 @@ import { ZfsDatasetBase, ZfsDatasetBaseProps } from './zfs-dataset-base';
 import { datasetOptionProblems, isZfsPoolName } from './zfs-properties';
 import { byText } from '../core/order';
 import { checkProps } from '../core/props-check';
+import { ISummaryPartHolder, markSummaryPartHolder, SummaryPart, SummaryPartKind } from '../core/summary-part';
 import { Kind } from '../core/kind';
 
 /** Props of {@link ZfsPool}: the pool's own settings and its root dataset's properties. */
@@ -82,7 +83,7 @@ const ZFS_POOL = Kind.named<ZfsPool>('ZfsPool');
  * const vms = tank.addDataset('vms');
  * ```
  */
-export class ZfsPool extends ZfsDatasetBase implements IHostRoleHolder, IDiagramPartHolder {
+export class ZfsPool extends ZfsDatasetBase implements IHostRoleHolder, IDiagramPartHolder, ISummaryPartHolder {
   /** Is `x` a ZfsPool (of any copy of this library)? */
   public static isZfsPool(x: unknown): x is ZfsPool {
     return ZFS_POOL.is(x);
@@ -117,6 +118,7 @@ export class ZfsPool extends ZfsDatasetBase implements IHostRoleHolder, IDiagram
     ZFS_POOL.mark(this);
     markHostRoleHolder(this);
     markDiagramPartHolder(this);
+    markSummaryPartHolder(this);
     this.host = host;
     this.poolName = poolName ?? id;
     this.ashift = ashift ?? 12;
@@ -274,6 +276,11 @@ export class ZfsPool extends ZfsDatasetBase implements IHostRoleHolder, IDiagram
   /** The role it gives its host: the host that imports the pool. */
   public hostRoles(): HostRole[] {
     return [{ host: this.host, summary: `pool ${this.poolName}` }];
+  }
+
+  /** What it adds to the summary: its line in the pools, with its usable capacity and layout. */
+  public summaryParts(): SummaryPart[] {
+    return [{ kind: SummaryPartKind.POOL, host: this.host.hostName, name: this.poolName, usable: usableCapacity(this), layout: poolSummary(this) }];
   }
 
   /** What it adds to the diagram: the pool with its usable capacity, beside its host. */

@@ -8,7 +8,7 @@ import { IConstruct } from 'constructs';
 import { DiagramEdge, DiagramNode, DiagramShape, isDiagramPartHolder } from '../core/diagram-part';
 import { Homelab } from '../core/homelab';
 import { hostRolesIn } from '../core/host-role';
-import { Host } from '../hosts/host';
+import { byText } from '../core/order';
 
 /** The lab as a Mermaid flowchart (without the ```mermaid fence). */
 export function labDiagram(lab: Homelab): string {
@@ -35,17 +35,20 @@ export function labDiagram(lab: Homelab): string {
   const groups = parts.flatMap((p) => p.groups ?? []);
   // A host drawn in a group (a NixOS guest in its hypervisor's VMs) is not drawn in the LAN.
   const grouped = new Set(groups.flatMap((g) => g.members.map((m) => m.node)));
-  const lanHosts = Host.all(lab).filter((h) => !grouped.has(h));
+  const lanHosts = parts
+    .flatMap((p) => p.lan ?? [])
+    .filter((n) => !grouped.has(n.node))
+    .sort(byText((n) => n.label[0]));
 
   lines.push(`  subgraph lan["${escapeLabel(`LAN ${lab.network.cidr} · ${lab.domain}`)}"]`);
   lines.push(`    gateway(("${escapeLabel(`router ${lab.network.gateway}`)}"))`);
   for (const host of lanHosts) {
-    lines.push(`    ${node({ node: host, label: [host.hostName, host.ipAddress], withRoles: true })}`);
+    lines.push(`    ${node(host)}`);
   }
   lines.push('  end');
   // The router is every host's default route (VMs reach it through their hypervisor's bridge).
   for (const host of lanHosts) {
-    lines.push(`  ${id(host)} ---|default route| gateway`);
+    lines.push(`  ${id(host.node)} ---|default route| gateway`);
   }
   for (const group of groups) {
     lines.push(`  subgraph ${id(group.group)}["${escapeLabel(group.label)}"]`);

@@ -30,8 +30,7 @@ import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
 import { displayPath, Finding, problem, Severity } from '../core/validation';
 import { compareText } from '../core/order';
-import { Host } from '../hosts/host';
-import { nixSopsSecretUses } from '../nix/nix-projection';
+import { nixHostNames, nixSopsSecretUses } from '../nix/nix-projection';
 import { hostKeyFile, HOST_KEY_PATH_ON_HOST } from '../core/host-key';
 import { SopsSecretUse } from '../nix/renderers/hosts/sops';
 import { decryptSopsFile, readSopsFile, UNENCRYPTED_SUFFIX, writeSopsFile } from './sops-file';
@@ -125,8 +124,8 @@ export function initSecrets(lab: Homelab, options: SecretsInitOptions = {}): Sec
   requireTool('ssh-keygen', 'openssh-client');
   requireTool('age', 'age');
   writeIfMissing(path.join(root, 'secrets/.gitignore'), '# Private SSH host keys: copied onto each host when it is installed, never committed.\nhost-keys/\n');
-  const hostKeys = Host.all(lab)
-    .map((host) => ensureHostKey(root, host.hostName))
+  const hostKeys = nixHostNames(lab)
+    .map((hostName) => ensureHostKey(root, hostName))
     .sort((a, b) => compareText(a.host, b.host));
   const admin = ensureAdminIdentity(env);
   const uses = nixSopsSecretUses(lab);

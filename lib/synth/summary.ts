@@ -3,17 +3,13 @@
  * usable capacity; the VMs with their memory against their host's RAM budget (the ZFS ARC
  * included); every warning; and what the run wrote. A report over the model, as text or JSON.
  */
-import { memoryBudget, ProxmoxHost } from '../compute/proxmox-host';
-import { ProxmoxVm } from '../compute/proxmox-vm';
 import { Homelab } from '../core/homelab';
 import { hostRolesIn } from '../core/host-role';
+import { byText } from '../core/order';
 import { OutputPlan } from '../core/output-writer';
 import { Size } from '../core/size';
+import { HostSummaryPart, isSummaryPartHolder, MemoryBudgetSummaryPart, PoolSummaryPart, SummaryPart, SummaryPartKind, VmSummaryPart } from '../core/summary-part';
 import { Finding, formatFinding, ValidationReport } from '../core/validation';
-import { Host } from '../hosts/host';
-import { poolSummary, usableCapacity } from '../storage/capacity';
-import { ZfsPool } from '../storage/zfs-pool';
-import { byText } from '../core/order';
 
 /** An amount of memory or storage, exact and readable. */
 export interface SizeSummary {
@@ -139,11 +135,20 @@ export interface LabSummary {
 
 /** Summarizes a validated lab. */
 export function summarizeLab(lab: Homelab, report: ValidationReport, output?: OutputSummary): LabSummary {
-  const all = lab.node.findAll();
-  const hosts = Host.all(lab);
-  const pools = all.filter(ZfsPool.isZfsPool).sort(byText((c) => c.node.path));
-  const hypervisors = all.filter(ProxmoxHost.isProxmoxHost).sort(byText((c) => c.node.path));
-  const vms = all.filter(ProxmoxVm.isProxmoxVm).sort((a, b) => a.vmid - b.vmid);
+  // What each construct adds (a host, a pool, a VM, a memory budget), in construct-tree order.
+  const parts = lab.node
+    .findAll()
+    .filter(isSummaryPartHolder)
+    .flatMap((holder) => holder.summaryParts().map((part) => ({ path: holder.node.path, part })));
+  const ofKind = <K extends SummaryPartKind>(kind: K, order: (a: Placed<K>, b: Placed<K>) => number) =>
+    parts
+      .filter((p): p is Placed<K> => p.part.kind === kind)
+      .sort(order)
+      .map((p) => p.part);
+  const hosts: HostSummaryPart[] = ofKind(SummaryPartKind.HOST, byText((p) => p.part.name));
+  const pools: PoolSummaryPart[] = ofKind(SummaryPartKind.POOL, byText((p) => p.path));
+  const vms: VmSummaryPart[] = ofKind(SummaryPartKind.VM, (a, b) => a.part.vmid - b.part.vmid);
+  const budgets: MemoryBudgetSummaryPart[] = ofKind(SummaryPartKind.MEMORY_BUDGET, byText((p) => p.path));
   // What each host does, from the constructs on it that say which role they give it.
   const roles = hostRolesIn(lab);
   return {
@@ -151,39 +156,42 @@ export function summarizeLab(lab: Homelab, report: ValidationReport, output?: Ou
     domain: lab.domain,
     network: lab.network.cidr,
     hosts: hosts.map((h) => ({
-      name: h.hostName,
+      name: h.name,
       description: h.description,
       system: h.system,
       ipAddress: h.ipAddress,
       macAddress: h.macAddress,
       addressing: h.addressing,
-      roles: (roles.get(h) ?? []).map((r) => r.summary),
+      roles: (roles.get(h.host) ?? []).map((r) => r.summary),
       memory: h.memory && sizeOf(h.memory),
     })),
-    pools: pools.map((p) => ({ host: p.host.hostName, name: p.poolName, usable: sizeOf(usableCapacity(p)), layout: poolSummary(p) })),
+    pools: pools.map((p) => ({ host: p.host, name: p.name, usable: sizeOf(p.usable), layout: p.layout })),
     vms: vms.map((vm) => ({
-      hypervisor: vm.hypervisor.host.hostName,
+      hypervisor: vm.hypervisor,
       vmid: vm.vmid,
-      name: vm.vmName,
+      name: vm.name,
       cores: vm.cores,
       memory: sizeOf(vm.memory),
-      guest: vm.guest?.hostName,
+      guest: vm.guest,
     })),
-    memoryBudgets: hypervisors.map((p) => {
-      const budget = memoryBudget(p);
-      return {
-        host: p.host.hostName,
-        vms: sizeOf(budget.vms),
-        reservations: budget.reservations.map((r) => ({ what: r.reservationDescription, size: sizeOf(r.reservedMemory) })),
-        committed: sizeOf(budget.committed),
-        ram: budget.available && sizeOf(budget.available),
-        headroomBytes: budget.available ? budget.available.toBytes() - budget.committed.toBytes() : undefined,
-      };
-    }),
+    memoryBudgets: budgets.map((budget) => ({
+      host: budget.host,
+      vms: sizeOf(budget.vms),
+      reservations: budget.reservations.map((r) => ({ what: r.what, size: sizeOf(r.size) })),
+      committed: sizeOf(budget.committed),
+      ram: budget.ram && sizeOf(budget.ram),
+      headroomBytes: budget.ram ? budget.ram.toBytes() - budget.committed.toBytes() : undefined,
+    })),
     warnings: report.warnings,
     acknowledgedWarnings: report.acknowledged?.length ?? 0,
     output,
   };
+}
+
+/** A part of the summary with the path of the construct that states it. */
+interface Placed<K extends SummaryPartKind> {
+  readonly path: string;
+  readonly part: Extract<SummaryPart, { kind: K }>;
 }
 
 /** The output part of a summary, from a write plan. */

@@ -152,8 +152,11 @@ export const LAYERS = {
   model: ['core', 'hosts', 'network', 'storage', 'compute', 'cluster', 'operations'],
   /** How one format is written from the model. */
   projection: ['nix', 'terraform', 'k8s'],
-  /** Runs the checks and the projections, writes dist/, the CLI. */
-  synthesis: ['synth'],
+  /**
+   * Runs the checks and the projections, writes dist/, the CLI; and the runbook, a report over
+   * the model and the outputs' names (it reads lib/nix's sops uses), which lib/synth prints.
+   */
+  synthesis: ['synth', 'runbook'],
 } as const;
 
 /** The format libraries: only projections load them. */

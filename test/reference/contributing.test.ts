@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import * as lib from '../../lib/internal';
 import { FlakeMonitoring } from '../../lib/nix/flake-monitoring';
 import { NIX_RENDERERS } from '../../lib/nix/renderers';
+import { RUNBOOK_CONTRIBUTORS } from '../../lib/runbook';
 
 const root = path.join(__dirname, '..', '..');
 const guide = fs.readFileSync(path.join(root, 'CONTRIBUTING.md'), 'utf8');
@@ -37,6 +38,20 @@ describe('CONTRIBUTING.md', () => {
     for (const area of areas) {
       expect(fs.statSync(path.join(root, 'lib', area)).isDirectory(), area).toBe(true);
     }
+  });
+
+  it('names RUNBOOK_CONTRIBUTORS, one contributor a model area, each in lib/runbook/<area>.ts', async () => {
+    expect(spansBetween('A construct with a step in the first', '.md')).toEqual(expect.arrayContaining(['lib/runbook/', 'RUNBOOK_CONTRIBUTORS', 'lib/runbook/index.ts']));
+    const runbookDir = path.join(root, 'lib', 'runbook');
+    // index.ts holds the list, runbook-step.ts the vocabulary, hosts.ts the install step the areas add to.
+    const areaFiles = fs.readdirSync(runbookDir).filter((f) => f.endsWith('.ts') && !['index.ts', 'runbook-step.ts', 'hosts.ts'].includes(f));
+    const listed: unknown[] = [];
+    for (const file of areaFiles.sort()) {
+      expect(fs.existsSync(path.join(root, 'lib', file.replace(/\.ts$/, ''))), `lib/runbook/${file} is named after a model area`).toBe(true);
+      listed.push(...Object.values(await import(path.join(runbookDir, file))).filter((v) => RUNBOOK_CONTRIBUTORS.includes(v as never)));
+    }
+    expect(listed).toHaveLength(RUNBOOK_CONTRIBUTORS.length);
+    expect(areaFiles).toHaveLength(RUNBOOK_CONTRIBUTORS.length);
   });
 
   it('lists exactly the renderer folders, and every renderer of NIX_RENDERERS lives in one of them', async () => {

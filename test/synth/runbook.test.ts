@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Addressing, HardwareProfile, Host, K3sCluster, ProxmoxStack, ProxmoxVm, Secret, Size } from '../../lib';
 import { labRunbook, RunbookStep } from '../../lib/synth/runbook';
+import { byHand, hostStepKey, RUNBOOK_CONTRIBUTORS, runbookSteps, RunbookContributor } from '../../lib/runbook';
 import { buildReferenceLab } from '../../apps/reference-lab';
 import { vmHost } from '../support/labs';
 import { proxmoxLab } from '../support/compute';
@@ -80,5 +81,26 @@ describe('the runbook of the first deploy', () => {
     before(at, 'stack:prod', 'host:node1');
     before(at, 'k3s:node1', 'k3s:nas');
     before(at, 'k3s:nas', 'k8s:k3s');
+  });
+
+  it('takes a new area\'s steps from one more contributor: a by-hand step, a host\'s role, check and wait', () => {
+    const { lab } = buildReferenceLab();
+    const maxdata = Host.all(lab).find((h) => h.hostName === 'maxdata')!;
+    // What an NFS export would state, in the runbook projection's terms only.
+    const nfs: RunbookContributor = () => ({
+      steps: [byHand('nfs-clients', 'Note the NFS clients of maxdata')],
+      hostParts: [{ host: maxdata, role: 'the NFS server', checks: ['showmount -e 192.168.178.2   # /tank/share'], after: ['manual:nfs-clients', 'manual:not-a-step'] }],
+    });
+    const steps = runbookSteps(lab, [...RUNBOOK_CONTRIBUTORS, nfs]);
+    const step = steps.find((s) => s.key === hostStepKey(maxdata))!;
+    expect(step.title).toBe('Install maxdata, the hypervisor and the NFS server');
+    expect(step.checks.at(-1)).toBe('showmount -e 192.168.178.2   # /tank/share');
+    // A wait for a step the lab does not have is dropped; the anchor's wait is added.
+    expect(step.after).toContain('manual:nfs-clients');
+    expect(step.after).not.toContain('manual:not-a-step');
+    expect(step.after).toContain('host:pi-network');
+    // By-hand steps come first in the list, the new one after those of the library's areas.
+    expect(steps.filter((s) => s.manual).map((s) => s.key).at(-1)).toBe('manual:nfs-clients');
+    expect(runbookSteps(lab).map((s) => s.key)).not.toContain('manual:nfs-clients');
   });
 });

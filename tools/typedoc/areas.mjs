@@ -14,6 +14,7 @@ export const AREAS = {
   cluster: 'Cluster',
   operations: 'Operations',
   synth: 'Synthesis',
+  runbook: 'Runbook',
   nix: 'Nix projection',
   terraform: 'Terraform projection',
   k8s: 'Kubernetes projection',
