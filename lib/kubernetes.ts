@@ -13,4 +13,4 @@
 export { buildKubernetesApp, renderKubernetesManifests, synthKubernetesApp, validateKubernetes } from './k8s/kubernetes-app';
 export type { KubernetesAppOptions } from './k8s/kubernetes-app';
 export { onHost } from './k8s/on-host';
-export type { ISchedulable } from './k8s/on-host';
+export type { ILabeledNode, IPodScheduling, ISchedulable, ITaintedNode } from './k8s/on-host';

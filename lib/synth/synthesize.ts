@@ -34,7 +34,7 @@ export interface SynthOptions {
   /**
    * The project's folder, which holds the sops files that the lab's secrets name (what `homelab
    * secrets init` writes): synth checks them against the secrets the hosts read and copies them
-   * into the flake (see {@link checkSopsFiles}). The CLI gives its working directory.
+   * into the flake (see `homelab secrets init` and lib/synth/secrets.ts). The CLI gives its working directory.
    * @default - no check, and no sops file in the flake
    */
   readonly secretsRoot?: string;
