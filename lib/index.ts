@@ -84,7 +84,7 @@ export type { IZfsStorage, ZfsVolumeUse } from './storage/zfs-storage';
 
 // compute: Proxmox VE hosts, storages, VMs
 export { BootKind, BootSource } from './compute/boot-source';
-export type { BootSourceDetails, CloneExistingOptions, CloneOptions, IsoOptions } from './compute/boot-source';
+export type { BootSourceDetails, CloneBootDetails, CloneExistingOptions, CloneOptions, CloudImageBootDetails, DiskBootDetails, ExistingCloneBootDetails, IsoBootDetails, IsoOptions, TemplateCloneBootDetails } from './compute/boot-source';
 export { NIXOS_ANYWHERE_MODULE_SOURCE, NIXOS_ANYWHERE_RELEASE } from './compute/nixos-anywhere';
 export { hostKeyFile, HOST_KEY_PATH_ON_HOST } from './core/host-key';
 export type { NixosAnywhereInstall, NixosAnywhereOptions } from './compute/nixos-anywhere';
@@ -94,7 +94,7 @@ export type { CockpitProps, MemoryBudget, ProxmoxHostProps } from './compute/pro
 export { ProxmoxStack, StateBackend } from './compute/proxmox-stack';
 export type { ProxmoxStackProps, StackSettings, TerraformOverride } from './compute/proxmox-stack';
 export { ProxmoxStorage, StorageBacking, StorageDeclaration, StorageType } from './compute/proxmox-storage';
-export type { DirectoryBackingOptions, IZfsStorageBacking, LvmThinBackingProps, ProxmoxStorageProps, StorageBackingDetails, ZfsBackingOptions } from './compute/proxmox-storage';
+export type { DirectoryBackingDetails, DirectoryBackingOptions, ExistingBackingDetails, IZfsStorageBacking, LvmThinBackingDetails, LvmThinBackingProps, ProxmoxStorageProps, StorageBackingDetails, ZfsBackingDetails, ZfsBackingOptions } from './compute/proxmox-storage';
 export * from './compute/ha-group';
 export * from './compute/proxmox-cluster';
 export { ProxmoxVm } from './compute/proxmox-vm';

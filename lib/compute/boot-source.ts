@@ -55,41 +55,81 @@ export interface CloneExistingOptions extends CloneOptions {
   readonly sharedStorage?: boolean;
 }
 
-/** What a boot source's kind needs; each field is set by the kinds that use it. */
-export interface BootSourceDetails {
-  /** The ISO installer ({@link BootKind.ISO}) or the cloud image ({@link BootKind.CLOUD_IMAGE}). */
-  readonly image?: VmImage;
-  /** The drivers ISO of an installer ({@link BootKind.ISO}). */
+/** The details of {@link BootKind.DISK}: none, the VM boots what its disks hold. */
+export interface DiskBootDetails {
+  /** The kind of boot source. */
+  readonly kind: BootKind.DISK;
+}
+
+/** The details of {@link BootKind.ISO}. */
+export interface IsoBootDetails {
+  /** The kind of boot source. */
+  readonly kind: BootKind.ISO;
+  /** The ISO installer. */
+  readonly image: VmImage;
+  /** The drivers ISO of the installer, when it has one. */
   readonly drivers?: VmImage;
-  /** The template VM of the model a clone is made from. */
-  readonly template?: ProxmoxVm;
-  /** The vmid of a template outside the model a clone is made from. */
-  readonly templateVmid?: number;
-  /** The Proxmox host of a template outside the model; unset for the VM's own host. */
-  readonly templateNode?: ProxmoxHost;
-  /** Is a clone a full clone (independent disks) rather than a linked clone? */
-  readonly full?: boolean;
-  /** Does the user say that a template outside the model is on shared storage? */
-  readonly templateOnSharedStorage?: boolean;
-  /** The install of the VM's NixOS guest by nixos-anywhere over the cloud image ({@link BootKind.CLOUD_IMAGE}). */
+}
+
+/** The details of {@link BootKind.CLOUD_IMAGE}. */
+export interface CloudImageBootDetails {
+  /** The kind of boot source. */
+  readonly kind: BootKind.CLOUD_IMAGE;
+  /** The cloud image imported into the VM's first disk. */
+  readonly image: VmImage;
+  /** The install of the VM's NixOS guest by nixos-anywhere over the cloud image, for {@link BootSource.nixosAnywhere}. */
   readonly nixosAnywhere?: NixosAnywhereInstall;
 }
+
+/** The details of {@link BootKind.CLONE} from a template VM of the model ({@link BootSource.clone}). */
+export interface TemplateCloneBootDetails {
+  /** The kind of boot source. */
+  readonly kind: BootKind.CLONE;
+  /** The template VM of the model the clone is made from. */
+  readonly template: ProxmoxVm;
+  /** Unset: the template is the model's (tells this member of the union from {@link ExistingCloneBootDetails}). */
+  readonly templateVmid?: undefined;
+  /** Is the clone a full clone (independent disks) rather than a linked clone? */
+  readonly full: boolean;
+}
+
+/** The details of {@link BootKind.CLONE} from a template outside the model, by vmid ({@link BootSource.cloneExisting}). */
+export interface ExistingCloneBootDetails {
+  /** The kind of boot source. */
+  readonly kind: BootKind.CLONE;
+  /** Unset: the template is outside the model (tells this member of the union from {@link TemplateCloneBootDetails}). */
+  readonly template?: undefined;
+  /** The vmid of the template. */
+  readonly templateVmid: number;
+  /** The Proxmox host of the template; unset for the VM's own host. */
+  readonly templateNode?: ProxmoxHost;
+  /** Is the clone a full clone (independent disks) rather than a linked clone? */
+  readonly full: boolean;
+  /** Does the user say that the template is on shared storage? */
+  readonly templateOnSharedStorage: boolean;
+}
+
+/** The details of {@link BootKind.CLONE}: narrow on `template !== undefined` to tell a model template from a vmid. */
+export type CloneBootDetails = TemplateCloneBootDetails | ExistingCloneBootDetails;
+
+/** What a boot source's kind needs: narrow on `kind` to read a kind's fields. */
+export type BootSourceDetails = DiskBootDetails | IsoBootDetails | CloudImageBootDetails | TemplateCloneBootDetails | ExistingCloneBootDetails;
 
 /** How a VM boots. Construct with one of the static factories. */
 export class BootSource {
   /** From the VM's own disks. */
   public static fromDisk(): BootSource {
-    return new BootSource(BootKind.DISK, {});
+    return new BootSource({ kind: BootKind.DISK });
   }
 
   /** From an ISO image (an installer), attached as a CD-ROM after the first disk. */
   public static iso(image: VmImage, options: IsoOptions = {}): BootSource {
-    return new BootSource(BootKind.ISO, { image, drivers: options.drivers });
+    return new BootSource({ kind: BootKind.ISO, image, drivers: options.drivers });
   }
 
   /** From a cloud image, imported into the VM's first disk when the VM is created. */
   public static cloudImage(image: VmImage): BootSource {
-    return new BootSource(BootKind.CLOUD_IMAGE, { image });
+    return new BootSource({ kind: BootKind.CLOUD_IMAGE, image });
   }
 
   /**
@@ -100,23 +140,26 @@ export class BootSource {
    * works from will do (an x86_64 Linux with kexec, such as Debian's genericcloud image).
    */
   public static nixosAnywhere(image: VmImage, options: NixosAnywhereOptions = {}): BootSource {
-    return new BootSource(BootKind.CLOUD_IMAGE, { image, nixosAnywhere: nixosAnywhereInstall(options) });
+    return new BootSource({ kind: BootKind.CLOUD_IMAGE, image, nixosAnywhere: nixosAnywhereInstall(options) });
   }
 
   /** As a clone of a template VM of the model (one with `template: true`). */
   public static clone(template: ProxmoxVm, options: CloneOptions = {}): BootSource {
-    return new BootSource(BootKind.CLONE, { template, full: options.full ?? true });
+    return new BootSource({ kind: BootKind.CLONE, template, full: options.full ?? true });
   }
 
   /** As a clone of a template that exists on Proxmox outside the model, by vmid. */
   public static cloneExisting(templateVmid: number, options: CloneExistingOptions = {}): BootSource {
-    return new BootSource(BootKind.CLONE, { templateVmid, templateNode: options.node, full: options.full ?? true, templateOnSharedStorage: options.sharedStorage ?? false });
+    return new BootSource({ kind: BootKind.CLONE, templateVmid, templateNode: options.node, full: options.full ?? true, templateOnSharedStorage: options.sharedStorage ?? false });
   }
 
   private constructor(
-    /** The kind of boot source. */
-    public readonly kind: BootKind,
-    /** The kind's details. */
+    /** The kind's details, with the kind itself (narrow on `details.kind` to read them). */
     public readonly details: BootSourceDetails,
   ) {}
+
+  /** The kind of boot source. */
+  public get kind(): BootKind {
+    return this.details.kind;
+  }
 }

@@ -89,16 +89,18 @@ const LABELLED_BY_DASH_L = new Set(['ext2', 'ext3', 'ext4', 'xfs', 'btrfs']);
  */
 export function guestDiskLayout(host: Host): GuestDiskLayout | undefined {
   const details = host.hardware.details;
-  const label = /^\/dev\/disk\/by-label\/([A-Za-z0-9_.+-]+)$/.exec(details.rootFileSystem?.device ?? '');
-  if (host.hardware.kind !== HardwareKind.QEMU_GUEST || !label || details.bootDisk === undefined || !LABELLED_BY_DASH_L.has(details.rootFileSystem!.fsType)) {
+  if (details.kind !== HardwareKind.QEMU_GUEST) {
     return undefined;
   }
-  return { device: details.bootDisk, rootLabel: label[1], rootFsType: details.rootFileSystem!.fsType };
+  const label = /^\/dev\/disk\/by-label\/([A-Za-z0-9_.+-]+)$/.exec(details.rootFileSystem.device);
+  if (!label || !LABELLED_BY_DASH_L.has(details.rootFileSystem.fsType)) {
+    return undefined;
+  }
+  return { device: details.bootDisk, rootLabel: label[1], rootFsType: details.rootFileSystem.fsType };
 }
 
 /** Problems of a VM that nixos-anywhere installs (see {@link BootSource.nixosAnywhere}). */
-export function nixosAnywhereProblems(vm: ProxmoxVm): string[] {
-  const install = vm.boot.details.nixosAnywhere;
+export function nixosAnywhereProblems(vm: ProxmoxVm, install: NixosAnywhereInstall | undefined): string[] {
   if (!install) {
     return [];
   }

@@ -84,21 +84,55 @@ export interface LvmThinBackingProps {
   readonly thinPool: string;
 }
 
-/** What a storage backing's type needs; each field is set by the types that use it. */
-export interface StorageBackingDetails {
-  /** Did the user say whether a `dir` storage's path is a mount point ({@link DirectoryBackingOptions.isMountpoint})? */
-  readonly isMountpoint?: boolean;
-  /** The ZFS pool or dataset of a `zfspool` storage. */
-  readonly zfs?: IZfsStorageBacking;
-  /** Are the zvols of a `zfspool` storage thin-provisioned (`--sparse`)? */
-  readonly sparse?: boolean;
-  /** The directory of a `dir` storage (`/var/lib/vz`). */
-  readonly path?: string;
-  /** The LVM volume group of an `lvmthin` storage (`pve`). */
-  readonly volumeGroup?: string;
-  /** The thin pool in that volume group (`data`). */
-  readonly thinPool?: string;
+/** The details of a `zfspool` storage the library declares ({@link StorageBacking.zfs}). */
+export interface ZfsBackingDetails {
+  /** The Proxmox storage type. */
+  readonly type: StorageType.ZFS_POOL;
+  /** The library declares the storage. */
+  readonly managed: true;
+  /** The ZFS pool or dataset. */
+  readonly zfs: IZfsStorageBacking;
+  /** Are the zvols thin-provisioned (`--sparse`)? */
+  readonly sparse: boolean;
 }
+
+/** The details of a `dir` storage the library declares ({@link StorageBacking.directory}). */
+export interface DirectoryBackingDetails {
+  /** The Proxmox storage type. */
+  readonly type: StorageType.DIRECTORY;
+  /** The library declares the storage. */
+  readonly managed: true;
+  /** The directory (`/var/lib/vz`). */
+  readonly path: string;
+  /** Did the user say whether the path is a mount point ({@link DirectoryBackingOptions.isMountpoint})? */
+  readonly isMountpoint?: boolean;
+}
+
+/** The details of an `lvmthin` storage the library declares ({@link StorageBacking.lvmThin}). */
+export interface LvmThinBackingDetails {
+  /** The Proxmox storage type. */
+  readonly type: StorageType.LVM_THIN;
+  /** The library declares the storage. */
+  readonly managed: true;
+  /** The LVM volume group (`pve`). */
+  readonly volumeGroup: string;
+  /** The thin pool in that volume group (`data`). */
+  readonly thinPool: string;
+}
+
+/** The details of a storage managed outside the model ({@link StorageBacking.existing}): its type only. */
+export interface ExistingBackingDetails {
+  /** The Proxmox storage type. */
+  readonly type: StorageType;
+  /** The library does not declare the storage. */
+  readonly managed: false;
+}
+
+/**
+ * What a storage backing needs: narrow on `managed`, then on `type`, to read a backing's fields
+ * (an existing storage has every type, so `type` alone does not tell it from a managed one).
+ */
+export type StorageBackingDetails = ZfsBackingDetails | DirectoryBackingDetails | LvmThinBackingDetails | ExistingBackingDetails;
 
 /** Options of {@link StorageBacking.directory}. */
 export interface DirectoryBackingOptions {
@@ -117,17 +151,17 @@ export interface DirectoryBackingOptions {
 export class StorageBacking {
   /** A ZFS pool or dataset of the lab (type `zfspool`). */
   public static zfs(backing: IZfsStorageBacking, options: ZfsBackingOptions = {}): StorageBacking {
-    return new StorageBacking(StorageType.ZFS_POOL, true, { zfs: backing, sparse: options.sparse ?? true });
+    return new StorageBacking({ type: StorageType.ZFS_POOL, managed: true, zfs: backing, sparse: options.sparse ?? true });
   }
 
   /** A directory on the host (type `dir`), e.g. `/var/lib/vz` for Proxmox's `local`. */
   public static directory(path: string, options: DirectoryBackingOptions = {}): StorageBacking {
-    return new StorageBacking(StorageType.DIRECTORY, true, { path, isMountpoint: options.isMountpoint });
+    return new StorageBacking({ type: StorageType.DIRECTORY, managed: true, path, isMountpoint: options.isMountpoint });
   }
 
   /** An LVM thin pool (type `lvmthin`), e.g. volume group `pve`, pool `data` for `local-lvm`. */
   public static lvmThin(props: LvmThinBackingProps): StorageBacking {
-    return new StorageBacking(StorageType.LVM_THIN, true, { volumeGroup: props.volumeGroup, thinPool: props.thinPool });
+    return new StorageBacking({ type: StorageType.LVM_THIN, managed: true, volumeGroup: props.volumeGroup, thinPool: props.thinPool });
   }
 
   /**
@@ -135,17 +169,23 @@ export class StorageBacking {
    * library refers to it by id and does not declare it on the host.
    */
   public static existing(type: StorageType): StorageBacking {
-    return new StorageBacking(type, false, {});
+    return new StorageBacking({ type, managed: false });
   }
 
   private constructor(
-    /** The Proxmox storage type. */
-    public readonly type: StorageType,
-    /** Whether the library declares the storage (see {@link StorageDeclaration}). */
-    public readonly managed: boolean,
-    /** The type's details. */
+    /** The type's details, with the type and whether the library declares the storage. */
     public readonly details: StorageBackingDetails,
   ) {}
+
+  /** The Proxmox storage type. */
+  public get type(): StorageType {
+    return this.details.type;
+  }
+
+  /** Whether the library declares the storage (see {@link StorageDeclaration}). */
+  public get managed(): boolean {
+    return this.details.managed;
+  }
 }
 
 /** Props of {@link ProxmoxStorage}. */
@@ -171,6 +211,12 @@ export interface ProxmoxStorageProps {
    * @default false
    */
   readonly adopt?: boolean;
+}
+
+/** The ZFS pool or dataset of a `zfspool` backing the library declares, else undefined. */
+function zfsOf(backing: StorageBacking): IZfsStorageBacking | undefined {
+  const d = backing.details;
+  return d.managed && d.type === StorageType.ZFS_POOL ? d.zfs : undefined;
 }
 
 const PROXMOX_STORAGE = Kind.named<ProxmoxStorage>('ProxmoxStorage');
@@ -218,11 +264,11 @@ export class ProxmoxStorage extends Construct {
     PROXMOX_STORAGE.mark(this);
     this.proxmoxHost = scope;
     this.backing = props.backing;
-    this.storageId = props.storageId ?? props.backing.details.zfs?.storageId ?? id;
+    this.storageId = props.storageId ?? zfsOf(props.backing)?.storageId ?? id;
     this.content = [...(props.content ?? defaultContent(props.backing.type))];
     this.adopt = props.adopt ?? false;
     this.explicitStorageId = props.storageId;
-    const zfs = props.backing.details.zfs;
+    const zfs = zfsOf(props.backing);
     if (zfs && ZFS_STORAGE.is(zfs) && (this.holds(StorageContent.IMAGES) || this.holds(StorageContent.ROOTDIR))) {
       // Proxmox creates the VM disks (zvols) and container volumes as children of the backing.
       addVolumeUse(zfs, { by: this, description: `the Proxmox storage ${this.storageId}`, zvols: this.holds(StorageContent.IMAGES) });
@@ -252,7 +298,7 @@ export class ProxmoxStorage extends Construct {
    */
   public get isMountpoint(): boolean {
     const d = this.backing.details;
-    if (this.type !== StorageType.DIRECTORY || d.path === undefined) {
+    if (!d.managed || d.type !== StorageType.DIRECTORY) {
       return false;
     }
     return d.isMountpoint ?? ZfsPool.onHost(this.proxmoxHost.host).some((pool) => pool.allDatasets.some((ds) => ds.effectiveMountpoint === d.path));
@@ -322,37 +368,39 @@ export class ProxmoxStorage extends Construct {
         'homelab-cdk:existing-zfs-storage',
       );
     }
-    const d = this.backing.details;
-    if (d.zfs) {
-      const backingPath = d.zfs.node.path;
-      if (d.zfs.host !== this.proxmoxHost.host) {
+    const zfs = zfsOf(this.backing);
+    if (zfs) {
+      const backingPath = zfs.node.path;
+      if (zfs.host !== this.proxmoxHost.host) {
         errors.push(
           problem(
-            `the ZFS backing ${backingPath} is a pool of ${d.zfs.host.hostName}, not of ${this.proxmoxHost.host.hostName}`,
+            `the ZFS backing ${backingPath} is a pool of ${zfs.host.hostName}, not of ${this.proxmoxHost.host.hostName}`,
             `back the storage with a pool or dataset of ${this.proxmoxHost.host.hostName}`,
           ),
         );
-      } else if (d.zfs.node.root !== this.node.root) {
+      } else if (zfs.node.root !== this.node.root) {
         errors.push(problem(`the ZFS backing ${backingPath} belongs to another lab`, 'back the storage with a pool or dataset of this lab'));
       }
-      if (this.explicitStorageId === undefined && d.zfs.storageId !== this.node.id) {
+      if (this.explicitStorageId === undefined && zfs.storageId !== this.node.id) {
         // The id comes from the backing, so `addStorage('bulk', zfs(bulkVms))` would silently be
         // the storage "bulk-vms" that the VM disks and Terraform then name.
         errors.push(
           problem(
-            `the storage is called "${this.node.id}" here, but its ZFS backing ${backingPath} backs the storage "${d.zfs.storageId}", which is the id Proxmox gets`,
-            `call it "${d.zfs.storageId}" (addStorage('${d.zfs.storageId}', …)), or give ${backingPath} storageId: '${this.node.id}'`,
+            `the storage is called "${this.node.id}" here, but its ZFS backing ${backingPath} backs the storage "${zfs.storageId}", which is the id Proxmox gets`,
+            `call it "${zfs.storageId}" (addStorage('${zfs.storageId}', …)), or give ${backingPath} storageId: '${this.node.id}'`,
           ),
         );
-      } else if (d.zfs.storageId !== this.storageId) {
-        errors.push(problem(`the ZFS backing ${backingPath} backs the storage "${d.zfs.storageId}", not "${this.storageId}"`, 'leave storageId out to use the backing\'s id'));
+      } else if (zfs.storageId !== this.storageId) {
+        errors.push(problem(`the ZFS backing ${backingPath} backs the storage "${zfs.storageId}", not "${this.storageId}"`, 'leave storageId out to use the backing\'s id'));
       }
     }
-    if (d.path !== undefined && (!/^\/[A-Za-z0-9._/-]*$/.test(d.path) || d.path.split('/').some((s) => s === '..' || s === '.'))) {
+    const d = this.backing.details;
+    if (d.managed && d.type === StorageType.DIRECTORY && (!/^\/[A-Za-z0-9._/-]*$/.test(d.path) || d.path.split('/').some((s) => s === '..' || s === '.'))) {
       errors.push(problem(`directory "${d.path}" is not an absolute path of plain segments`, 'give an absolute path such as "/var/lib/vz"'));
     }
-    for (const [label, name] of [['volume group', d.volumeGroup], ['thin pool', d.thinPool]] as const) {
-      if (name !== undefined && !/^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$/.test(name)) {
+    const lvmNames = d.managed && d.type === StorageType.LVM_THIN ? ([['volume group', d.volumeGroup], ['thin pool', d.thinPool]] as const) : [];
+    for (const [label, name] of lvmNames) {
+      if (!/^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$/.test(name)) {
         errors.push(problem(`LVM ${label} "${name}" is not an LVM name`, 'use letters, digits, "+", "_", "." and "-"'));
       }
     }

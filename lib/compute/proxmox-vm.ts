@@ -21,7 +21,7 @@ import { VmDisk, VmDiskProps, vmDisk, vmDiskProblems } from './vm-disk';
 import { Bios, EfiDiskProps, isWindows, MachineType, OsType, TpmProps, TpmVersion, VmFirmware, vmFirmware, vmFirmwareProblems } from './vm-firmware';
 import { guestMacProblems, NicOwner, VmNic, vmNic, VmNicProps, vmNicProblems } from './vm-nic';
 import { storageUseProblems } from './vm-placement';
-import { ImageKind } from './vm-image';
+import { ImageKind, type VmImage } from './vm-image';
 import { claimId } from '../core/problems';
 import { recordError } from '../core/problems';
 import { checkProps } from '../core/props-check';
@@ -349,7 +349,8 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
     this.explicitStack = props.stack;
     this.adoption = props.adopt && { allowDestroy: props.adopt.allowDestroy ?? false, efiDiskType: props.adopt.efiDiskType, tpmVersion: props.adopt.tpmVersion };
     // The cloud image that nixos-anywhere installs over runs no agent either, until NixOS is in.
-    const installing = this.boot.kind === BootKind.ISO || this.boot.details.nixosAnywhere !== undefined;
+    const boot = this.boot.details;
+    const installing = boot.kind === BootKind.ISO || (boot.kind === BootKind.CLOUD_IMAGE && boot.nixosAnywhere !== undefined);
     this.guestAgentTimeout = props.guestAgentTimeout ?? (this.guestAgent && installing ? INSTALLER_AGENT_TIMEOUT : undefined);
     this.diskProps = [...(props.disks ?? [])];
     this.nicProps = props.nics ? [...props.nics] : [{}];
@@ -597,26 +598,33 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
 
   private validateBoot(): string[] {
     const errors: string[] = [];
-    const { image, template, templateVmid, templateNode, templateOnSharedStorage } = this.boot.details;
-    switch (this.boot.kind) {
-      case BootKind.ISO:
-        if (image!.kind !== ImageKind.ISO) {
-          errors.push(problem(`boot image ${displayPath(image!)} is a disk image, not an ISO`, 'use BootSource.cloudImage for a disk image'));
+    const boot = this.boot.details;
+    switch (boot.kind) {
+      case BootKind.ISO: {
+        const image = boot.image;
+        if (image.kind !== ImageKind.ISO) {
+          errors.push(problem(`boot image ${displayPath(image)} is a disk image, not an ISO`, 'use BootSource.cloudImage for a disk image'));
         }
-        errors.push(...this.storageProblems(image!.storage, `the ISO ${image!.fileName}`));
-        errors.push(...this.driverProblems());
+        errors.push(...this.storageProblems(image.storage, `the ISO ${image.fileName}`));
+        errors.push(...this.driverProblems(boot.drivers));
         break;
-      case BootKind.CLOUD_IMAGE:
-        if (image!.kind !== ImageKind.DISK_IMAGE) {
-          errors.push(problem(`boot image ${displayPath(image!)} is an ISO, not a disk image`, 'use BootSource.iso for an ISO'));
+      }
+      case BootKind.CLOUD_IMAGE: {
+        const image = boot.image;
+        if (image.kind !== ImageKind.DISK_IMAGE) {
+          errors.push(problem(`boot image ${displayPath(image)} is an ISO, not a disk image`, 'use BootSource.iso for an ISO'));
         }
-        errors.push(...this.storageProblems(image!.storage, `the disk image ${image!.fileName}`));
+        errors.push(...this.storageProblems(image.storage, `the disk image ${image.fileName}`));
         if (this.diskProps.length === 0) {
           errors.push(problem('the cloud image needs a disk to be imported into, and the VM has none', 'add a disk (the image goes into the first one)'));
         }
-        errors.push(...nixosAnywhereProblems(this));
+        errors.push(...nixosAnywhereProblems(this, boot.nixosAnywhere));
         break;
-      case BootKind.CLONE:
+      }
+      case BootKind.CLONE: {
+        const { template, templateVmid } = boot;
+        const templateNode = boot.template === undefined ? boot.templateNode : undefined;
+        const templateOnSharedStorage = boot.template === undefined ? boot.templateOnSharedStorage : undefined;
         if (template) {
           if (template === this) {
             errors.push(problem('the VM is a clone of itself', 'clone a template VM'));
@@ -633,7 +641,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
         if (templateNode && Homelab.of(templateNode) !== Homelab.of(this)) {
           errors.push(problem(`template node ${displayPath(templateNode)} belongs to another lab`, 'use a Proxmox host of this lab'));
         }
-        errors.push(...this.cloneSourceProblems());
+        errors.push(...this.cloneSourceProblems(template));
         if (templateNode && templateNode !== this.hypervisor && templateOnSharedStorage && (this.hypervisor.cluster === undefined || templateNode.cluster !== this.hypervisor.cluster)) {
           errors.push(
             problem(
@@ -651,6 +659,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
           );
         }
         break;
+      }
       default:
         break;
     }
@@ -661,8 +670,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
    * Problems of an installer's drivers ISO, and the warning that Windows setup sees no disk on a
    * virtio bus without them (Windows has no inbox virtio-scsi or virtio-blk driver).
    */
-  private driverProblems(): string[] {
-    const drivers = this.boot.details.drivers;
+  private driverProblems(drivers: VmImage | undefined): string[] {
     if (drivers) {
       if (drivers.kind !== ImageKind.ISO) {
         return [problem(`the drivers image ${displayPath(drivers)} is a disk image, not an ISO`, 'give an ISO, such as virtio-win.iso')];
@@ -688,8 +696,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
    * (on the same node, or on shared storage), and in the VM's stack, so that the clone's
    * resource refers to the template's and Terraform creates the template first.
    */
-  private cloneSourceProblems(): string[] {
-    const template = this.boot.details.template;
+  private cloneSourceProblems(template: ProxmoxVm | undefined): string[] {
     if (!template || template === this || !ProxmoxVm.isProxmoxVm(template)) {
       return [];
     }

@@ -176,14 +176,16 @@ export class HardwareProfile {
    * @param options the host's system and its network interface
    */
   public static fromFile(file: string, options: HardwareFileOptions = {}): HardwareProfile {
-    return new HardwareProfile(HardwareKind.FILE, options.system ?? NixSystem.X86_64_LINUX, false, options.interfaceName, {
+    return new HardwareProfile(options.system ?? NixSystem.X86_64_LINUX, false, options.interfaceName, {
+      kind: HardwareKind.FILE,
       file: path.resolve(file),
     });
   }
 
   /** A QEMU/KVM guest (a Proxmox VM): virtio drivers, the QEMU guest agent, GRUB on the first disk. */
   public static qemuGuest(props: QemuGuestProps = {}): HardwareProfile {
-    return new HardwareProfile(HardwareKind.QEMU_GUEST, NixSystem.X86_64_LINUX, true, props.interfaceName ?? 'ens18', {
+    return new HardwareProfile(NixSystem.X86_64_LINUX, true, props.interfaceName ?? 'ens18', {
+      kind: HardwareKind.QEMU_GUEST,
       rootFileSystem: props.rootFileSystem ?? { device: '/dev/disk/by-label/nixos', fsType: 'ext4' },
       bootDisk: props.bootDisk ?? '/dev/sda',
     });
@@ -197,7 +199,8 @@ export class HardwareProfile {
    */
   public static raspberryPi4(props: RaspberryPi4Props = {}): HardwareProfile {
     const nixosHardware = props.nixosHardware ?? true;
-    const profile = new HardwareProfile(HardwareKind.RASPBERRY_PI_4, NixSystem.AARCH64_LINUX, false, props.interfaceName ?? 'end0', {
+    const profile = new HardwareProfile(NixSystem.AARCH64_LINUX, false, props.interfaceName ?? 'end0', {
+      kind: HardwareKind.RASPBERRY_PI_4,
       rootFileSystem: { device: '/dev/disk/by-label/NIXOS_SD', fsType: 'ext4', options: ['noatime'] },
       nixosHardwareModule: nixosHardware ? 'raspberry-pi-4' : undefined,
       kernelParams: props.memoryCgroup === false ? [] : ['cgroup_enable=cpuset', 'cgroup_enable=memory', 'cgroup_memory=1'],
@@ -218,7 +221,8 @@ export class HardwareProfile {
   public static bareMetal(props: BareMetalProps): HardwareProfile {
     const bootLoader = props.bootLoader ?? 'systemd-boot';
     const missingGrubDevice = bootLoader === 'grub' && !props.grubDevice;
-    const profile = new HardwareProfile(HardwareKind.BARE_METAL, NixSystem.X86_64_LINUX, false, props.interfaceName, {
+    const profile = new HardwareProfile(NixSystem.X86_64_LINUX, false, props.interfaceName, {
+      kind: HardwareKind.BARE_METAL,
       cpuVendor: props.cpuVendor,
       bootLoader,
       grubDevice: props.grubDevice,
@@ -236,54 +240,83 @@ export class HardwareProfile {
   }
 
   private constructor(
-    /** The kind of profile. */
-    public readonly kind: HardwareKind,
     /** The host's Nix system. */
     public readonly system: NixSystem,
     /** Is the host a virtual machine? */
     public readonly isVirtualMachine: boolean,
     /** The first network interface's name, when the profile knows it. */
     public readonly interfaceName: string | undefined,
-    /** Details of the kind, read by the Nix projection. */
+    /** Details of the kind, with the kind itself (narrow on `details.kind` to read them), read by the Nix projection. */
     public readonly details: HardwareDetails,
   ) {}
 
+  /** The kind of profile. */
+  public get kind(): HardwareKind {
+    return this.details.kind;
+  }
+
   /** Problems with the profile (a missing hardware file), for the host's validation. */
   public problems(): string[] {
-    const file = this.details.file;
-    if (file !== undefined && !fs.existsSync(file)) {
-      return [`hardware file ${file} does not exist`];
+    if (this.details.kind === HardwareKind.FILE && !fs.existsSync(this.details.file)) {
+      return [`hardware file ${this.details.file} does not exist`];
     }
     return [];
   }
 }
 
-/** What a profile's kind needs to render; each field is set by the kinds that use it. */
-export interface HardwareDetails {
-  /** The absolute path of the host's own hardware-configuration.nix ({@link HardwareKind.FILE}). */
-  readonly file?: string;
-  /** The root file system; unset for a file profile, or when another part of the model declares it. */
-  readonly rootFileSystem?: FileSystemProps;
-  /** The EFI system partition, mounted at `/boot` (bare metal with systemd-boot). */
-  readonly bootFileSystem?: FileSystemProps;
-  /** The disk GRUB installs to in a QEMU guest (`/dev/sda`). */
-  readonly bootDisk?: string;
-  /** The CPU vendor of a bare-metal host, for microcode updates and the KVM module. */
-  readonly cpuVendor?: 'intel' | 'amd';
-  /** The boot loader of a bare-metal host. */
-  readonly bootLoader?: 'systemd-boot' | 'grub';
-  /** The disk GRUB installs to on a bare-metal host with `bootLoader: "grub"`. */
-  readonly grubDevice?: string;
-  /** Kernel modules the initrd of a bare-metal host loads to reach the root file system. */
-  readonly initrdModules?: string[];
-  /** The nixos-hardware module the host imports (`raspberry-pi-4`). */
+/** The details of {@link HardwareKind.FILE}. */
+export interface FileHardwareDetails {
+  /** The kind of profile. */
+  readonly kind: HardwareKind.FILE;
+  /** The absolute path of the host's own hardware-configuration.nix. */
+  readonly file: string;
+}
+
+/** The details of {@link HardwareKind.QEMU_GUEST}. */
+export interface QemuGuestHardwareDetails {
+  /** The kind of profile. */
+  readonly kind: HardwareKind.QEMU_GUEST;
+  /** The root file system. */
+  readonly rootFileSystem: FileSystemProps;
+  /** The disk GRUB installs to (`/dev/sda`). */
+  readonly bootDisk: string;
+}
+
+/** The details of {@link HardwareKind.RASPBERRY_PI_4}. */
+export interface RaspberryPi4HardwareDetails {
+  /** The kind of profile. */
+  readonly kind: HardwareKind.RASPBERRY_PI_4;
+  /** The root file system (the SD card's). */
+  readonly rootFileSystem: FileSystemProps;
+  /** The nixos-hardware module the host imports (`raspberry-pi-4`); unset without nixos-hardware. */
   readonly nixosHardwareModule?: string;
   /** Kernel command line parameters. */
-  readonly kernelParams?: string[];
+  readonly kernelParams: string[];
   /** Keep the journal in RAM. */
-  readonly volatileJournal?: boolean;
+  readonly volatileJournal: boolean;
   /** A Raspberry Pi PoE+ HAT is fitted. */
-  readonly poePlusHat?: boolean;
-  /** The kernel of a Raspberry Pi. */
-  readonly kernel?: RaspberryPiKernel;
+  readonly poePlusHat: boolean;
+  /** The kernel. */
+  readonly kernel: RaspberryPiKernel;
 }
+
+/** The details of {@link HardwareKind.BARE_METAL}. */
+export interface BareMetalHardwareDetails {
+  /** The kind of profile. */
+  readonly kind: HardwareKind.BARE_METAL;
+  /** The CPU vendor, for microcode updates and the KVM module. */
+  readonly cpuVendor: 'intel' | 'amd';
+  /** The boot loader. */
+  readonly bootLoader: 'systemd-boot' | 'grub';
+  /** The disk GRUB installs to, with `bootLoader: "grub"`. */
+  readonly grubDevice?: string;
+  /** Kernel modules the initrd loads to reach the root file system. */
+  readonly initrdModules: string[];
+  /** The root file system; unset when another part of the model declares it. */
+  readonly rootFileSystem?: FileSystemProps;
+  /** The EFI system partition, mounted at `/boot` (with systemd-boot); unset with GRUB or when declared elsewhere. */
+  readonly bootFileSystem?: FileSystemProps;
+}
+
+/** What a profile's kind needs to render: narrow on `kind` to read a kind's fields. */
+export type HardwareDetails = FileHardwareDetails | QemuGuestHardwareDetails | RaspberryPi4HardwareDetails | BareMetalHardwareDetails;

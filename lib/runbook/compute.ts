@@ -4,6 +4,7 @@
  * hypervisor the stack talks to, then the NixOS guests installed into their VMs.
  */
 import { ProxmoxHost } from '../compute/proxmox-host';
+import { BootKind } from '../compute/boot-source';
 import { ProxmoxStack } from '../compute/proxmox-stack';
 import { StorageDeclaration } from '../compute/proxmox-storage';
 import { ProxmoxVm } from '../compute/proxmox-vm';
@@ -81,7 +82,7 @@ export function computeRunbook(lab: Homelab): RunbookContribution {
   for (const vm of vms.filter((v) => v.guest)) {
     const guest = vm.guest!;
     const stack = stackOf(vm, stacks);
-    const automatic = vm.boot.details.nixosAnywhere !== undefined;
+    const automatic = vm.boot.details.kind === BootKind.CLOUD_IMAGE && vm.boot.details.nixosAnywhere !== undefined;
     hostParts.push({
       host: guest,
       guest: {

@@ -33,7 +33,7 @@ export function storageRunbook(lab: Homelab): RunbookContribution {
  * hardware profile mounts by label) is installed with nixos-anywhere from the user's machine.
  */
 function installsWithNixosAnywhere(host: Host): boolean {
-  return host.hardware.kind === HardwareKind.BARE_METAL && host.hardware.details.rootFileSystem === undefined && ZfsPool.onHost(host).length > 0 && ZfsSettings.resolve(host).disko;
+  return host.hardware.details.kind === HardwareKind.BARE_METAL && host.hardware.details.rootFileSystem === undefined && ZfsPool.onHost(host).length > 0 && ZfsSettings.resolve(host).disko;
 }
 
 /**

@@ -2,6 +2,7 @@ import { Size } from '../core/size';
 import { HostRole, IHostRoleHolder, markHostRoleHolder } from '../core/host-role';
 import { DiagramParts, DiagramShape, IDiagramPartHolder, markDiagramPartHolder } from '../core/diagram-part';
 import { displayPath, problem } from '../core/validation';
+import { HardwareKind } from '../hosts/hardware-profile';
 import { Host } from '../hosts/host';
 import { CacheVdev, CacheVdevProps } from './cache-vdev';
 import { poolSummary, usableCapacity, vdevsOf } from './capacity';
@@ -215,11 +216,14 @@ export class ZfsPool extends ZfsDatasetBase implements IHostRoleHolder, IDiagram
   private validateHardwareFileSystems(): string[] {
     const errors: string[] = [];
     const hardware = this.host.hardware.details;
+    // A file profile's file systems are in the user's own file, which the library does not read.
+    const rootFileSystem = hardware.kind === HardwareKind.FILE ? undefined : hardware.rootFileSystem;
+    const bootFileSystem = hardware.kind === HardwareKind.BARE_METAL ? hardware.bootFileSystem : undefined;
     const root = this.allDatasets.find((d) => d.options.mountpoint === '/');
-    if (root && hardware.rootFileSystem) {
+    if (root && rootFileSystem) {
       errors.push(
         problem(
-          `${root.datasetName} is mounted at / but the hardware profile of ${this.host.hostName} also declares the root file system (${hardware.rootFileSystem.device})`,
+          `${root.datasetName} is mounted at / but the hardware profile of ${this.host.hostName} also declares the root file system (${rootFileSystem.device})`,
           'set rootFileSystem: false in the host\'s HardwareProfile.bareMetal(...)',
         ),
       );
@@ -228,10 +232,10 @@ export class ZfsPool extends ZfsDatasetBase implements IHostRoleHolder, IDiagram
       .flatMap((v) => v.devices)
       .flatMap((d) => diskOf(d).partitions)
       .filter((p) => p.type === PartitionType.EFI_SYSTEM && p.mountpoint === '/boot');
-    if (esps.length > 0 && hardware.bootFileSystem) {
+    if (esps.length > 0 && bootFileSystem) {
       errors.push(
         problem(
-          `the EFI system partition ${esps[0].path} is mounted at /boot but the hardware profile of ${this.host.hostName} also declares /boot (${hardware.bootFileSystem.device})`,
+          `the EFI system partition ${esps[0].path} is mounted at /boot but the hardware profile of ${this.host.hostName} also declares /boot (${bootFileSystem.device})`,
           'set bootFileSystem: false in the host\'s HardwareProfile.bareMetal(...)',
         ),
       );

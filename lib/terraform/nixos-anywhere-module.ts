@@ -5,7 +5,7 @@
  * host key in through `extra_files_script`, and later redeploys the system when it changes.
  */
 import { TerraformHclModule, TerraformStack } from 'cdktf';
-import { INSTALL_HOST_KEY_SCRIPT, NIXOS_ANYWHERE_MODULE_SOURCE } from '../compute/nixos-anywhere';
+import { INSTALL_HOST_KEY_SCRIPT, NIXOS_ANYWHERE_MODULE_SOURCE, type NixosAnywhereInstall } from '../compute/nixos-anywhere';
 import { hostKeyFile } from '../core/host-key';
 import { ProxmoxVm } from '../compute/proxmox-vm';
 import { ProxmoxVirtualEnvironmentVm } from './proxmox/virtual-environment-vm.generated';
@@ -20,8 +20,7 @@ function projectPath(relative: string): string {
 }
 
 /** Adds the install of a VM's guest (a VM booted with BootSource.nixosAnywhere) to its stack. */
-export function addNixosAnywhereModule(stack: TerraformStack, vm: ProxmoxVm, resource: ProxmoxVirtualEnvironmentVm, name: string): TerraformHclModule {
-  const install = vm.boot.details.nixosAnywhere!;
+export function addNixosAnywhereModule(stack: TerraformStack, vm: ProxmoxVm, install: NixosAnywhereInstall, resource: ProxmoxVirtualEnvironmentVm, name: string): TerraformHclModule {
   const guest = vm.guest!;
   const user = vm.cloudInit!.user!;
   // `path:` makes Nix read the folder as it is: a flake in a git work tree that ignores it (dist/

@@ -30,16 +30,17 @@ export type ProxmoxStorageResource = ProxmoxStorageZfspool | ProxmoxStorageLvmth
  * fwprovider/storage/resource_generic.go).
  */
 export function addStorageResource(scope: Construct, storage: ProxmoxStorage): ProxmoxStorageResource {
-  if (storage.declaredBy !== StorageDeclaration.TERRAFORM) {
+  const d = storage.backing.details;
+  // Terraform declares the managed zfspool and lvmthin storages (StorageDeclaration's table).
+  if (storage.declaredBy !== StorageDeclaration.TERRAFORM || !d.managed || d.type === StorageType.DIRECTORY) {
     throw new Error(`${storage.node.path}: a ${storage.type} storage is not declared by Terraform`);
   }
-  const d = storage.backing.details;
   const id = storageResourceName(storage);
   const common = { id: storage.storageId, nodes: [storage.proxmoxHost.nodeName], content: [...storage.content] };
   const resource =
-    storage.type === StorageType.ZFS_POOL
-      ? new ProxmoxStorageZfspool(scope, id, { ...common, zfsPool: d.zfs!.datasetName, thinProvision: d.sparse !== false })
-      : new ProxmoxStorageLvmthin(scope, id, { ...common, volumeGroup: d.volumeGroup!, thinPool: d.thinPool! });
+    d.type === StorageType.ZFS_POOL
+      ? new ProxmoxStorageZfspool(scope, id, { ...common, zfsPool: d.zfs.datasetName, thinProvision: d.sparse })
+      : new ProxmoxStorageLvmthin(scope, id, { ...common, volumeGroup: d.volumeGroup, thinPool: d.thinPool });
   resource.overrideLogicalId(id);
   if (storage.adopt) {
     resource.importFrom(storage.storageId);

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { dependable, LocalBackend, TerraformBackend, TerraformHclModule, TerraformResourceLifecycle, TerraformOutput, TerraformRemoteState, TerraformStack, TerraformVariable } from 'cdktf';
 import { Homelab } from '../core/homelab';
 import { Secret, SecretSource } from '../core/secret';
-import { BootKind } from '../compute/boot-source';
+import { BootKind, type CloneBootDetails } from '../compute/boot-source';
 import { ProxmoxHost } from '../compute/proxmox-host';
 import { terraformName } from '../core/names';
 import { StackSettings } from '../compute/proxmox-stack';
@@ -225,8 +225,7 @@ export class ProxmoxTerraformStack extends TerraformStack {
   private addVm(vm: ProxmoxVm): ProxmoxVirtualEnvironmentVm {
     const lab = Homelab.of(vm);
     const disks = vm.disks;
-    const boot = vm.boot;
-    const image = boot.details.image;
+    const boot = vm.boot.details;
     const config: ProxmoxVirtualEnvironmentVmConfig = {
       nodeName: vm.hypervisor.nodeName,
       vmId: vm.vmid,
@@ -255,7 +254,7 @@ export class ProxmoxTerraformStack extends TerraformStack {
             ssd: d.ssd || undefined,
             iothread: d.iothread || undefined,
             backup: d.backup,
-            importFrom: i === 0 && boot.kind === BootKind.CLOUD_IMAGE ? this.imageId(image!) : undefined,
+            importFrom: i === 0 && boot.kind === BootKind.CLOUD_IMAGE ? this.imageId(boot.image) : undefined,
           }))
         : undefined,
       efiDisk: vm.efiDisk && { datastoreId: vm.efiDisk.storage.storageId, type: vm.efiDisk.type, preEnrolledKeys: vm.efiDisk.preEnrolledKeys },
@@ -267,9 +266,9 @@ export class ProxmoxTerraformStack extends TerraformStack {
         vlanId: nic.vlanId,
         firewall: nic.firewall,
       })),
-      cdrom: boot.kind === BootKind.ISO ? { fileId: this.imageId(image!), interface: CDROM_INTERFACE } : undefined,
+      cdrom: boot.kind === BootKind.ISO ? { fileId: this.imageId(boot.image), interface: CDROM_INTERFACE } : undefined,
       bootOrder: boot.kind === BootKind.ISO ? [...(disks.length ? [disks[0].interface] : []), CDROM_INTERFACE] : undefined,
-      clone: boot.kind === BootKind.CLONE ? this.cloneOf(vm) : undefined,
+      clone: boot.kind === BootKind.CLONE ? this.cloneOf(vm, boot) : undefined,
       initialization: this.initializationOf(vm, lab),
     };
     const id = terraformName(vm.vmName);
@@ -281,8 +280,8 @@ export class ProxmoxTerraformStack extends TerraformStack {
     for (const o of vm.terraformOverrides) {
       resource.addOverride(o.path, o.value);
     }
-    if (vm.guest && vm.boot.details.nixosAnywhere) {
-      this.installs.set(vm, addNixosAnywhereModule(this, vm, resource, terraformName(`${vm.vmName}_install`)));
+    if (vm.guest && boot.kind === BootKind.CLOUD_IMAGE && boot.nixosAnywhere) {
+      this.installs.set(vm, addNixosAnywhereModule(this, vm, boot.nixosAnywhere, resource, terraformName(`${vm.vmName}_install`)));
     }
     return resource;
   }
@@ -320,14 +319,14 @@ export class ProxmoxTerraformStack extends TerraformStack {
     }
   }
 
-  private cloneOf(vm: ProxmoxVm): ProxmoxVirtualEnvironmentVmConfig['clone'] {
-    const { template, templateVmid, templateNode, full } = vm.boot.details;
-    const node: ProxmoxHost | undefined = template?.hypervisor ?? templateNode;
+  private cloneOf(vm: ProxmoxVm, clone: CloneBootDetails): ProxmoxVirtualEnvironmentVmConfig['clone'] {
+    const template = clone.template;
+    const node: ProxmoxHost | undefined = template !== undefined ? template.hypervisor : clone.templateNode;
     // A template of this stack is referred to by its resource's vm_id, so Terraform creates it first.
     const templateResource = template && this.vmResources.get(template);
     return {
-      vmId: templateResource ? templateResource.vmId : (template?.vmid ?? templateVmid!),
-      full,
+      vmId: templateResource ? templateResource.vmId : template !== undefined ? template.vmid : clone.templateVmid,
+      full: clone.full,
       nodeName: node && node !== vm.hypervisor ? node.nodeName : undefined,
     };
   }
@@ -432,7 +431,9 @@ function adoptionLifecycle(vm: ProxmoxVm): TerraformResourceLifecycle | undefine
 export function imagesOf(vms: readonly ProxmoxVm[]): VmImage[] {
   const images: VmImage[] = [];
   for (const vm of vms) {
-    for (const image of [vm.boot.details.image, vm.boot.details.drivers]) {
+    const boot = vm.boot.details;
+    const booted = boot.kind === BootKind.ISO ? [boot.image, boot.drivers] : boot.kind === BootKind.CLOUD_IMAGE ? [boot.image] : [];
+    for (const image of booted) {
       if (image && !images.includes(image)) {
         images.push(image);
       }

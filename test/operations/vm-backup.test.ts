@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BackupRetention, HardwareProfile, Homelab, Host, ProxmoxHost, renderNixFlake, renderTerraformStacks, StorageBacking, StorageContent, StorageDeclaration, VmBackupJob, VzdumpMode } from '../../lib/internal';
+import { BackupRetention, HardwareProfile, Homelab, Host, ProxmoxHost, renderNixFlake, renderTerraformStacks, StorageBacking, StorageContent, StorageDeclaration, StorageType, VmBackupJob, VzdumpMode } from '../../lib/internal';
 import { errorsOf, plainVm, proxmoxLab } from '../support/compute';
 import { schemaProblems } from '../support/tf-schema';
 import { synthesizeReferenceLab } from '../support/reference';
@@ -133,7 +133,9 @@ describe('the reference lab\'s VM backups', () => {
     const { vzdumpDataset, myAppDataset } = ref.storage;
     const backups = [ref.operations.offsiteBackup, ref.operations.offsiteVmBackups];
     const sources = backups.flatMap((b) => b.sources);
-    expect(sources.filter((s) => s.dataset === vzdumpDataset).map((s) => s.path)).toEqual([ref.operations.vmBackups.storage.backing.details.path]);
+    const vzdump = ref.operations.vmBackups.storage.backing.details;
+    expect(vzdump).toMatchObject({ type: StorageType.DIRECTORY, managed: true });
+    expect(sources.filter((s) => s.dataset === vzdumpDataset).map((s) => s.path)).toEqual([vzdump.managed && vzdump.type === StorageType.DIRECTORY ? vzdump.path : undefined]);
     expect(myAppDataset.holdsVolumes).toBe(true);
     expect(sources.filter((s) => s.volumeUses.length > 0)).toEqual([]);
     // what the backup script reads: the source, from a snapshot of tank/vzdump

@@ -8,6 +8,7 @@
  */
 import { Homelab } from '../../../core/homelab';
 import { GuestDiskLayout, guestDiskLayout, INSTALL_HOST_KEY_SCRIPT, NIXOS_ANYWHERE_RELEASE } from '../../../compute/nixos-anywhere';
+import { BootKind } from '../../../compute/boot-source';
 import { ProxmoxVm } from '../../../compute/proxmox-vm';
 import { generatedHeader, NixFlake, renderSettingsModule } from '../../nix-flake';
 import { NixAttrs } from '../../nix-value';
@@ -19,7 +20,7 @@ const SSH_WAIT_TRIES = 60;
 
 /** Adds the disk layouts and the host-key script, when a VM is installed by nixos-anywhere. */
 export function renderNixosAnywhere(lab: Homelab, flake: NixFlake): void {
-  const vms = ProxmoxVm.all(lab).filter((vm) => vm.guest !== undefined && vm.boot.details.nixosAnywhere !== undefined);
+  const vms = ProxmoxVm.all(lab).filter((vm) => vm.guest !== undefined && vm.boot.details.kind === BootKind.CLOUD_IMAGE && vm.boot.details.nixosAnywhere !== undefined);
   if (vms.length === 0) {
     return;
   }

@@ -130,10 +130,11 @@ export interface StorageCommand {
  * thin storages are Terraform resources: see StorageDeclaration).
  */
 export function storageCommand(storage: ProxmoxStorage): StorageCommand {
-  if (storage.type !== StorageType.DIRECTORY) {
+  const d = storage.backing.details;
+  if (!d.managed || d.type !== StorageType.DIRECTORY) {
     throw new Error(`a ${storage.type} storage is declared by Terraform, not by pvesm`);
   }
   // is_mountpoint in both: `pvesm set` brings a storage that exists already up to the model.
   const options = ['--content', storage.content.join(','), ...(storage.isMountpoint ? ['--is_mountpoint', 'yes'] : [])];
-  return { id: storage.storageId, type: storage.type, add: ['--path', storage.backing.details.path!, ...options], set: options };
+  return { id: storage.storageId, type: storage.type, add: ['--path', d.path, ...options], set: options };
 }

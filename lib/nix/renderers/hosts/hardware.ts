@@ -17,15 +17,16 @@ const QEMU_GUEST_KERNEL_MODULES = ['virtio_balloon', 'virtio_console', 'virtio_r
 export function renderHardware(lab: Homelab, flake: NixFlake): void {
   for (const host of Host.all(lab)) {
     const profile = host.hardware;
-    if (profile.kind === HardwareKind.FILE) {
+    const d = profile.details;
+    if (d.kind === HardwareKind.FILE) {
       // The user's file, as it is: it is theirs, so it gets no header.
-      flake.addHostModule(host, 'hardware-configuration', fs.readFileSync(profile.details.file!, 'utf8'));
+      flake.addHostModule(host, 'hardware-configuration', fs.readFileSync(d.file, 'utf8'));
       continue;
     }
-    if (profile.details.nixosHardwareModule) {
+    if (d.kind === HardwareKind.RASPBERRY_PI_4 && d.nixosHardwareModule) {
       // nixos-hardware has no inputs of its own, so nothing to follow.
       flake.addInput({ name: 'nixos-hardware', url: 'github:NixOS/nixos-hardware', followsNixpkgs: false });
-      flake.addHostFlakeModule(host, 'nixos-hardware', profile.details.nixosHardwareModule);
+      flake.addHostFlakeModule(host, 'nixos-hardware', d.nixosHardwareModule);
     }
     flake.addHostModule(host, 'hardware', renderSettingsModule(lab, `${host.node.path} (hardware profile ${profile.kind})`, hardwareSettings(profile)));
   }
@@ -34,7 +35,7 @@ export function renderHardware(lab: Homelab, flake: NixFlake): void {
 /** The NixOS settings of a generated hardware profile. */
 export function hardwareSettings(profile: HardwareProfile): NixAttrs {
   const d = profile.details;
-  switch (profile.kind) {
+  switch (d.kind) {
     case HardwareKind.QEMU_GUEST:
       return {
         boot: {
@@ -49,7 +50,7 @@ export function hardwareSettings(profile: HardwareProfile): NixAttrs {
         boot: {
           loader: { grub: { enable: false }, 'generic-extlinux-compatible': { enable: true } },
           initrd: { availableKernelModules: ['xhci_pci', 'usbhid', 'usb_storage'] },
-          kernelParams: d.kernelParams!.length ? d.kernelParams : undefined,
+          kernelParams: d.kernelParams.length ? d.kernelParams : undefined,
           // nixos-hardware's raspberry-pi/4 sets the vendor kernel with lib.mkDefault; a plain
           // definition of the mainline one wins, and the binary cache has it (nixos-hardware#325).
           kernelPackages: d.kernel === RaspberryPiKernel.MAINLINE ? NixExpr.ref('pkgs.linuxPackages') : undefined,
@@ -77,7 +78,7 @@ export function hardwareSettings(profile: HardwareProfile): NixAttrs {
         fileSystems: fileSystems(d.rootFileSystem, d.bootFileSystem),
         hardware: {
           enableRedistributableFirmware: true,
-          cpu: { [d.cpuVendor!]: { updateMicrocode: true } },
+          cpu: { [d.cpuVendor]: { updateMicrocode: true } },
         },
       };
     default:
