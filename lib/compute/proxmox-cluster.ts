@@ -211,7 +211,32 @@ export class ProxmoxCluster extends Construct {
         errors.push(problem(`shared storage ${storage.storageId} has the id of ${displayPath(twin)}, and Proxmox's storage configuration is one for the whole cluster`, 'declare the shared storage once, on one member, and give other storages other ids'));
       }
     }
+    errors.push(...this.storageEntryProblems());
     errors.push(...this.haProblems());
+    return errors;
+  }
+
+  /**
+   * Storages of one id on several members are one entry of the cluster's storage.cfg (with those
+   * members as its nodes), so they must be declared alike: one entry cannot be a ZFS pool on one
+   * node and a directory on another.
+   */
+  private storageEntryProblems(): string[] {
+    const errors: string[] = [];
+    const first = new Map<string, ProxmoxStorage>();
+    for (const storage of this.members.flatMap((m) => m.storages)) {
+      const earlier = first.get(storage.storageId);
+      if (earlier === undefined) {
+        first.set(storage.storageId, storage);
+      } else if (earlier.definition !== storage.definition && !this.sharesStorage(storage) && !this.sharesStorage(earlier)) {
+        errors.push(
+          problem(
+            `storage ${storage.storageId} of ${storage.proxmoxHost.nodeName} (${displayPath(storage)}) differs from ${storage.storageId} of ${earlier.proxmoxHost.nodeName}, but the cluster's storage configuration has one entry per id, with the nodes that have it`,
+            `declare ${storage.storageId} alike on every member (type, pool or path, content), or give one of them another storage id`,
+          ),
+        );
+      }
+    }
     return errors;
   }
 

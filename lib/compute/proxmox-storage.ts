@@ -8,6 +8,7 @@ import { VmImage, VmImageProps } from './vm-image';
 import { claimId } from '../core/problems';
 import { checkProps } from '../core/props-check';
 import { Kind } from '../core/kind';
+import { compareText } from '../core/order';
 
 export { StorageContent } from './storage-content';
 
@@ -302,6 +303,35 @@ export class ProxmoxStorage extends Construct {
       return false;
     }
     return d.isMountpoint ?? ZfsPool.onHost(this.proxmoxHost.host).some((pool) => pool.allDatasets.some((ds) => ds.effectiveMountpoint === d.path));
+  }
+
+  /**
+   * The nodes of the storage's entry in storage.cfg (its `nodes`). Proxmox keeps one storage.cfg
+   * for a whole cluster, so storages of one id on several members are one entry that lists
+   * them all (each member's `tank`, say); on a separate host, the entry is its own node only.
+   * Sorted by node name.
+   */
+  public get nodeNames(): string[] {
+    const cluster = this.proxmoxHost.cluster;
+    if (cluster === undefined) {
+      return [this.proxmoxHost.nodeName];
+    }
+    return cluster.members
+      .filter((m) => m.storages.some((s) => s.storageId === this.storageId))
+      .map((m) => m.nodeName)
+      .sort(compareText);
+  }
+
+  /**
+   * What makes two storages of one id the same storage.cfg entry: the type, where it lives and
+   * what it holds (the node list aside).
+   */
+  public get definition(): string {
+    const d = this.backing.details;
+    const zfs = d.managed && d.type === StorageType.ZFS_POOL ? d : undefined;
+    const directory = d.managed && d.type === StorageType.DIRECTORY ? d : undefined;
+    const lvmThin = d.managed && d.type === StorageType.LVM_THIN ? d : undefined;
+    return JSON.stringify([this.type, zfs?.zfs.datasetName ?? null, zfs?.sparse ?? null, directory?.path ?? null, lvmThin?.volumeGroup ?? null, lvmThin?.thinPool ?? null, [...this.content].sort()]);
   }
 
   /** Who declares the storage on its host: Terraform, the pvesm service, or nobody. */

@@ -24,9 +24,10 @@ import { ProxmoxStorageZfspool } from './proxmox/storage-zfspool.generated';
 export type ProxmoxStorageResource = ProxmoxStorageZfspool | ProxmoxStorageLvmthin;
 
 /**
- * The resource of a storage Terraform declares: `nodes` is its node (storage.cfg is the
- * cluster's, and a ZFS or LVM pool exists on one node), and a storage that exists already is
- * imported by its id (bpg imports storages by id: ImportStatePassthroughID in
+ * The resource of a storage Terraform declares: `nodes` are the nodes of its storage.cfg entry
+ * (its own node; in a cluster, every member with a storage of that id, since storage.cfg is the
+ * cluster's and POST /storage refuses an id twice: ProxmoxStorage.nodeNames), and a storage that
+ * exists already is imported by its id (bpg imports storages by id: ImportStatePassthroughID in
  * fwprovider/storage/resource_generic.go).
  */
 export function addStorageResource(scope: Construct, storage: ProxmoxStorage): ProxmoxStorageResource {
@@ -36,7 +37,7 @@ export function addStorageResource(scope: Construct, storage: ProxmoxStorage): P
     throw new Error(`${storage.node.path}: a ${storage.type} storage is not declared by Terraform`);
   }
   const id = storageResourceName(storage);
-  const common = { id: storage.storageId, nodes: [storage.proxmoxHost.nodeName], content: [...storage.content] };
+  const common = { id: storage.storageId, nodes: storage.nodeNames, content: [...storage.content] };
   const resource =
     d.type === StorageType.ZFS_POOL
       ? new ProxmoxStorageZfspool(scope, id, { ...common, zfsPool: d.zfs.datasetName, thinProvision: d.sparse })

@@ -103,7 +103,18 @@ export class ProxmoxTerraformStack extends TerraformStack {
         : undefined,
     });
 
-    const storageResources = new Map<ProxmoxStorage, ProxmoxStorageResource>((props.storages ?? []).map((s) => [s, addStorageResource(this, s)]));
+    // One resource per storage id: the members of a cluster that share an id share its entry.
+    const storageResources = new Map<ProxmoxStorage, ProxmoxStorageResource>();
+    const byId = new Map<string, ProxmoxStorageResource>();
+    for (const storage of props.storages ?? []) {
+      const shared = byId.get(storage.storageId);
+      if (shared && storage.adopt) {
+        shared.importFrom(storage.storageId);
+      }
+      const resource = shared ?? addStorageResource(this, storage);
+      byId.set(storage.storageId, resource);
+      storageResources.set(storage, resource);
+    }
     this.storageResources = storageResources;
 
     const downloads = new Map<VmImage, ProxmoxDownloadFile>();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Homelab, ProxmoxCluster, ProxmoxHost, ProxmoxStack, ProxmoxVm, renderTerraformStacks, Size, validateLab } from '../../lib/internal';
+import { Homelab, ProxmoxCluster, ProxmoxHost, ProxmoxStack, ProxmoxVm, renderNixFlake, renderTerraformStacks, Size, StorageBacking, validateLab } from '../../lib/internal';
 import { multiHostLab } from '../support/multi-host-lab';
 import { schemaProblems } from '../support/tf-schema';
 
@@ -71,6 +71,13 @@ describe.each([
       }
     }
     expect(clones).toBe(4);
+  });
+
+  // storage.cfg is one per cluster, and POST /storage refuses an id twice: each member's "tank" is
+  // one entry whose nodes are the members (PVE::API2::Storage::Config).
+  it("declares each storage id of the cluster once, with every member that has it as its nodes", () => {
+    const entries = Object.values(stacks).flatMap((stack) => Object.values(stack.resource.proxmox_storage_zfspool ?? {}) as Array<{ id: string; nodes: string[] }>);
+    expect(entries.map((r) => `${r.id} on ${r.nodes.join(',')}`).sort()).toEqual(['tank on pve-a', 'tank on pve-b', 'tank on pve1,pve2,pve3']);
   });
 
   it('gives every VM its own vmid across all stacks', () => {
@@ -159,6 +166,26 @@ describe('ProxmoxCluster', () => {
       'testlab/other-cluster-name: cluster name "other-cluster-name" is not a Proxmox cluster name. Fix: use at most 15 letters, digits and "-" (not at either end).',
       'testlab/other-cluster-name: member pve1 is also a member of cluster pvec. Fix: a Proxmox node belongs to one cluster: take it out of one of them.',
     ]);
+  });
+
+  it('refuses one storage id declared differently on two members, since the cluster has one entry for it', () => {
+    const t = multiHostLab();
+    t.members[1].proxmox.addStorage('archive', { backing: StorageBacking.directory('/srv/archive') });
+    t.members[2].proxmox.addStorage('archive', { backing: StorageBacking.directory('/mnt/archive') });
+    expect(errorsOf(t.lab)).toEqual([
+      'testlab/pvec: storage archive of pve3 (testlab/pve3/proxmox/archive) differs from archive of pve2, but the cluster\'s storage configuration has one entry per id, with the nodes that have it. ' +
+        'Fix: declare archive alike on every member (type, pool or path, content), or give one of them another storage id.',
+    ]);
+  });
+
+  it('limits a directory storage of some members to their nodes in pvesm, and marks a shared one shared', () => {
+    const t = multiHostLab();
+    for (const m of [t.members[1], t.members[2]]) {
+      m.proxmox.addStorage('archive', { backing: StorageBacking.directory('/srv/archive') });
+    }
+    expect(errorsOf(t.lab)).toEqual([]);
+    const script = renderNixFlake(t.lab).find((f) => f.path === 'hosts/pve2/proxmox-storages.sh')!.content;
+    expect(script).toContain('ensure_storage archive dir --path /srv/archive --content images,rootdir,iso,import,snippets,backup,vztmpl --nodes pve2,pve3 -- --content images,rootdir,iso,import,snippets,backup,vztmpl --nodes pve2,pve3');
   });
 
   it('warns about an HA resource whose disks only its node reaches', () => {

@@ -134,7 +134,11 @@ export function storageCommand(storage: ProxmoxStorage): StorageCommand {
   if (!d.managed || d.type !== StorageType.DIRECTORY) {
     throw new Error(`a ${storage.type} storage is declared by Terraform, not by pvesm`);
   }
-  // is_mountpoint in both: `pvesm set` brings a storage that exists already up to the model.
-  const options = ['--content', storage.content.join(','), ...(storage.isMountpoint ? ['--is_mountpoint', 'yes'] : [])];
+  // is_mountpoint in both: `pvesm set` brings a storage that exists already up to the model. In a
+  // cluster storage.cfg is one for all members: a shared directory says so (`--shared 1`), any
+  // other is limited to the members that have it (`--nodes`), or every node would list it.
+  const inCluster = storage.proxmoxHost.cluster !== undefined;
+  const placement = !inCluster ? [] : storage.shared ? ['--shared', '1'] : ['--nodes', storage.nodeNames.join(',')];
+  const options = ['--content', storage.content.join(','), ...(storage.isMountpoint ? ['--is_mountpoint', 'yes'] : []), ...placement];
   return { id: storage.storageId, type: storage.type, add: ['--path', d.path, ...options], set: options };
 }
