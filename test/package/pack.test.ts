@@ -9,18 +9,15 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nixFilesUnder, parseNixFiles } from '../support/nix';
 import { tempDir } from '../support/labs';
+import { npmEnv, packThisPackage, REPO } from '../support/package';
 
-const REPO = path.resolve(__dirname, '../..');
-const run = (cmd: string, args: string[], cwd: string) =>
-  execFileSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] });
+const run = (cmd: string, args: string[], cwd: string) => execFileSync(cmd, args, { cwd, encoding: 'utf8', env: npmEnv, stdio: ['ignore', 'pipe', 'pipe'] });
 
 let project: string;
 let tarball: string;
 
 beforeAll(() => {
-  const packDir = tempDir('pack-');
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', packDir], REPO)) as Array<{ filename: string; files: Array<{ path: string }> }>;
-  tarball = path.join(packDir, packed[0].filename);
+  tarball = packThisPackage();
   project = tempDir('consumer-');
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'my-lab', private: true }));
   // The exact TypeScript and Node types of this repository, from the npm cache when present.
