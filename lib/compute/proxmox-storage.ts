@@ -328,10 +328,9 @@ export class ProxmoxStorage extends Construct {
    */
   public get definition(): string {
     const d = this.backing.details;
-    const zfs = d.managed && d.type === StorageType.ZFS_POOL ? d : undefined;
-    const directory = d.managed && d.type === StorageType.DIRECTORY ? d : undefined;
-    const lvmThin = d.managed && d.type === StorageType.LVM_THIN ? d : undefined;
-    return JSON.stringify([this.type, zfs?.zfs.datasetName ?? null, zfs?.sparse ?? null, directory?.path ?? null, lvmThin?.volumeGroup ?? null, lvmThin?.thinPool ?? null, [...this.content].sort()]);
+    // Where it lives, by type (an existing storage: nothing the model knows).
+    const where = !d.managed ? [] : d.type === StorageType.ZFS_POOL ? [d.zfs.datasetName, d.sparse] : d.type === StorageType.DIRECTORY ? [d.path] : [d.volumeGroup, d.thinPool];
+    return JSON.stringify([this.type, ...where, [...this.content].sort()]);
   }
 
   /** Who declares the storage on its host: Terraform, the pvesm service, or nobody. */
