@@ -23,6 +23,12 @@ export interface Projection {
    * @default - none: the model's validation is enough
    */
   validate?(lab: Homelab): ConstructProblem[];
+  /**
+   * Loads what the projection renders with (its module, its format library) ahead of its first
+   * render, so that a cold run can load it before the app (see `loadProjections`).
+   * @default - it loads on first use
+   */
+  load?(): void;
 }
 
 /** Renders a lab in one format (the function a projection's module provides). */

@@ -16,7 +16,7 @@ import { formatRunbook, labRunbook } from './runbook';
 import { typeCheckApp } from './type-check';
 import { labDiagram } from './diagram';
 import { diffLab } from './diff';
-import { PROJECTIONS } from './projections';
+import { loadProjections, PROJECTIONS } from './projections';
 import { formatSummary, outputSummary, summarizeLab } from './summary';
 import { synthesize, validateForSynthesis } from './synthesize';
 import { formatSecretsInit, initSecrets } from './secrets';
@@ -138,6 +138,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .addOption(secretsOption())
     .action((opts: { app: string; out: string; strict: boolean; only?: string[]; quiet: boolean; json: boolean; adopt: boolean; secrets: string }) => {
       recover(opts.out);
+      loadProjections(opts.only);
       const lab = loadLab(opts.app);
       const started = process.hrtime.bigint();
       const result = synthesize(lab, { outdir: opts.out, strict: opts.strict, only: opts.only, adopt: opts.adopt, secretsRoot: opts.secrets });
@@ -171,6 +172,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .action((opts: { app: string; out: string; strict: boolean; only?: string[]; stat: boolean; exitCode: boolean; json: boolean; adopt: boolean; secrets: string }) => {
       diffExitCodes = opts.exitCode;
       recover(opts.out);
+      loadProjections(opts.only);
       const lab = loadLab(opts.app);
       const { result, changes } = diffLab(lab, { outdir: opts.out, strict: opts.strict, only: opts.only, adopt: opts.adopt, secretsRoot: opts.secrets });
       printWarnings(result.report.warnings, io, err);
