@@ -216,12 +216,21 @@ function sortKeys(value: unknown): unknown {
     return value.map(sortKeys);
   }
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value as object)
-        .sort()
-        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-    );
+    // One loop, not sort/filter/map/fromEntries: four arrays for each object of every stack were
+    // a tenth of the Terraform projection's allocations at 4000 VMs (issue 17).
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) {
+        if (k === '__proto__') {
+          // As fromEntries did: a key, not the prototype.
+          Object.defineProperty(sorted, k, { value: sortKeys(v), enumerable: true, writable: true, configurable: true });
+        } else {
+          sorted[k] = sortKeys(v);
+        }
+      }
+    }
+    return sorted;
   }
   return value;
 }
