@@ -163,6 +163,9 @@ export class ProxmoxTerraformStack extends TerraformStack {
       let token = tokens.get(r);
       if (token === undefined) {
         token = dependable(r);
+        // The address token it resolves to, made here rather than inside cdktf's resolve, where
+        // the stack its creation captures is several times deeper (and slower to capture).
+        void r.fqn;
         tokens.set(r, token);
       }
       return token;
