@@ -246,10 +246,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
 
   /** The VMs of a lab, sorted by vmid. */
   public static all(lab: IConstruct): ProxmoxVm[] {
-    return lab.node
-      .findAll()
-      .filter(ProxmoxVm.isProxmoxVm)
-      .sort((a, b) => a.vmid - b.vmid);
+    return [...PROXMOX_VM.under(lab)].sort((a, b) => a.vmid - b.vmid);
   }
 
   /** The Proxmox host the VM runs on. */
@@ -766,7 +763,7 @@ function indexVms(root: IConstruct): VmIndex {
     if (list) list.push(value);
     else map.set(key, [value]);
   };
-  for (const vm of root.node.findAll().filter(ProxmoxVm.isProxmoxVm)) {
+  for (const vm of PROXMOX_VM.all(root)) {
     add(index.byVmid, vm.vmid, vm);
     add(index.byName, vm.vmName, vm);
     vm.nics.forEach((nic, i) => add(index.byMac, nic.macAddress, { vm, nic: i }));
@@ -776,7 +773,7 @@ function indexVms(root: IConstruct): VmIndex {
 
 function vmsByGuest(root: IConstruct): Map<Host, ProxmoxVm[]> {
   const index = new Map<Host, ProxmoxVm[]>();
-  for (const vm of root.node.findAll().filter(ProxmoxVm.isProxmoxVm)) {
+  for (const vm of PROXMOX_VM.all(root)) {
     if (vm.guest) {
       const list = index.get(vm.guest);
       if (list) list.push(vm);
