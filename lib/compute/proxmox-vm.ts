@@ -19,7 +19,7 @@ import { stackMembership } from './stack-plan';
 import { CloudInitProps, cloudInitConflictProblems, cloudInitProblems, snippetStorageOf } from './vm-cloud-init';
 import { VmDisk, VmDiskProps, vmDisk, vmDiskProblems } from './vm-disk';
 import { Bios, EfiDiskProps, isWindows, MachineType, OsType, TpmProps, TpmVersion, VmFirmware, vmFirmware, vmFirmwareProblems } from './vm-firmware';
-import { guestMacProblems, NicOwner, VmNic, vmNic, VmNicProps, vmNicProblems } from './vm-nic';
+import { guestMacProblems, NicOwner, VmNic, vmNic, VmNicContext, VmNicProps, vmNicProblems } from './vm-nic';
 import { storageUseProblems } from './vm-placement';
 import { ImageKind, type VmImage } from './vm-image';
 import { claimId } from '../core/problems';
@@ -381,13 +381,19 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
 
   /** The MAC address of the first NIC (the one on the lab network). */
   public get macAddress(): string | undefined {
-    return this.nics[0]?.macAddress;
+    // The first NIC alone: every reader of an endpoint's MAC (the checks, the leases) derived all.
+    const first = this.nicProps[0];
+    return first && vmNic(first, 0, this.nicContext()).macAddress;
   }
 
   /** The NICs with their defaults applied; MACs derived where none is given. */
   public get nics(): VmNic[] {
-    const context = { labName: Homelab.of(this).name, vmName: this.vmName, hypervisor: this.hypervisor, guest: this.guest };
+    const context = this.nicContext();
     return this.nicProps.map((nic, index) => vmNic(nic, index, context));
+  }
+
+  private nicContext(): VmNicContext {
+    return { labName: Homelab.of(this).name, vmName: this.vmName, hypervisor: this.hypervisor, guest: this.guest };
   }
 
   /** The disks with their defaults applied; interfaces scsi0, scsi1, … where none is given. */
