@@ -17,7 +17,6 @@
 import { TerraformElement, TerraformOutput, TerraformStack, Token, Tokenization } from 'cdktf';
 import type { IConstruct } from 'constructs';
 import { resolve } from 'cdktf/lib/_tokens';
-import { TokenString } from 'cdktf/lib/tokens/private/encoding';
 import { deepMerge } from 'cdktf/lib/util';
 
 /**
@@ -36,9 +35,9 @@ const TOKEN_DOUBLE_MAGNITUDE = 1e250;
 /**
  * What cdktf's `resolve(scope, value)` returns, for values whose plain parts need no resolving.
  *
- * `resolve` (tokens/private/resolve.js) changes a string only when it holds a string, list or map
- * token marker or a number token's text (`TokenString.forString/forListToken/forNumbers`, the map
- * token values), a number only when it is a token's double or the map token number, and returns
+ * `resolve` (tokens/private/resolve.js) changes a string only when it holds a string or list
+ * token marker or a number token's text (`TokenString.forString/forListToken/forNumbers`) or is a
+ * map token's value, a number only when it is a token's double or the map token number, and returns
  * other primitives and Dates as they are; it copies arrays (dropping `undefined`) and objects
  * (dropping `undefined` values) unless they hold list, number-list or map tokens, are resolvable,
  * or are constructs. Plain data is copied the same way here; anything else is given to `resolve`
@@ -139,21 +138,25 @@ function terraformElements(node: IConstruct, into: TerraformElement[] = []): Ter
   return into;
 }
 
-/** A string `resolve` returns unchanged (and does not refuse). */
+/**
+ * Text that cdktf's number-token pattern (`NUMBER_TOKEN_REGEX` of tokens/private/encoding.js,
+ * `[-|\d|.\+]+(e[-|\d|.|e|E|\+]+)`) finds somewhere: one of its first characters, an "e", one of
+ * its last. The same strings, without a TokenString and a global pattern for each.
+ */
+const NUMBER_TOKEN_TEXT = /[-|\d.+]e[-|\d.eE+]/;
+
+/**
+ * A string `resolve` returns unchanged (and does not refuse). Conservative: any string with a token
+ * marker ("${TfToken[", "#{TfToken[", "&{TfToken[" all hold "TfToken[") or text like a number
+ * token goes to `resolve`, which then does exactly what it always did with it.
+ */
 function isPlainString(s: string): boolean {
-  // Every token marker ("${TfToken[", "#{TfToken[", "&{TfToken[") holds "TfToken[", and a number
-  // token's text an "e" (its exponent); the regular expressions run only on such strings.
-  return (
-    !(s.includes('TfToken[') && (TokenString.forString(s).test() || TokenString.forListToken(s).test() || TokenString.forMapToken(s).test())) &&
-    !(s.includes('e') && TokenString.forNumbers(s).test()) &&
-    s !== Token.STRING_MAP_TOKEN_VALUE &&
-    s !== Token.ANY_MAP_TOKEN_VALUE
-  );
+  return !s.includes('TfToken[') && !NUMBER_TOKEN_TEXT.test(s) && s !== Token.STRING_MAP_TOKEN_VALUE && s !== Token.ANY_MAP_TOKEN_VALUE;
 }
 
-/** An element that does not make `resolve` treat its list as a list token. */
+/** An element that cannot make `resolve` treat its list as a list token (see {@link isPlainString}). */
 function isPlainListElement(x: unknown): boolean {
-  return typeof x === 'string' ? !(x.includes('TfToken[') && TokenString.forListToken(x).test()) : typeof x !== 'number' || Math.abs(x) < TOKEN_DOUBLE_MAGNITUDE;
+  return typeof x === 'string' ? !x.includes('TfToken[') : typeof x !== 'number' || Math.abs(x) < TOKEN_DOUBLE_MAGNITUDE;
 }
 
 /** resolve.js `isConstruct`: what `resolve` refuses to walk into. */

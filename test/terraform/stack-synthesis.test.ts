@@ -8,6 +8,7 @@
 import { Construct } from 'constructs';
 import { Fn, Lazy, TerraformOutput, TerraformStack, TerraformVariable, Token } from 'cdktf';
 import { resolve } from 'cdktf/lib/_tokens';
+import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildGeneratedLab } from '../../bench/generated-lab';
 import { buildReferenceLab } from '../../apps/reference-lab';
@@ -94,6 +95,20 @@ describe('Terraform stacks made with cdktf resolving only what can hold a token'
     expect(copy).toEqual({ a: [1, 'x'], c: { d: null } });
     expect(copy).not.toBe(plain);
     expect(JSON.stringify(copy)).toBe(JSON.stringify(resolve(stack, plain)));
+  });
+
+  it('gives what cdktf gives for any JSON value, numbers written into strings included', () => {
+    const stack = bareStack();
+    const numberish = fc.stringMatching(/^[-|0-9.+eEa-z ]{0,12}$/);
+    const value = fc.letrec((tie) => ({
+      any: fc.oneof({ depthSize: 'small' }, fc.jsonValue(), numberish, fc.array(tie('any'), { maxLength: 4 }), fc.dictionary(numberish, tie('any'), { maxKeys: 4 })),
+    })).any;
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(JSON.stringify(resolveTokens(stack, v))).toBe(JSON.stringify(resolve(stack, v)));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('refuses what cdktf refuses: a construct, a function', () => {
