@@ -101,7 +101,7 @@ export class K3sCluster extends Construct {
 
   /** The k3s clusters of a lab, in declaration order. */
   public static all(scope: IConstruct): K3sCluster[] {
-    return scope.node.root.node.findAll().filter(K3sCluster.isK3sCluster);
+    return [...K3S_CLUSTER.all(scope)];
   }
 
   /** The cluster node that runs on `host`, in any cluster of its lab, or undefined. */

@@ -73,10 +73,7 @@ export class ProxmoxHost extends Construct implements IHostRoleHolder, IDiagramP
 
   /** The Proxmox hosts of a lab, sorted by node name. */
   public static all(lab: IConstruct): ProxmoxHost[] {
-    return lab.node
-      .findAll()
-      .filter(ProxmoxHost.isProxmoxHost)
-      .sort(byText((x) => x.nodeName));
+    return [...PROXMOX_HOST.under(lab)].sort(byText((x) => x.nodeName));
   }
 
   /** The NixOS host. */

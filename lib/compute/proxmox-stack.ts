@@ -129,10 +129,7 @@ export class ProxmoxStack extends Construct implements StackSettings {
 
   /** The stacks of a lab, sorted by name. */
   public static all(lab: IConstruct): ProxmoxStack[] {
-    return lab.node
-      .findAll()
-      .filter(ProxmoxStack.isProxmoxStack)
-      .sort(byText((x) => x.stackName));
+    return [...PROXMOX_STACK.under(lab)].sort(byText((x) => x.stackName));
   }
 
   /** The stack name (the construct id). */
@@ -287,7 +284,7 @@ function stateKey(stack: ProxmoxStack): string {
 
 function stacksByState(root: IConstruct): Map<string, ProxmoxStack[]> {
   const index = new Map<string, ProxmoxStack[]>();
-  for (const stack of root.node.findAll().filter(ProxmoxStack.isProxmoxStack)) {
+  for (const stack of PROXMOX_STACK.all(root)) {
     const key = stateKey(stack);
     const list = index.get(key);
     if (list) list.push(stack);

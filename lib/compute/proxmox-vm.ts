@@ -19,7 +19,7 @@ import { stackMembership } from './stack-plan';
 import { CloudInitProps, cloudInitConflictProblems, cloudInitProblems, snippetStorageOf } from './vm-cloud-init';
 import { VmDisk, VmDiskProps, vmDisk, vmDiskProblems } from './vm-disk';
 import { Bios, EfiDiskProps, isWindows, MachineType, OsType, TpmProps, TpmVersion, VmFirmware, vmFirmware, vmFirmwareProblems } from './vm-firmware';
-import { guestMacProblems, NicOwner, VmNic, vmNic, VmNicProps, vmNicProblems } from './vm-nic';
+import { guestMacProblems, NicOwner, VmNic, vmNic, VmNicContext, VmNicProps, vmNicProblems } from './vm-nic';
 import { storageUseProblems } from './vm-placement';
 import { ImageKind, type VmImage } from './vm-image';
 import { claimId } from '../core/problems';
@@ -246,10 +246,7 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
 
   /** The VMs of a lab, sorted by vmid. */
   public static all(lab: IConstruct): ProxmoxVm[] {
-    return lab.node
-      .findAll()
-      .filter(ProxmoxVm.isProxmoxVm)
-      .sort((a, b) => a.vmid - b.vmid);
+    return [...PROXMOX_VM.under(lab)].sort((a, b) => a.vmid - b.vmid);
   }
 
   /** The Proxmox host the VM runs on. */
@@ -384,13 +381,19 @@ export class ProxmoxVm extends Construct implements INetworkEndpoint, IGuestMach
 
   /** The MAC address of the first NIC (the one on the lab network). */
   public get macAddress(): string | undefined {
-    return this.nics[0]?.macAddress;
+    // The first NIC alone: every reader of an endpoint's MAC (the checks, the leases) derived all.
+    const first = this.nicProps[0];
+    return first && vmNic(first, 0, this.nicContext()).macAddress;
   }
 
   /** The NICs with their defaults applied; MACs derived where none is given. */
   public get nics(): VmNic[] {
-    const context = { labName: Homelab.of(this).name, vmName: this.vmName, hypervisor: this.hypervisor, guest: this.guest };
+    const context = this.nicContext();
     return this.nicProps.map((nic, index) => vmNic(nic, index, context));
+  }
+
+  private nicContext(): VmNicContext {
+    return { labName: Homelab.of(this).name, vmName: this.vmName, hypervisor: this.hypervisor, guest: this.guest };
   }
 
   /** The disks with their defaults applied; interfaces scsi0, scsi1, … where none is given. */
@@ -766,7 +769,7 @@ function indexVms(root: IConstruct): VmIndex {
     if (list) list.push(value);
     else map.set(key, [value]);
   };
-  for (const vm of root.node.findAll().filter(ProxmoxVm.isProxmoxVm)) {
+  for (const vm of PROXMOX_VM.all(root)) {
     add(index.byVmid, vm.vmid, vm);
     add(index.byName, vm.vmName, vm);
     vm.nics.forEach((nic, i) => add(index.byMac, nic.macAddress, { vm, nic: i }));
@@ -776,7 +779,7 @@ function indexVms(root: IConstruct): VmIndex {
 
 function vmsByGuest(root: IConstruct): Map<Host, ProxmoxVm[]> {
   const index = new Map<Host, ProxmoxVm[]>();
-  for (const vm of root.node.findAll().filter(ProxmoxVm.isProxmoxVm)) {
+  for (const vm of PROXMOX_VM.all(root)) {
     if (vm.guest) {
       const list = index.get(vm.guest);
       if (list) list.push(vm);

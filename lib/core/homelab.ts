@@ -148,8 +148,7 @@ export class Homelab extends Construct {
 
   /** A lab without hosts synthesizes a flake that configures no machine: a warning, not an error, so a lab can be built up step by step. */
   private warnWithoutHosts(): void {
-    const constructs = this.node.findAll();
-    if (constructs.some(HOST_MARKER.is)) {
+    if (HOST_MARKER.all(this).length > 0) {
       return;
     }
     const empty = this.node.children.every((c) => c === this.network);

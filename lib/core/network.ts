@@ -2,7 +2,6 @@ import { Construct, IConstruct } from 'constructs';
 import {
   cidrContains,
   isIpv4Cidr,
-  compareIpv4,
   ipInRange,
   ipv4ToInt,
   isIpv4,
@@ -204,10 +203,7 @@ export class Network extends Construct {
 
   /** Every device with an address on this network, sorted by IP address then path. */
   public get endpoints(): INetworkEndpoint[] {
-    return this.node.root.node
-      .findAll()
-      .filter(NETWORK_ENDPOINT.is)
-      .sort((a, b) => endpointOrder(a, b));
+    return [...SORTED_ENDPOINTS(this)];
   }
 
   private validateOwnSettings(): string[] {
@@ -335,10 +331,22 @@ export function checkEndpoints(network: Network, endpoints: readonly INetworkEnd
   return problems;
 }
 
-function endpointOrder(a: INetworkEndpoint, b: INetworkEndpoint): number {
-  const byIp = isIpv4(a.ipAddress) && isIpv4(b.ipAddress) ? compareIpv4(a.ipAddress, b.ipAddress) : 0;
-  return byIp !== 0 ? byIp : compareText(a.node.path, b.node.path);
+/**
+ * The endpoints sorted by IP address then path (an address that is no IPv4 address sorts by path
+ * alone). Each address is parsed and each path made once, not in every comparison: the sort of
+ * 4000 VMs' endpoints parsed addresses ~100,000 times, run after run of the checks (issue 17).
+ */
+function sortEndpoints(endpoints: readonly INetworkEndpoint[]): INetworkEndpoint[] {
+  const keyed = endpoints.map((endpoint) => ({ endpoint, ip: isIpv4(endpoint.ipAddress) ? ipv4ToInt(endpoint.ipAddress) : undefined, path: endpoint.node.path }));
+  keyed.sort((a, b) => {
+    const byIp = a.ip !== undefined && b.ip !== undefined ? a.ip - b.ip : 0;
+    return byIp !== 0 ? byIp : compareText(a.path, b.path);
+  });
+  return keyed.map((k) => k.endpoint);
 }
+
+/** Every endpoint of a network's tree, sorted (see {@link sortEndpoints}), once per validation run. */
+const SORTED_ENDPOINTS = runIndexPer((network: Network) => sortEndpoints(NETWORK_ENDPOINT.all(network)));
 
 function firstHostAddress(cidr: string): string {
   const { network } = parseIpv4Cidr(cidr);

@@ -455,6 +455,7 @@ export const PROP_SHAPES: Readonly<Record<string, Readonly<Record<string, string
     port: null,
   },
   StackJsonOptions: {
+    cdktfResolve: null,
     preparingPass: null,
   },
   StackSettings: {

@@ -186,10 +186,7 @@ export class Host extends Construct implements INetworkEndpoint, ISummaryPartHol
 
   /** The hosts of a lab, sorted by host name. */
   public static all(lab: IConstruct): Host[] {
-    return lab.node
-      .findAll()
-      .filter(Host.isHost)
-      .sort(byText((x) => x.hostName));
+    return [...HOST.under(lab)].sort(byText((x) => x.hostName));
   }
 
   /** The host name. */

@@ -103,10 +103,7 @@ export class Dnsmasq extends Construct implements IHostRoleHolder, IDiagramPartH
 
   /** The Dnsmasq servers of a lab, sorted by construct path. */
   public static all(lab: IConstruct): Dnsmasq[] {
-    return lab.node
-      .findAll()
-      .filter(Dnsmasq.isDnsmasq)
-      .sort(byText((x) => x.node.path));
+    return [...DNSMASQ.under(lab)].sort(byText((x) => x.node.path));
   }
 
   /** The host dnsmasq runs on. */

@@ -96,10 +96,7 @@ export class OffsiteBackup extends Construct implements IHostRoleHolder {
 
   /** The off-site backups of a lab, sorted by host and name. */
   public static all(scope: Construct): OffsiteBackup[] {
-    return scope.node.root.node
-      .findAll()
-      .filter(OffsiteBackup.isOffsiteBackup)
-      .sort(byText((b) => `${b.host.hostName}/${b.backupName}`));
+    return [...OFFSITE_BACKUP.all(scope)].sort(byText((b) => `${b.host.hostName}/${b.backupName}`));
   }
 
   /** The off-site backups that run on a host, sorted by name. */

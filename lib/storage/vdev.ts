@@ -171,7 +171,7 @@ const DEVICE_PROBLEMS = runIndex((root) => {
   const found = new Map<Vdev, string[]>();
   const add = (v: Vdev, message: string) => found.set(v, [...(found.get(v) ?? []), message]);
   const hosts = new Map<Host, { byPath: Map<string, Vdev>; wholeDisks: Map<string, Vdev>; partitionedDisks: Map<string, Vdev> }>();
-  for (const vdev of root.node.findAll().filter(Vdev.isVdev)) {
+  for (const vdev of VDEV.all(root)) {
     let host = hosts.get(vdev.pool.host);
     if (!host) {
       host = { byPath: new Map(), wholeDisks: new Map(), partitionedDisks: new Map() };
