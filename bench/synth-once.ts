@@ -1,9 +1,10 @@
 /**
  * One synthesis in a fresh process, as `homelab synth` does it (validate, render every
- * projection in memory, write the output folder), timed phase by phase. Prints one line of JSON
- * for the benchmark: the phases in ms, the time since the process started, and the peak memory.
+ * projection in memory, check the sops files, write the output folder), timed phase by phase.
+ * Prints one line of JSON for the benchmark: the phases in ms, the time since the process
+ * started, and the peak memory.
  *
- *   node build/bench/synth-once.js --lab reference|<vms> --out <dir> [--only nix]
+ *   node build/bench/synth-once.js --lab reference|<vms> --out <dir> [--only nix] [--secrets <dir>]
  */
 // The clock starts with the process: performance.now() counts from Node's time origin, so the
 // first reading below already includes Node's own start-up; module loading comes next.
@@ -34,7 +35,7 @@ export interface SynthOnceResult {
   readonly loadMs: number;
   /** Building the lab's construct tree (the user's program). */
   readonly buildMs: number;
-  /** Validation, the three projections and the in-memory render. */
+  /** Validation, the three projections and the in-memory render, with the sops check. */
   readonly synthMs: number;
   /** Writing the output folder (atomic, skipping unchanged files). */
   readonly writeMs: number;
@@ -56,7 +57,8 @@ function main(argv: readonly string[]): SynthOnceResult {
   const { lab, constructs, counts } = labArg === 'reference' ? reference() : generated(Number(labArg));
   const built = performance.now();
   const only = option(argv, '--only');
-  const rendered = renderLab(lab, only ? { only: only.split(',') } : {});
+  // As `homelab synth` does: the sops files of its --secrets folder (default: the working directory).
+  const rendered = renderLab(lab, { secretsRoot: option(argv, '--secrets') ?? '.', ...(only ? { only: only.split(',') } : {}) });
   const synthesized = performance.now();
   writeOutput(out, rendered.files, { roots: rendered.projections.map((p) => p.name) });
   const written = performance.now();
