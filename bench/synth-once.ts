@@ -11,6 +11,7 @@
 const started = performance.now();
 
 import { renderLab, writeOutput } from '../lib/internal';
+import { loadProjections } from '../lib/synth/projections';
 import { buildReferenceLab } from '../apps/reference-lab';
 import { buildGeneratedLab, GeneratedLabCounts } from './generated-lab';
 import { option, reportMeasurement } from './measurement';
@@ -31,7 +32,7 @@ export interface SynthOnceResult {
   readonly warnings: number;
   /** Node's start-up, until this script ran (ms since the process's time origin). */
   readonly startupMs: number;
-  /** Loading the library and its dependencies (cdktf, cdk8s, cdk8s-plus-28, handlebars, …). */
+  /** Loading the library and the projections' modules with their libraries (cdktf, cdk8s, cdk8s-plus-28, handlebars, …), as `homelab synth` does before the app. */
   readonly loadMs: number;
   /** Building the lab's construct tree (the user's program). */
   readonly buildMs: number;
@@ -53,10 +54,13 @@ function main(argv: readonly string[]): SynthOnceResult {
   if (!out) {
     throw new Error('give the output folder with --out <dir>');
   }
+  const only = option(argv, '--only');
+  // As `homelab synth` does, the projections' modules (and cdktf, cdk8s, Handlebars) load before
+  // the app: loading them is start-up, not the first synthesis.
+  loadProjections(only?.split(','));
   const loaded = performance.now();
   const { lab, constructs, counts } = labArg === 'reference' ? reference() : generated(Number(labArg));
   const built = performance.now();
-  const only = option(argv, '--only');
   // As `homelab synth` does: the sops files of its --secrets folder (default: the working directory).
   const rendered = renderLab(lab, { secretsRoot: option(argv, '--secrets') ?? '.', ...(only ? { only: only.split(',') } : {}) });
   const synthesized = performance.now();
