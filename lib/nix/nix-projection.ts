@@ -24,29 +24,24 @@ import { provideProjectionRenderer } from '../core/projection';
  * `home/…`, `scripts/…`), rendered in memory. Paths are relative to the flake's root.
  */
 export function renderNixFlake(lab: Homelab, options: NixProjectionOptions = {}): OutputFile[] {
-  return renderedFlake(lab, options).files;
-}
-
-/** The flake's files and the sops secrets its hosts read, from one render. */
-interface RenderedFlake {
-  readonly files: OutputFile[];
-  readonly sopsSecretUses: readonly SopsSecretUse[];
+  return renderedFlake(lab, options).files();
 }
 
 // The key of the library's own flake (no extra renderers) in a synthesis run's cache.
 const LIBRARY_FLAKE = {};
 
 /**
- * The flake, rendered once per synthesis run (see `withSharedIndexes`) when it has only the
- * library's renderers: `homelab synth` writes its files and checks the project's sops files against
- * the secrets it reads, and rendering it twice was a sixth of a warm synthesis (issue 17).
+ * The flake with every renderer run, once per synthesis run (see `withSharedIndexes`) when it has
+ * only the library's renderers: `homelab synth` writes its files and checks the project's sops
+ * files against the secrets it reads, and rendering it twice cost every synthesis a second run of
+ * all the renderers (issue 17). Its files are made by the caller that writes them.
  */
-function renderedFlake(lab: Homelab, options: NixProjectionOptions): RenderedFlake {
+function renderedFlake(lab: Homelab, options: NixProjectionOptions): NixFlake {
   const extra = options.extraRenderers ?? [];
   return extra.length === 0 ? perValidationRun(lab, LIBRARY_FLAKE, () => renderFlake(lab, extra)) : renderFlake(lab, extra);
 }
 
-function renderFlake(lab: Homelab, extraRenderers: readonly NixRenderer[]): RenderedFlake {
+function renderFlake(lab: Homelab, extraRenderers: readonly NixRenderer[]): NixFlake {
   const flake = new NixFlake(lab);
   for (const render of [...NIX_RENDERERS, ...extraRenderers]) {
     render(lab, flake);
@@ -55,7 +50,7 @@ function renderFlake(lab: Homelab, extraRenderers: readonly NixRenderer[]): Rend
   renderSopsKeys(lab, flake);
   // The escape hatches come last, so that raw Nix and addNixSettings can override anything.
   renderEscapeHatches(lab, flake);
-  return { files: flake.files(), sopsSecretUses: flake.sopsSecretUses() };
+  return flake;
 }
 
 /**
@@ -73,7 +68,7 @@ export function nixHostNames(lab: Homelab): string[] {
  * run renders, not a second render.
  */
 export function nixSopsSecretUses(lab: Homelab, options: NixProjectionOptions = {}): readonly SopsSecretUse[] {
-  return renderedFlake(lab, options).sopsSecretUses;
+  return renderedFlake(lab, options).sopsSecretUses();
 }
 
 // `homelab synth` loads this module when it first renders nix (see lib/synth/projections.ts).
