@@ -2,9 +2,10 @@
  * `homelab synth` of the reference lab in-process, after warm-up: what an editor integration, a
  * watch mode or a test suite pays per synthesis once the libraries are loaded and the JIT is warm.
  * Each run builds the lab afresh (the user's program), then validates and renders all three
- * projections in memory (the measured synthesis), then writes. Prints one line of JSON.
+ * projections in memory and checks the sops files as `homelab synth` does (the measured
+ * synthesis), then writes. Prints one line of JSON.
  *
- *   node build/bench/in-process.js --out <dir> [--runs 50] [--warmup 20]
+ *   node build/bench/in-process.js --out <dir> [--runs 50] [--warmup 20] [--secrets <dir>]
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -45,6 +46,9 @@ function main(argv: readonly string[]): InProcessResult {
     throw new Error('give a scratch folder with --out <dir>');
   }
   const runs = Number(option(argv, '--runs') ?? 50);
+  // What `homelab synth` does: its --secrets folder (default: the working directory) is checked
+  // against the sops secrets the flake reads, and its sops files are copied into the flake.
+  const secretsRoot = option(argv, '--secrets') ?? '.';
   const warmup = Number(option(argv, '--warmup') ?? 20);
   const times = { build: [] as number[], synth: [] as number[], writeUnchanged: [] as number[], writeNew: [] as number[], bareWriteNew: [] as number[] };
   let files = 0;
@@ -53,7 +57,7 @@ function main(argv: readonly string[]): InProcessResult {
     const t0 = performance.now();
     const { lab } = buildReferenceLab();
     const t1 = performance.now();
-    const rendered = renderLab(lab);
+    const rendered = renderLab(lab, { secretsRoot });
     const t2 = performance.now();
     const roots = rendered.projections.map((p) => p.name);
     writeOutput(existing, rendered.files, { roots });

@@ -120,16 +120,25 @@ function main(): void {
     }
 
     log(`in-process: ${runs.warmup} warm-up runs, then ${runs.inProcess}`);
-    const inProcess = runJson<InProcessResult>([path.join(BUILD, 'bench', 'in-process.js'), '--out', path.join(scratch, 'in-process'), '--runs', String(runs.inProcess), '--warmup', String(runs.warmup)]);
+    // Each lab measured below gets its secrets first, as a user's project has them, so that its
+    // synthesis checks and copies real sops files as `homelab synth` does (not timed).
+    const secretsOf = (lab: string) => {
+      const root = path.join(scratch, `secrets-${lab}`);
+      runJson([path.join(BUILD, 'bench', 'secrets-init.js'), '--lab', lab, '--root', root, '--age-key', path.join(scratch, 'age', 'keys.txt')]);
+      return root;
+    };
+    const referenceSecrets = secretsOf('reference');
+    const inProcess = runJson<InProcessResult>([path.join(BUILD, 'bench', 'in-process.js'), '--out', path.join(scratch, 'in-process'), '--runs', String(runs.inProcess), '--warmup', String(runs.warmup), '--secrets', referenceSecrets]);
 
     log(`first synthesis of the reference lab in ${runs.fresh} fresh processes, and as many with --only nix`);
-    const first = freshRuns<SynthOnceResult>(runs.fresh, (i) => [path.join(BUILD, 'bench', 'synth-once.js'), '--lab', 'reference', '--out', path.join(scratch, `first-${i}`)]);
-    const firstNix = freshRuns<SynthOnceResult>(runs.fresh, (i) => [path.join(BUILD, 'bench', 'synth-once.js'), '--lab', 'reference', '--only', 'nix', '--out', path.join(scratch, `first-nix-${i}`)]);
+    const first = freshRuns<SynthOnceResult>(runs.fresh, (i) => [path.join(BUILD, 'bench', 'synth-once.js'), '--lab', 'reference', '--secrets', referenceSecrets, '--out', path.join(scratch, `first-${i}`)]);
+    const firstNix = freshRuns<SynthOnceResult>(runs.fresh, (i) => [path.join(BUILD, 'bench', 'synth-once.js'), '--lab', 'reference', '--secrets', referenceSecrets, '--only', 'nix', '--out', path.join(scratch, `first-nix-${i}`)]);
 
     const generated: GeneratedLabResult[] = [];
     for (const vms of options.sizes) {
       log(`generated lab of ${vms} VMs: ${runs.generated} fresh process(es)`);
-      const r = freshRuns<SynthOnceResult>(runs.generated, (i) => [path.join(BUILD, 'bench', 'synth-once.js'), '--lab', String(vms), '--out', path.join(scratch, `generated-${vms}-${i}`)]);
+      const labSecrets = secretsOf(String(vms));
+      const r = freshRuns<SynthOnceResult>(runs.generated, (i) => [path.join(BUILD, 'bench', 'synth-once.js'), '--lab', String(vms), '--secrets', labSecrets, '--out', path.join(scratch, `generated-${vms}-${i}`)]);
       const warned = r.runs.find((x) => x.warnings !== 0);
       if (warned) {
         throw new Error(`the generated lab of ${vms} VMs has ${warned.warnings} warning(s): it should be a clean lab`);

@@ -1,15 +1,17 @@
 /**
  * One synthesis in a fresh process, as `homelab synth` does it (validate, render every
- * projection in memory, write the output folder), timed phase by phase. Prints one line of JSON
- * for the benchmark: the phases in ms, the time since the process started, and the peak memory.
+ * projection in memory, check the sops files, write the output folder), timed phase by phase.
+ * Prints one line of JSON for the benchmark: the phases in ms, the time since the process
+ * started, and the peak memory.
  *
- *   node build/bench/synth-once.js --lab reference|<vms> --out <dir> [--only nix]
+ *   node build/bench/synth-once.js --lab reference|<vms> --out <dir> [--only nix] [--secrets <dir>]
  */
 // The clock starts with the process: performance.now() counts from Node's time origin, so the
 // first reading below already includes Node's own start-up; module loading comes next.
 const started = performance.now();
 
 import { renderLab, writeOutput } from '../lib/internal';
+import { loadProjections } from '../lib/synth/projections';
 import { buildReferenceLab } from '../apps/reference-lab';
 import { buildGeneratedLab, GeneratedLabCounts } from './generated-lab';
 import { option, reportMeasurement } from './measurement';
@@ -30,11 +32,11 @@ export interface SynthOnceResult {
   readonly warnings: number;
   /** Node's start-up, until this script ran (ms since the process's time origin). */
   readonly startupMs: number;
-  /** Loading the library and its dependencies (cdktf, cdk8s, cdk8s-plus-28, handlebars, …). */
+  /** Loading the library and the projections' modules with their libraries (cdktf, cdk8s, cdk8s-plus-28, handlebars, …), as `homelab synth` does before the app. */
   readonly loadMs: number;
   /** Building the lab's construct tree (the user's program). */
   readonly buildMs: number;
-  /** Validation, the three projections and the in-memory render. */
+  /** Validation, the three projections and the in-memory render, with the sops check. */
   readonly synthMs: number;
   /** Writing the output folder (atomic, skipping unchanged files). */
   readonly writeMs: number;
@@ -52,11 +54,15 @@ function main(argv: readonly string[]): SynthOnceResult {
   if (!out) {
     throw new Error('give the output folder with --out <dir>');
   }
+  const only = option(argv, '--only');
+  // As `homelab synth` does, the projections' modules (and cdktf, cdk8s, Handlebars) load before
+  // the app: loading them is start-up, not the first synthesis.
+  loadProjections(only?.split(','));
   const loaded = performance.now();
   const { lab, constructs, counts } = labArg === 'reference' ? reference() : generated(Number(labArg));
   const built = performance.now();
-  const only = option(argv, '--only');
-  const rendered = renderLab(lab, only ? { only: only.split(',') } : {});
+  // As `homelab synth` does: the sops files of its --secrets folder (default: the working directory).
+  const rendered = renderLab(lab, { secretsRoot: option(argv, '--secrets') ?? '.', ...(only ? { only: only.split(',') } : {}) });
   const synthesized = performance.now();
   writeOutput(out, rendered.files, { roots: rendered.projections.map((p) => p.name) });
   const written = performance.now();

@@ -52,7 +52,7 @@ export class NixExpr {
   /** Function application, `fn arg`, with the argument serialized. */
   public static call(fn: string, ...args: NixValue[]): NixExpr {
     NixExpr.ref(fn);
-    return new NixExpr((indent) => [fn, ...args.map((a) => serializeNested(a, indent, [fn], true))].join(' '), false);
+    return new NixExpr((indent) => [fn, ...args.map((a) => serializeNested(a, indent, { parent: undefined, name: fn }, true))].join(' '), false);
   }
 
   /** Nix `null`. JavaScript `null` and `undefined` are refused by the serializer on purpose. */
@@ -98,19 +98,17 @@ export function isNixIdentifier(name: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_'-]*$/.test(name) && !NIX_KEYWORDS.has(name);
 }
 
-/** A character that a Nix string literal escapes (see {@link nixString}), or the `${` it escapes. */
-const NIX_STRING_SPECIAL = /[\\"\n\r\t]|\$\{/;
-
 /** A Nix string literal holding exactly `value`. */
 export function nixString(value: string): string {
+  // Most values (names, paths, units) have nothing to escape: they are checked and quoted as they are.
+  if (!NEEDS_ESCAPE.test(value) && value.isWellFormed()) {
+    return `"${value}"`;
+  }
   if (value.includes('\0')) {
     throw new Error('a Nix string cannot contain a NUL character');
   }
   if (!value.isWellFormed()) {
     throw new Error('a Nix string must be valid Unicode (the value has a lone surrogate)');
-  }
-  if (!NIX_STRING_SPECIAL.test(value)) {
-    return `"${value}"`;
   }
   const escaped = value
     .replace(/\\/g, '\\\\')
@@ -121,6 +119,9 @@ export function nixString(value: string): string {
     .replace(/\t/g, '\\t');
   return `"${escaped}"`;
 }
+
+// What nixString escapes or refuses (`$` for `${`); a string without any is written as it is.
+const NEEDS_ESCAPE = /[\\"$\n\r\t\0]/;
 
 /** An attribute name: bare when it is an identifier, quoted otherwise. */
 export function nixAttrName(name: string): string {
@@ -138,7 +139,7 @@ export interface ToNixOptions {
 
 /** Serializes a value as a Nix expression. Throws on `null`, `undefined`, NaN and infinities. */
 export function toNix(value: NixValue, options: ToNixOptions = {}): string {
-  return serializeNested(value, options.indent ?? 0, [], false);
+  return serializeNested(value, options.indent ?? 0, undefined, false);
 }
 
 /**
@@ -146,21 +147,35 @@ export function toNix(value: NixValue, options: ToNixOptions = {}): string {
  * that write a module's body. Every line is indented by `indent`.
  */
 export function toNixAttrsBody(attrs: NixAttrs, options: ToNixOptions = {}): string {
-  assertPlainObject(attrs, []);
+  assertPlainObject(attrs, undefined);
   const indent = options.indent ?? 0;
-  return attrLines(attrs, indent, [])
+  return attrLines(attrs, indent, undefined)
     .map((line) => ' '.repeat(indent) + line)
     .join('\n');
 }
 
 const INLINE_LIST_WIDTH = 72;
 
-/** Where a value is, for messages: ` at a.b[0]`, or nothing at the top. */
-function whereOf(path: readonly string[]): string {
-  return path.length ? ` at ${path.join('.')}` : '';
+/**
+ * Where a value sits in what is serialized (`services.openssh.enable`, `imports.[0]`), for error
+ * messages only: a link to its parent, spelled out only when a message needs it, so that the
+ * serializer builds no path for the many values that are fine.
+ */
+interface ValuePath {
+  readonly parent: ValuePath | undefined;
+  readonly name: string;
 }
 
-function serializeNested(value: unknown, indent: number, path: readonly string[], asElement: boolean): string {
+/** ` at a.b.c`, or nothing at the top. */
+function whereOf(path: ValuePath | undefined): string {
+  const names: string[] = [];
+  for (let p = path; p !== undefined; p = p.parent) {
+    names.push(p.name);
+  }
+  return names.length ? ` at ${names.reverse().join('.')}` : '';
+}
+
+function serializeNested(value: unknown, indent: number, path: ValuePath | undefined, asElement: boolean): string {
   if (value === undefined || value === null) {
     throw new Error(`cannot write ${value === null ? 'null' : 'undefined'} as Nix${whereOf(path)} (use NixExpr.NULL for Nix null)`);
   }
@@ -171,7 +186,7 @@ function serializeNested(value: unknown, indent: number, path: readonly string[]
   }
   switch (typeof value) {
     case 'string':
-      return withPath(() => nixString(value), path);
+      return nixStringAt(value, path);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
@@ -205,7 +220,7 @@ export function nixNumberProblem(value: number): string | undefined {
   return undefined;
 }
 
-function nixNumber(value: number, path: readonly string[], asElement: boolean): string {
+function nixNumber(value: number, path: ValuePath | undefined, asElement: boolean): string {
   if (!Number.isFinite(value)) {
     throw new Error(`cannot write ${value} as Nix${whereOf(path)}`);
   }
@@ -230,11 +245,11 @@ function nixFloat(value: number, where: string): string {
   return exponent === undefined || mantissa.includes('.') ? text : `${mantissa}.0e${exponent}`;
 }
 
-function nixList(items: readonly unknown[], indent: number, path: readonly string[]): string {
+function nixList(items: readonly unknown[], indent: number, path: ValuePath | undefined): string {
   if (items.length === 0) {
     return '[ ]';
   }
-  const elements = items.map((item, i) => serializeNested(item, indent + 2, [...path, `[${i}]`], true));
+  const elements = items.map((item, i) => serializeNested(item, indent + 2, { parent: path, name: `[${i}]` }, true));
   const inline = `[ ${elements.join(' ')} ]`;
   if (!inline.includes('\n') && inline.length <= INLINE_LIST_WIDTH) {
     return inline;
@@ -243,7 +258,7 @@ function nixList(items: readonly unknown[], indent: number, path: readonly strin
   return ['[', ...elements.map((e) => pad + e), ' '.repeat(indent) + ']'].join('\n');
 }
 
-function nixAttrSet(attrs: NixAttrs, indent: number, path: readonly string[]): string {
+function nixAttrSet(attrs: NixAttrs, indent: number, path: ValuePath | undefined): string {
   const lines = attrLines(attrs, indent + 2, path);
   if (lines.length === 0) {
     return '{ }';
@@ -257,44 +272,42 @@ function nixAttrSet(attrs: NixAttrs, indent: number, path: readonly string[]): s
  * written as a dotted path (`services.openssh.enable = true;`): each name still occurs once in
  * its set, so the result means the same as the nested form.
  */
-function attrLines(attrs: NixAttrs, indent: number, path: readonly string[]): string[] {
+function attrLines(attrs: NixAttrs, indent: number, path: ValuePath | undefined): string[] {
   const lines: string[] = [];
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined) {
+  for (const key in attrs) {
+    const value = attrs[key];
+    if (value === undefined || !Object.prototype.hasOwnProperty.call(attrs, key)) {
       continue;
     }
-    let names = [key];
+    let name = nixAttrName(key);
+    let memberPath: ValuePath = { parent: path, name: key };
     let inner: unknown = value;
-    for (let only = onlyDefinedEntry(inner); only !== undefined; only = onlyDefinedEntry(inner)) {
-      names = [...names, only[0]];
-      inner = only[1];
+    for (let only = soleMember(inner); only !== undefined; only = soleMember(inner)) {
+      name = `${name}.${nixAttrName(only)}`;
+      memberPath = { parent: memberPath, name: only };
+      inner = (inner as Record<string, unknown>)[only];
     }
-    const memberPath = [...path, ...names];
-    lines.push(`${names.map(nixAttrName).join('.')} = ${serializeNested(inner, indent, memberPath, false)};`);
+    lines.push(`${name} = ${serializeNested(inner, indent, memberPath, false)};`);
   }
   return lines;
 }
 
-/**
- * The one defined member of a plain object that has exactly one, else undefined. Counted in
- * place: the entries copied and filtered twice per member were a fifth of writing 1600 hosts'
- * modules (issue 17).
- */
-function onlyDefinedEntry(value: unknown): [string, unknown] | undefined {
+/** The name of the one defined member of a plain object, or undefined (not a plain object, none, or more). */
+function soleMember(value: unknown): string | undefined {
   if (!isPlainObject(value)) {
     return undefined;
   }
-  let only: [string, unknown] | undefined;
-  for (const key of Object.keys(value)) {
-    const v = value[key];
-    if (v !== undefined) {
-      if (only !== undefined) {
-        return undefined;
-      }
-      only = [key, v];
+  let sole: string | undefined;
+  for (const key in value) {
+    if (value[key] === undefined || !Object.prototype.hasOwnProperty.call(value, key)) {
+      continue;
     }
+    if (sole !== undefined) {
+      return undefined;
+    }
+    sole = key;
   }
-  return only;
+  return sole;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -305,11 +318,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function assertPlainObject(value: unknown, path: readonly string[]): void {
+function assertPlainObject(value: unknown, path: ValuePath | undefined): void {
   if (!isPlainObject(value)) {
-    const where = path.length ? ` at ${path.join('.')}` : '';
     const kind = (value as object)?.constructor?.name ?? typeof value;
-    throw new Error(`cannot write a ${kind} as Nix${where}: only plain objects become attribute sets`);
+    throw new Error(`cannot write a ${kind} as Nix${whereOf(path)}: only plain objects become attribute sets`);
   }
 }
 
@@ -324,9 +336,10 @@ function isNixExprLike(value: unknown): boolean {
   );
 }
 
-function withPath(fn: () => string, path: readonly string[]): string {
+/** The Nix string of a member's value; what cannot be written is reported with where it sits. */
+function nixStringAt(value: string, path: ValuePath | undefined): string {
   try {
-    return fn();
+    return nixString(value);
   } catch (e) {
     throw new Error(`${(e as Error).message}${whereOf(path)}`);
   }

@@ -186,7 +186,9 @@ export class Host extends Construct implements INetworkEndpoint, ISummaryPartHol
 
   /** The hosts of a lab, sorted by host name. */
   public static all(lab: IConstruct): Host[] {
-    return [...HOST.under(lab)].sort(byText((x) => x.hostName));
+    // The whole lab's once per validation run, sorted once: the monitoring lists them for every
+    // watched host, and every Nix renderer that works per host lists them again (issue 17).
+    return lab === lab.node.root ? [...LAB_HOSTS.of(lab)] : hostsUnder(lab);
   }
 
   /** The host name. */
@@ -591,6 +593,14 @@ export class Host extends Construct implements INetworkEndpoint, ISummaryPartHol
 
 /** Every construct that holds ports on hosts, once per validation run. */
 const PORT_HOLDERS = runIndex((root) => root.node.findAll().filter(PORT_HOLDER.is));
+
+/** The hosts under `scope` (from the run's one walk of the tree), sorted by host name. */
+function hostsUnder(scope: IConstruct): Host[] {
+  return [...HOST.under(scope)].sort(byText((x) => x.hostName));
+}
+
+/** The hosts of the lab, sorted by host name, once per validation run. */
+const LAB_HOSTS = runIndex((root) => hostsUnder(root));
 
 /** The hosts of the lab by hostId, once per validation run. */
 const HOSTS_BY_HOST_ID = runIndex((root) => {

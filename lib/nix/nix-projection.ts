@@ -1,5 +1,6 @@
 import { Homelab } from '../core/homelab';
 import { OutputFile } from '../core/output-file';
+import { perValidationRun } from '../core/validation';
 import { Host } from '../hosts/host';
 import { NixFlake } from './nix-flake';
 import { NIX_RENDERERS, NixRenderer } from './renderers';
@@ -23,15 +24,33 @@ import { provideProjectionRenderer } from '../core/projection';
  * `home/…`, `scripts/…`), rendered in memory. Paths are relative to the flake's root.
  */
 export function renderNixFlake(lab: Homelab, options: NixProjectionOptions = {}): OutputFile[] {
+  return renderedFlake(lab, options).files();
+}
+
+// The key of the library's own flake (no extra renderers) in a synthesis run's cache.
+const LIBRARY_FLAKE = {};
+
+/**
+ * The flake with every renderer run, once per synthesis run (see `withSharedIndexes`) when it has
+ * only the library's renderers: `homelab synth` writes its files and checks the project's sops
+ * files against the secrets it reads, and rendering it twice cost every synthesis a second run of
+ * all the renderers (issue 17). Its files are made by the caller that writes them.
+ */
+function renderedFlake(lab: Homelab, options: NixProjectionOptions): NixFlake {
+  const extra = options.extraRenderers ?? [];
+  return extra.length === 0 ? perValidationRun(lab, LIBRARY_FLAKE, () => renderFlake(lab, extra)) : renderFlake(lab, extra);
+}
+
+function renderFlake(lab: Homelab, extraRenderers: readonly NixRenderer[]): NixFlake {
   const flake = new NixFlake(lab);
-  for (const render of [...NIX_RENDERERS, ...(options.extraRenderers ?? [])]) {
+  for (const render of [...NIX_RENDERERS, ...extraRenderers]) {
     render(lab, flake);
   }
   // After every renderer that may read a sops secret: each such host names its sops key once.
   renderSopsKeys(lab, flake);
   // The escape hatches come last, so that raw Nix and addNixSettings can override anything.
   renderEscapeHatches(lab, flake);
-  return flake.files();
+  return flake;
 }
 
 /**
@@ -45,14 +64,11 @@ export function nixHostNames(lab: Homelab): string[] {
 /**
  * Every sops secret that a host's configuration reads, as the renderers record them while they
  * render the flake in memory (see renderers/hosts/sops.ts): what `homelab secrets init` makes and what
- * synth checks the sops files against.
+ * synth checks the sops files against. Inside a synthesis run it is the record of the flake that
+ * run renders, not a second render.
  */
 export function nixSopsSecretUses(lab: Homelab, options: NixProjectionOptions = {}): readonly SopsSecretUse[] {
-  const flake = new NixFlake(lab);
-  for (const render of [...NIX_RENDERERS, ...(options.extraRenderers ?? [])]) {
-    render(lab, flake);
-  }
-  return flake.sopsSecretUses();
+  return renderedFlake(lab, options).sopsSecretUses();
 }
 
 // `homelab synth` loads this module when it first renders nix (see lib/synth/projections.ts).

@@ -246,22 +246,13 @@ export class Monitoring extends Construct implements IPortHolder, IHostRoleHolde
 
   /** The exporters every watched host runs. */
   public get exporters(): HostExporters[] {
-    return this.hosts.map((host) => this.exportersOn(host)!);
+    // Once per validation run: the renderers ask for them per host and per rule group.
+    return [...this.watched().values()];
   }
 
   /** The exporters a host runs for this monitoring; undefined when it is not watched. */
   public exportersOn(host: Host): HostExporters | undefined {
-    if (!this.hosts.includes(host)) {
-      return undefined;
-    }
-    const disks = this.diskHealth ? physicalDisks(host) : [];
-    return {
-      host,
-      node: this.exporterPorts.node,
-      zfs: ZfsPool.onHost(host).length > 0 ? this.exporterPorts.zfs : undefined,
-      smartctl: disks.length > 0 ? { port: this.exporterPorts.smartctl, disks } : undefined,
-      logShipper: this.logShipping ? this.exporterPorts.logShipper : undefined,
-    };
+    return this.watched().get(host);
   }
 
   /**
@@ -374,4 +365,16 @@ function grafanaSecretProblems(name: string, secret: Secret): string[] {
 const MONITORINGS = runIndex((root) => Monitoring.all(root));
 
 /** The hosts each Monitoring watches, with their exporters; once per validation run. */
-const WATCHED = runIndexPer((monitoring: Monitoring) => new Map(monitoring.exporters.map((e) => [e.host, e])));
+const WATCHED = runIndexPer((monitoring: Monitoring) => new Map(monitoring.hosts.map((host) => [host, exportersOfWatched(monitoring, host)])));
+
+/** The exporters of a watched host: from its disks and pools, and the monitoring's settings. */
+function exportersOfWatched(monitoring: Monitoring, host: Host): HostExporters {
+  const disks = monitoring.diskHealth ? physicalDisks(host) : [];
+  return {
+    host,
+    node: monitoring.exporterPorts.node,
+    zfs: ZfsPool.onHost(host).length > 0 ? monitoring.exporterPorts.zfs : undefined,
+    smartctl: disks.length > 0 ? { port: monitoring.exporterPorts.smartctl, disks } : undefined,
+    logShipper: monitoring.logShipping ? monitoring.exporterPorts.logShipper : undefined,
+  };
+}

@@ -60,7 +60,9 @@ export interface SynthResult extends RenderedLab {
 
 /**
  * Validates the whole lab, then renders every projection in memory. Throws a
- * {@link ValidationError} with all errors when the lab has any; nothing is rendered then.
+ * {@link ValidationError} with all errors when the lab has any; nothing is rendered then. With
+ * {@link SynthOptions.secretsRoot}, the flake's files include the project's sops files, checked
+ * against the secrets its hosts read (a ValidationError when they do not match).
  */
 export function renderLab(lab: Homelab, options: SynthOptions = {}): RenderedLab {
   const projections = selectProjections(options.only);
@@ -77,7 +79,9 @@ export function renderLab(lab: Homelab, options: SynthOptions = {}): RenderedLab
         files.push({ ...file, path: `${projection.name}/${file.path}` });
       }
     }
-    return { report, files, projections };
+    // In the same run as the projections: the sops check reads the secrets from the flake just
+    // rendered (lib/nix/nix-projection.ts keeps it for the run) instead of rendering it again.
+    return withSopsFiles(lab, { report, files, projections }, options);
   });
 }
 
@@ -132,7 +136,7 @@ export function planSynth(lab: Homelab, options: SynthOptions = {}): SynthResult
 }
 
 function renderAndApply(lab: Homelab, options: SynthOptions, apply: (outdir: string, files: readonly OutputFile[], options: OutputOptions) => OutputPlan): SynthResult {
-  const rendered = withSopsFiles(lab, renderLab(lab, options), options);
+  const rendered = renderLab(lab, options);
   const outdir = path.resolve(options.outdir ?? 'dist');
   const plan = apply(outdir, rendered.files, { roots: rendered.projections.map((p) => p.name), adopt: options.adopt });
   return { ...rendered, outdir, plan };

@@ -15,6 +15,7 @@ import { buildReferenceLab } from '../../apps/reference-lab';
 import { checkSopsFiles, hostKeyFile, initSecrets, PLACEHOLDER_VALUE, SecretsInitResult, sshPublicKeyToAge, TODO_KEY } from '../../lib/synth/secrets';
 import { decryptSopsFile, readSopsFile, writeSopsFile } from '../../lib/synth/sops-file';
 import { ignoredFlakeWarning } from '../../lib/synth/flake-in-git';
+import { NIX_RENDERERS, NixRenderer } from '../../lib/nix/renderers';
 import { smallLab, tempDir, vmHost } from '../support/labs';
 
 /** The secrets the reference lab's hosts read (apps/reference-lab), by the hosts that read them. */
@@ -227,6 +228,24 @@ describe('synth and the sops files', () => {
     expect(result.report.warnings.map((w) => w.message).join('\n')).toMatch(/secrets\/storagebox-ssh-key.yaml still holds a placeholder/);
     // No private key reaches the output.
     expect(JSON.stringify(result.files)).not.toMatch(/PRIVATE KEY|AGE-SECRET-KEY/);
+  });
+
+  it('renders the flake once for its files and for the check of the sops files', () => {
+    // The check reads the secrets from the flake the run rendered; a second render ran every renderer again.
+    const renderers = NIX_RENDERERS as NixRenderer[];
+    const first = renderers[0];
+    let runs = 0;
+    renderers[0] = (lab, flake) => {
+      runs++;
+      first(lab, flake);
+    };
+    try {
+      const result = synthesize(buildReferenceLab().lab, { outdir: tempDir(), secretsRoot: tempDir() });
+      expect(result.report.warnings.some((w) => w.message.includes('never initialised'))).toBe(true);
+    } finally {
+      renderers[0] = first;
+    }
+    expect(runs).toBe(1);
   });
 
   it('warns, naming homelab secrets init, when the secrets were never initialised', () => {
