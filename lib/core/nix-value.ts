@@ -125,8 +125,23 @@ const NEEDS_ESCAPE = /[\\"$\n\r\t\0]/;
 
 /** An attribute name: bare when it is an identifier, quoted otherwise. */
 export function nixAttrName(name: string): string {
-  return isNixIdentifier(name) ? name : nixString(name);
+  let written = ATTR_NAMES.get(name);
+  if (written === undefined) {
+    written = isNixIdentifier(name) ? name : nixString(name);
+    if (ATTR_NAMES.size >= ATTR_NAME_CACHE_SIZE) {
+      ATTR_NAMES.clear();
+    }
+    ATTR_NAMES.set(name, written);
+  }
+  return written;
 }
+
+// Attribute names as written, by name: a flake repeats the same few hundred names (`enable`,
+// `boot`, `services`…) in every host's modules, and testing each against the identifier pattern
+// again was a tenth of the serializer at 1601 hosts (issue 17). Bounded, for a process that
+// serializes many labs.
+const ATTR_NAMES = new Map<string, string>();
+const ATTR_NAME_CACHE_SIZE = 10_000;
 
 /** Options of {@link toNix}. */
 export interface ToNixOptions {
@@ -149,9 +164,14 @@ export function toNix(value: NixValue, options: ToNixOptions = {}): string {
 export function toNixAttrsBody(attrs: NixAttrs, options: ToNixOptions = {}): string {
   assertPlainObject(attrs, undefined);
   const indent = options.indent ?? 0;
-  return attrLines(attrs, indent, undefined)
-    .map((line) => ' '.repeat(indent) + line)
-    .join('\n');
+  return attrLines(attrs, indent, undefined, padOf(indent)).join('\n');
+}
+
+// Indentation strings by width, made once: the serializer pads every line it writes.
+const PADS: string[] = [];
+
+function padOf(width: number): string {
+  return (PADS[width] ??= ' '.repeat(width));
 }
 
 const INLINE_LIST_WIDTH = 72;
@@ -163,14 +183,15 @@ const INLINE_LIST_WIDTH = 72;
  */
 interface ValuePath {
   readonly parent: ValuePath | undefined;
-  readonly name: string;
+  /** A member's name, or a list element's index (spelled `[i]`, made only for a message). */
+  readonly name: string | number;
 }
 
 /** ` at a.b.c`, or nothing at the top. */
 function whereOf(path: ValuePath | undefined): string {
   const names: string[] = [];
   for (let p = path; p !== undefined; p = p.parent) {
-    names.push(p.name);
+    names.push(typeof p.name === 'number' ? `[${p.name}]` : p.name);
   }
   return names.length ? ` at ${names.reverse().join('.')}` : '';
 }
@@ -178,11 +199,6 @@ function whereOf(path: ValuePath | undefined): string {
 function serializeNested(value: unknown, indent: number, path: ValuePath | undefined, asElement: boolean): string {
   if (value === undefined || value === null) {
     throw new Error(`cannot write ${value === null ? 'null' : 'undefined'} as Nix${whereOf(path)} (use NixExpr.NULL for Nix null)`);
-  }
-  if (value instanceof NixExpr || isNixExprLike(value)) {
-    const expr = value as NixExpr;
-    const code = expr.codeAt(indent);
-    return asElement && !expr.isAtomic ? `(${code})` : code;
   }
   switch (typeof value) {
     case 'string':
@@ -194,6 +210,15 @@ function serializeNested(value: unknown, indent: number, path: ValuePath | undef
     case 'object':
       if (Array.isArray(value)) {
         return nixList(value, indent, path);
+      }
+      // Plain objects first: they are most values, and no NixExpr has their prototype.
+      if (isPlainObject(value)) {
+        return nixAttrSet(value as NixAttrs, indent, path);
+      }
+      if (value instanceof NixExpr || isNixExprLike(value)) {
+        const expr = value as NixExpr;
+        const code = expr.codeAt(indent);
+        return asElement && !expr.isAtomic ? `(${code})` : code;
       }
       assertPlainObject(value, path);
       return nixAttrSet(value as NixAttrs, indent, path);
@@ -249,22 +274,21 @@ function nixList(items: readonly unknown[], indent: number, path: ValuePath | un
   if (items.length === 0) {
     return '[ ]';
   }
-  const elements = items.map((item, i) => serializeNested(item, indent + 2, { parent: path, name: `[${i}]` }, true));
+  const elements = items.map((item, i) => serializeNested(item, indent + 2, { parent: path, name: i }, true));
   const inline = `[ ${elements.join(' ')} ]`;
   if (!inline.includes('\n') && inline.length <= INLINE_LIST_WIDTH) {
     return inline;
   }
-  const pad = ' '.repeat(indent + 2);
-  return ['[', ...elements.map((e) => pad + e), ' '.repeat(indent) + ']'].join('\n');
+  const pad = padOf(indent + 2);
+  return `[\n${pad}${elements.join(`\n${pad}`)}\n${padOf(indent)}]`;
 }
 
 function nixAttrSet(attrs: NixAttrs, indent: number, path: ValuePath | undefined): string {
-  const lines = attrLines(attrs, indent + 2, path);
+  const lines = attrLines(attrs, indent + 2, path, padOf(indent + 2));
   if (lines.length === 0) {
     return '{ }';
   }
-  const pad = ' '.repeat(indent + 2);
-  return ['{', ...lines.map((l) => pad + l), ' '.repeat(indent) + '}'].join('\n');
+  return `{\n${lines.join('\n')}\n${padOf(indent)}}`;
 }
 
 /**
@@ -272,7 +296,7 @@ function nixAttrSet(attrs: NixAttrs, indent: number, path: ValuePath | undefined
  * written as a dotted path (`services.openssh.enable = true;`): each name still occurs once in
  * its set, so the result means the same as the nested form.
  */
-function attrLines(attrs: NixAttrs, indent: number, path: ValuePath | undefined): string[] {
+function attrLines(attrs: NixAttrs, indent: number, path: ValuePath | undefined, pad: string): string[] {
   const lines: string[] = [];
   for (const key in attrs) {
     const value = attrs[key];
@@ -287,7 +311,7 @@ function attrLines(attrs: NixAttrs, indent: number, path: ValuePath | undefined)
       memberPath = { parent: memberPath, name: only };
       inner = (inner as Record<string, unknown>)[only];
     }
-    lines.push(`${name} = ${serializeNested(inner, indent, memberPath, false)};`);
+    lines.push(`${pad}${name} = ${serializeNested(inner, indent, memberPath, false)};`);
   }
   return lines;
 }
@@ -311,9 +335,11 @@ function soleMember(value: unknown): string | undefined {
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof NixExpr || isNixExprLike(value)) {
+  if (typeof value !== 'object' || value === null) {
     return false;
   }
+  // An array's prototype is Array.prototype and a NixExpr's (of any copy of this module) its
+  // class's: neither passes, so the prototype alone decides.
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }

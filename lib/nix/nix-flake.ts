@@ -62,6 +62,9 @@ export class NixFlake {
   private readonly packages = new Map<string, Map<string, NixExpr>>();
   private readonly caches = new Map<string, BinaryCache>();
   private readonly sopsUses: SopsSecretUse[] = [];
+  // The secrets each host already reads (reference and sops file), so that adding a use is not
+  // a search of every host's uses: at 1601 hosts that search was quadratic (issue 17).
+  private readonly sopsUseKeys = new Map<Host, Set<string>>();
   private readonly laterFiles = new Map<string, { readonly make: () => string; readonly executable: boolean }>();
 
   /** What the renderers registered for the monitoring: watched units, alert rules, exporter settings, panels. */
@@ -163,7 +166,14 @@ export class NixFlake {
 
   /** Records that a host's configuration reads a sops secret (see renderers/hosts/sops.ts). */
   public addSopsSecretUse(use: SopsSecretUse): void {
-    if (!this.sopsUses.some((u) => u.host === use.host && u.secret.reference === use.secret.reference && u.secret.sops?.sopsFile === use.secret.sops?.sopsFile)) {
+    const key = JSON.stringify([use.secret.reference, use.secret.sops?.sopsFile ?? null]);
+    let keys = this.sopsUseKeys.get(use.host);
+    if (!keys) {
+      keys = new Set();
+      this.sopsUseKeys.set(use.host, keys);
+    }
+    if (!keys.has(key)) {
+      keys.add(key);
       this.sopsUses.push(use);
     }
   }

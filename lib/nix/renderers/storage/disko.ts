@@ -11,7 +11,7 @@ import { Vdev, VdevLayout } from '../../../storage/vdev';
 import { ZfsPool } from '../../../storage/zfs-pool';
 import { zfsProperties } from '../../../storage/zfs-properties';
 import { NixAttrs } from '../../nix-value';
-import { DiskUse, diskLayout, ESP_MOUNT_OPTIONS, sgdiskSize } from './layout';
+import { datasetProperties, DiskUse, diskLayout, ESP_MOUNT_OPTIONS, sgdiskSize } from './layout';
 
 /** `disko.devices` for a host. */
 export function diskoDevices(host: Host): NixAttrs {
@@ -58,7 +58,7 @@ function diskoPool(pool: ZfsPool): NixAttrs {
   });
   const datasets: Record<string, NixAttrs> = {};
   for (const dataset of pool.allDatasets.slice(1)) {
-    const options = zfsProperties(dataset.zfsOptions);
+    const options = datasetProperties(dataset);
     datasets[dataset.datasetName.slice(pool.poolName.length + 1)] = {
       type: 'zfs_fs',
       // A path NixOS needs at boot: disko declares its fileSystems entry (mountpoint=legacy).

@@ -8,6 +8,9 @@ import { Disk, diskOf, DiskPartition, PartitionType, StorageDevice } from '../..
 import { Vdev, VdevLayout, VdevRole } from '../../../storage/vdev';
 import { ZfsPool } from '../../../storage/zfs-pool';
 import { byText } from '../../../core/order';
+import { perValidationRun } from '../../../core/validation';
+import { ZfsDatasetBase } from '../../../storage/zfs-dataset-base';
+import { zfsProperties } from '../../../storage/zfs-properties';
 
 /** A partition of a disk with what it is for. */
 export interface PartitionUse {
@@ -35,8 +38,40 @@ export const ESP_MOUNT_OPTIONS = ['fmask=0077', 'dmask=0077'] as const;
 /** The GPT type codes (sgdisk short codes). */
 export const GPT_TYPE = { zfs: 'BF01', efiSystem: 'EF00' } as const;
 
-/** The disks a host's pools use, sorted by path. */
-export function diskLayout(host: Host): DiskUse[] {
+// Keys of this module's values in a synthesis run's cache (see perValidationRun).
+const LAYOUTS = {};
+const DATASET_PROPERTIES = {};
+
+/**
+ * The disks a host's pools use, sorted by path. Once per host and synthesis run: the ZFS module,
+ * disko and the pool-creation script each read it, up to four times a host (issue 17).
+ */
+export function diskLayout(host: Host): readonly DiskUse[] {
+  const layouts = perValidationRun(host, LAYOUTS, () => new WeakMap<Host, readonly DiskUse[]>());
+  let layout = layouts.get(host);
+  if (!layout) {
+    layout = hostDiskLayout(host);
+    layouts.set(host, layout);
+  }
+  return layout;
+}
+
+/**
+ * A pool's or dataset's own ZFS properties as `zfs create -o` and disko write them. Once per
+ * dataset and synthesis run: disko, `zfs create` and `zfs set` each read them, and the
+ * effective options behind them walk the pool's volumes and replications (issue 17).
+ */
+export function datasetProperties(dataset: ZfsDatasetBase): Readonly<Record<string, string>> {
+  const all = perValidationRun(dataset, DATASET_PROPERTIES, () => new WeakMap<ZfsDatasetBase, Readonly<Record<string, string>>>());
+  let properties = all.get(dataset);
+  if (!properties) {
+    properties = zfsProperties(dataset.zfsOptions);
+    all.set(dataset, properties);
+  }
+  return properties;
+}
+
+function hostDiskLayout(host: Host): DiskUse[] {
   const pools = ZfsPool.onHost(host);
   const users = new Map<string, { pool: ZfsPool; vdev: Vdev }>();
   const disks = new Map<string, Disk>();

@@ -8,7 +8,7 @@ import { PartitionType } from '../../../storage/disk';
 import { VdevRole } from '../../../storage/vdev';
 import { ZfsPool } from '../../../storage/zfs-pool';
 import { zfsProperties } from '../../../storage/zfs-properties';
-import { diskLayout, sgdiskSize, vdevWords } from './layout';
+import { datasetProperties, diskLayout, sgdiskSize, vdevWords } from './layout';
 
 /** One command of the script, with an optional comment line before it. */
 export interface ScriptStep {
@@ -49,7 +49,7 @@ export function poolCreationSteps(host: Host): ScriptStep[] {
   for (const pool of ZfsPool.onHost(host)) {
     steps.push(step(zpoolCreate(pool), `pool ${pool.poolName}`));
     for (const dataset of pool.allDatasets.slice(1)) {
-      const options = Object.entries(zfsProperties(dataset.zfsOptions)).flatMap(([k, v]) => ['-o', `${k}=${v}`]);
+      const options = Object.entries(datasetProperties(dataset)).flatMap(([k, v]) => ['-o', `${k}=${v}`]);
       steps.push(step(['zfs', 'create', ...options, dataset.datasetName]));
     }
   }
@@ -87,7 +87,7 @@ export function poolPropertySteps(host: Host): ScriptStep[] {
       steps.push(step(['zpool', 'set', `${k}=${v}`, pool.poolName]));
     }
     for (const dataset of pool.allDatasets) {
-      const options = zfsProperties(dataset.zfsOptions);
+      const options = datasetProperties(dataset);
       if (Object.keys(options).length > 0) {
         steps.push(step(['zfs', 'set', ...Object.entries(options).map(([k, v]) => `${k}=${v}`), dataset.datasetName]));
       }

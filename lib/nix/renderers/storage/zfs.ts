@@ -32,8 +32,9 @@ export function zfsHosts(lab: Homelab): Host[] {
 /** Adds ZFS to every host that has it. */
 export function renderStorage(lab: Homelab, flake: NixFlake): void {
   let healthCheck = false;
-  watchStorage(zfsHosts(lab), flake);
-  for (const host of zfsHosts(lab)) {
+  const hosts = zfsHosts(lab);
+  watchStorage(hosts, flake);
+  for (const host of hosts) {
     const settings = ZfsSettings.resolve(host);
     flake.addHostModule(host, 'zfs', renderSettingsModule(lab, `${host.node.path} (ZFS)`, zfsHostSettings(host)));
     if (settings.healthCheck !== false) {
