@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { parseIpv4Cidr } from '../../../core/addressing';
 import { Homelab } from '../../../core/homelab';
-import { Dnsmasq, dnsmasqServer } from '../../../network/dnsmasq';
+import { Dnsmasq, dnsmasqServer, StaticLease } from '../../../network/dnsmasq';
 import { generatedHeader, NixFlake, renderNixModule } from '../../nix-flake';
 import { NixAttrs } from '../../nix-value';
 
@@ -25,20 +25,25 @@ const NIXOS_STATE_DIR = '/var/lib/dnsmasq';
 /** Adds each Dnsmasq's module to its host. */
 export function renderDnsmasq(lab: Homelab, flake: NixFlake): void {
   for (const dnsmasq of Dnsmasq.all(lab)) {
+    // The leases once: they are every endpoint of the network, derived anew on each read (issue 17).
+    const leases = dnsmasq.leases;
     flake.addHostModule(
       dnsmasq.host,
       'dnsmasq',
       renderNixModule({
         header: generatedHeader(lab, dnsmasq.node.path),
-        notes: [dnsmasqSummary(dnsmasq)],
-        settings: dnsmasqModule(dnsmasq),
+        notes: [dnsmasqSummary(dnsmasq, leases)],
+        settings: dnsmasqModule(dnsmasq, leases),
       }),
     );
   }
 }
 
-/** The NixOS settings of one Dnsmasq's module. */
-export function dnsmasqModule(dnsmasq: Dnsmasq): NixAttrs {
+/**
+ * The NixOS settings of one Dnsmasq's module.
+ * @param leases its static leases, when the caller has them already
+ */
+export function dnsmasqModule(dnsmasq: Dnsmasq, leases: readonly StaticLease[] = dnsmasq.leases): NixAttrs {
   const leasesDir = path.posix.dirname(dnsmasq.leasesFile);
   return {
     services: {
@@ -48,7 +53,7 @@ export function dnsmasqModule(dnsmasq: Dnsmasq): NixAttrs {
         // and dnsmasq's upstreams are the model's alone: no 127.0.0.1 in resolv.conf and no
         // resolvconf-fed upstream file, which could point dnsmasq back at itself.
         resolveLocalQueries: false,
-        settings: dnsmasqSettings(dnsmasq),
+        settings: dnsmasqSettings(dnsmasq, leases),
       },
     },
     // NixOS creates only its own state folder; dnsmasq opens the leases file as root at start.
@@ -56,8 +61,11 @@ export function dnsmasqModule(dnsmasq: Dnsmasq): NixAttrs {
   };
 }
 
-/** The dnsmasq settings of a Dnsmasq, from the model. */
-export function dnsmasqSettings(dnsmasq: Dnsmasq): DnsmasqSettings {
+/**
+ * The dnsmasq settings of a Dnsmasq, from the model.
+ * @param leases its static leases, when the caller has them already
+ */
+export function dnsmasqSettings(dnsmasq: Dnsmasq, leases: readonly StaticLease[] = dnsmasq.leases): DnsmasqSettings {
   const network = dnsmasq.network;
   const range = network.dhcpRange;
   const pool = range
@@ -103,7 +111,7 @@ export function dnsmasqSettings(dnsmasq: Dnsmasq): DnsmasqSettings {
     // the pool).
     'dhcp-range': pool,
     'dhcp-option': [`option:router,${network.gateway}`, `option:dns-server,${network.dnsServers.join(',')}`],
-    'dhcp-host': dnsmasq.leases.map((l) => `${l.macAddress},${l.ipAddress},${l.hostName}`),
+    'dhcp-host': leases.map((l) => `${l.macAddress},${l.ipAddress},${l.hostName}`),
     'dhcp-authoritative': dnsmasq.authoritative ? true : undefined,
     'dhcp-leasefile': dnsmasq.leasesFile,
   };
@@ -143,12 +151,12 @@ function dnsmasqLine(key: string, value: unknown): string {
 }
 
 /** The comment at the top of the module: what dnsmasq serves, and the upstreams in order. */
-function dnsmasqSummary(dnsmasq: Dnsmasq): string {
+function dnsmasqSummary(dnsmasq: Dnsmasq, leases: readonly StaticLease[]): string {
   const network = dnsmasq.network;
   const range = network.dhcpRange;
   const pool = range ? `dynamic ${range.start}–${range.end}` : 'no dynamic range';
   return [
-    `dnsmasq on ${dnsmasq.host.hostName}: DHCP for ${network.cidr} (${pool}, ${dnsmasq.leases.length} static leases), DNS for "${dnsmasq.domain}".`,
+    `dnsmasq on ${dnsmasq.host.hostName}: DHCP for ${network.cidr} (${pool}, ${leases.length} static leases), DNS for "${dnsmasq.domain}".`,
     'Upstreams, asked strictly in this order (the next only when the one before fails):',
     ...dnsmasq.upstreams.map((u, i) => `  ${i + 1}. ${dnsmasqServer(u)}: ${u.dnsDescription}`),
   ].join('\n');
