@@ -11,7 +11,7 @@ import { Vdev, VdevLayout } from '../../../storage/vdev';
 import { ZfsPool } from '../../../storage/zfs-pool';
 import { zfsProperties } from '../../../storage/zfs-properties';
 import { NixAttrs } from '../../nix-value';
-import { datasetProperties, DiskUse, diskLayout, ESP_MOUNT_OPTIONS, sgdiskSize } from './layout';
+import { datasetProperties, datasetsOf, DiskUse, diskLayout, ESP_MOUNT_OPTIONS, poolsOf, sgdiskSize } from './layout';
 
 /** `disko.devices` for a host. */
 export function diskoDevices(host: Host): NixAttrs {
@@ -20,7 +20,7 @@ export function diskoDevices(host: Host): NixAttrs {
     disk[use.disk.name] = { type: 'disk', device: use.disk.path, content: diskContent(use) };
   }
   const zpool: Record<string, NixAttrs> = {};
-  for (const pool of ZfsPool.onHost(host)) {
+  for (const pool of poolsOf(host)) {
     zpool[pool.poolName] = diskoPool(pool);
   }
   return { disk, zpool };
@@ -57,7 +57,7 @@ function diskoPool(pool: ZfsPool): NixAttrs {
     members: v.devices.map((d) => d.path),
   });
   const datasets: Record<string, NixAttrs> = {};
-  for (const dataset of pool.allDatasets.slice(1)) {
+  for (const dataset of datasetsOf(pool).slice(1)) {
     const options = datasetProperties(dataset);
     datasets[dataset.datasetName.slice(pool.poolName.length + 1)] = {
       type: 'zfs_fs',

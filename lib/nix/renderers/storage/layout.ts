@@ -8,6 +8,7 @@ import { Disk, diskOf, DiskPartition, PartitionType, StorageDevice } from '../..
 import { Vdev, VdevLayout, VdevRole } from '../../../storage/vdev';
 import { ZfsPool } from '../../../storage/zfs-pool';
 import { byText } from '../../../core/order';
+import type { IConstruct } from 'constructs';
 import { perValidationRun } from '../../../core/validation';
 import { ZfsDatasetBase } from '../../../storage/zfs-dataset-base';
 import { zfsProperties } from '../../../storage/zfs-properties';
@@ -39,21 +40,41 @@ export const ESP_MOUNT_OPTIONS = ['fmask=0077', 'dmask=0077'] as const;
 export const GPT_TYPE = { zfs: 'BF01', efiSystem: 'EF00' } as const;
 
 // Keys of this module's values in a synthesis run's cache (see perValidationRun).
+const POOLS = {};
+const DATASETS = {};
 const LAYOUTS = {};
 const DATASET_PROPERTIES = {};
+
+/** The value of `compute(key)`, computed once per synthesis run (see perValidationRun) and `key`. */
+function oncePerRun<K extends IConstruct, V>(key: K, cacheKey: object, compute: (key: K) => V): V {
+  const values = perValidationRun(key, cacheKey, () => new WeakMap<K, V>());
+  if (values.has(key)) {
+    return values.get(key)!;
+  }
+  const value = compute(key);
+  values.set(key, value);
+  return value;
+}
+
+/**
+ * A host's pools, sorted by name ({@link ZfsPool.onHost}), once per host and synthesis run: the
+ * storage renderers ask for them about ten times a host, each a walk of the host's children.
+ */
+export function poolsOf(host: Host): readonly ZfsPool[] {
+  return oncePerRun(host, POOLS, ZfsPool.onHost);
+}
+
+/** A pool's datasets, the root dataset first ({@link ZfsDatasetBase.allDatasets}), once per pool and synthesis run. */
+export function datasetsOf(pool: ZfsPool): readonly ZfsDatasetBase[] {
+  return oncePerRun(pool, DATASETS, (p) => p.allDatasets);
+}
 
 /**
  * The disks a host's pools use, sorted by path. Once per host and synthesis run: the ZFS module,
  * disko and the pool-creation script each read it, up to four times a host (issue 17).
  */
 export function diskLayout(host: Host): readonly DiskUse[] {
-  const layouts = perValidationRun(host, LAYOUTS, () => new WeakMap<Host, readonly DiskUse[]>());
-  let layout = layouts.get(host);
-  if (!layout) {
-    layout = hostDiskLayout(host);
-    layouts.set(host, layout);
-  }
-  return layout;
+  return oncePerRun(host, LAYOUTS, hostDiskLayout);
 }
 
 /**
@@ -62,17 +83,11 @@ export function diskLayout(host: Host): readonly DiskUse[] {
  * effective options behind them walk the pool's volumes and replications (issue 17).
  */
 export function datasetProperties(dataset: ZfsDatasetBase): Readonly<Record<string, string>> {
-  const all = perValidationRun(dataset, DATASET_PROPERTIES, () => new WeakMap<ZfsDatasetBase, Readonly<Record<string, string>>>());
-  let properties = all.get(dataset);
-  if (!properties) {
-    properties = zfsProperties(dataset.zfsOptions);
-    all.set(dataset, properties);
-  }
-  return properties;
+  return oncePerRun(dataset, DATASET_PROPERTIES, (d) => zfsProperties(d.zfsOptions));
 }
 
 function hostDiskLayout(host: Host): DiskUse[] {
-  const pools = ZfsPool.onHost(host);
+  const pools = poolsOf(host);
   const users = new Map<string, { pool: ZfsPool; vdev: Vdev }>();
   const disks = new Map<string, Disk>();
   for (const pool of pools) {

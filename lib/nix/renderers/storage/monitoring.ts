@@ -5,7 +5,6 @@
  */
 import { Host } from '../../../hosts/host';
 import { Monitoring } from '../../../operations/monitoring';
-import { ZfsPool } from '../../../storage/zfs-pool';
 import { ZfsReplication } from '../../../storage/zfs-replication';
 import { runsZfsHealthCheck } from '../../../storage/health';
 import { ZfsSettings } from '../../../storage/zfs-settings';
@@ -14,6 +13,7 @@ import { NixFlake } from '../../nix-flake';
 import { fillGauge, PROMETHEUS_DATASOURCE, thresholds } from '../operations/monitoring-grafana';
 import { TEXTFILE_DIRECTORY } from '../operations/monitoring';
 import { alertRule, promqlString } from '../operations/monitoring-prometheus';
+import { datasetsOf, poolsOf } from './layout';
 
 /** Registers the monitoring of every host that runs ZFS (see {@link zfsHosts}). */
 export function watchStorage(hosts: readonly Host[], flake: NixFlake): void {
@@ -37,7 +37,7 @@ export function watchStorage(hosts: readonly Host[], flake: NixFlake): void {
 export function zfsUnits(host: Host): string[] {
   const units: string[] = [];
   const settings = ZfsSettings.resolve(host);
-  if (ZfsPool.onHost(host).some((p) => p.allDatasets.some((d) => d.snapshots.length > 0))) {
+  if (poolsOf(host).some((p) => datasetsOf(p).some((d) => d.snapshots.length > 0))) {
     units.push('sanoid');
   }
   units.push(...ZfsReplication.fromHost(host).map((r) => `syncoid-${r.commandName}`));
@@ -60,7 +60,7 @@ export function zfsUnits(host: Host): string[] {
 function zfsRules(monitoring: Monitoring): AlertRule[] {
   const rules: AlertRule[] = [];
   for (const host of monitoring.hosts) {
-    const pools = ZfsPool.onHost(host);
+    const pools = poolsOf(host);
     if (pools.length === 0) {
       continue;
     }
@@ -135,11 +135,11 @@ function diskRules(monitoring: Monitoring): AlertRule[] {
 
 /** The pools' row of the dashboard: health, fill and special vdev fill against their thresholds. */
 function poolPanels(monitoring: Monitoring): DashboardPanel[] {
-  const poolHosts = monitoring.hosts.filter((h) => ZfsPool.onHost(h).length > 0);
+  const poolHosts = monitoring.hosts.filter((h) => poolsOf(h).length > 0);
   if (poolHosts.length === 0) {
     return [];
   }
-  const specialPools = poolHosts.flatMap((h) => ZfsPool.onHost(h).filter((p) => p.poolHasSpecialVdev));
+  const specialPools = poolHosts.flatMap((h) => poolsOf(h).filter((p) => p.poolHasSpecialVdev));
   const threshold = (pick: 'capacityThreshold' | 'specialThreshold') =>
     Math.min(...poolHosts.map((h) => ZfsSettings.resolve(h).healthCheck).map((c) => (c === false ? 80 : c[pick])), 100);
   const panels: DashboardPanel[] = [];

@@ -8,7 +8,7 @@ import { PartitionType } from '../../../storage/disk';
 import { VdevRole } from '../../../storage/vdev';
 import { ZfsPool } from '../../../storage/zfs-pool';
 import { zfsProperties } from '../../../storage/zfs-properties';
-import { datasetProperties, diskLayout, sgdiskSize, vdevWords } from './layout';
+import { datasetProperties, datasetsOf, diskLayout, poolsOf, sgdiskSize, vdevWords } from './layout';
 
 /** One command of the script, with an optional comment line before it. */
 export interface ScriptStep {
@@ -46,9 +46,9 @@ export function poolCreationSteps(host: Host): ScriptStep[] {
       }
     }
   }
-  for (const pool of ZfsPool.onHost(host)) {
+  for (const pool of poolsOf(host)) {
     steps.push(step(zpoolCreate(pool), `pool ${pool.poolName}`));
-    for (const dataset of pool.allDatasets.slice(1)) {
+    for (const dataset of datasetsOf(pool).slice(1)) {
       const options = Object.entries(datasetProperties(dataset)).flatMap(([k, v]) => ['-o', `${k}=${v}`]);
       steps.push(step(['zfs', 'create', ...options, dataset.datasetName]));
     }
@@ -81,12 +81,12 @@ export function zpoolCreate(pool: ZfsPool): string[] {
 /** The commands that give existing pools and datasets the properties of the model. */
 export function poolPropertySteps(host: Host): ScriptStep[] {
   const steps: ScriptStep[] = [];
-  for (const pool of ZfsPool.onHost(host)) {
+  for (const pool of poolsOf(host)) {
     const poolOptions = { autotrim: pool.autotrim ? 'on' : 'off', ...pool.poolProperties };
     for (const [k, v] of Object.entries(poolOptions)) {
       steps.push(step(['zpool', 'set', `${k}=${v}`, pool.poolName]));
     }
-    for (const dataset of pool.allDatasets) {
+    for (const dataset of datasetsOf(pool)) {
       const options = datasetProperties(dataset);
       if (Object.keys(options).length > 0) {
         steps.push(step(['zfs', 'set', ...Object.entries(options).map(([k, v]) => `${k}=${v}`), dataset.datasetName]));

@@ -10,14 +10,13 @@ import { Host } from '../../../hosts/host';
 import { PartitionType } from '../../../storage/disk';
 import { SnapshotPolicy } from '../../../storage/snapshot-policy';
 import { ZfsDatasetBase } from '../../../storage/zfs-dataset-base';
-import { ZfsPool } from '../../../storage/zfs-pool';
 import { ZfsReplication } from '../../../storage/zfs-replication';
 import { ResolvedZfsSettings, ZfsSettings } from '../../../storage/zfs-settings';
 import { generatedHeader, NixFlake, renderSettingsModule } from '../../nix-flake';
 import { NixAttrs, NixExpr } from '../../nix-value';
 import { renderTemplate } from '../../templates';
 import { diskoDevices } from './disko';
-import { diskLayout, ESP_MOUNT_OPTIONS } from './layout';
+import { datasetsOf, diskLayout, ESP_MOUNT_OPTIONS, poolsOf } from './layout';
 import { watchStorage } from './monitoring';
 import { poolCreationSteps, poolPropertySteps } from './scripts';
 
@@ -26,7 +25,7 @@ export const DISKO_INPUT = { name: 'disko', url: 'github:nix-community/disko' } 
 
 /** The hosts that run ZFS: those with a pool or ZfsSettings. */
 export function zfsHosts(lab: Homelab): Host[] {
-  return Host.all(lab).filter((h) => ZfsPool.onHost(h).length > 0 || ZfsSettings.of(h) !== undefined);
+  return Host.all(lab).filter((h) => poolsOf(h).length > 0 || ZfsSettings.of(h) !== undefined);
 }
 
 /** Adds ZFS to every host that has it. */
@@ -41,7 +40,7 @@ export function renderStorage(lab: Homelab, flake: NixFlake): void {
       healthCheck = true;
       flake.importSharedModule(host, 'zfs-health');
     }
-    if (ZfsPool.onHost(host).length === 0) {
+    if (poolsOf(host).length === 0) {
       continue;
     }
     if (settings.disko) {
@@ -60,7 +59,7 @@ export function renderStorage(lab: Homelab, flake: NixFlake): void {
 /** The NixOS settings of a host's ZFS (`hosts/<host>/zfs.nix`). */
 export function zfsHostSettings(host: Host): NixAttrs {
   const settings = ZfsSettings.resolve(host);
-  const pools = ZfsPool.onHost(host);
+  const pools = poolsOf(host);
   const bootPools = pools.filter((p) => p.neededForBoot);
   const laterPools = pools.filter((p) => !p.neededForBoot).map((p) => p.poolName);
   const moduleParameters = zfsModuleParameters(settings);
@@ -183,12 +182,12 @@ export function nixosMountedFileSystems(host: Host): NixAttrs | undefined {
 }
 
 function allDatasetsOf(host: Host): ZfsDatasetBase[] {
-  return ZfsPool.onHost(host).flatMap((p) => p.allDatasets);
+  return poolsOf(host).flatMap((p) => datasetsOf(p));
 }
 
 /** `scripts/create-pools-<host>.sh`. */
 export function renderCreatePoolsScript(lab: Homelab, host: Host): string {
-  const pools = ZfsPool.onHost(host);
+  const pools = poolsOf(host);
   return renderTemplate('storage/create-pools.sh.hbs', {
     header: generatedHeader(lab, `${host.node.path} (ZFS pools)`),
     description:
