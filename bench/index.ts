@@ -9,7 +9,7 @@
  *    - a user's TypeScript `lab.ts` (the reference lab) in a project made by `homelab init` with
  *      the packed package, run by the installed CLI, against the project's cdktf.json and
  *      cdk8s.yaml (the headline ratio);
- *    - `npm run synth` in this repository (tsx bin/homelab.ts synth) against cdktf.json and
+ *    - `npm run synth` in this repository (package.json's script, as npm runs it) against cdktf.json and
  *      cdk8s.yaml here;
  *    - the compiled CLI with its default app (apps/main.ts) against the same;
  *    - compiled apps on both sides;
@@ -196,6 +196,7 @@ function pairedPaths(project: UserProject, scratch: string): PairedPath[] {
   const step = (label: string, cwd: string, command: string, args: string[]): Step => ({ label, cwd, command, args, env: QUIET_ENV });
   const clean = (...dirs: string[]) => () => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
   const p = project.dir;
+  const repoSynth = npmScript(ROOT, 'synth');
   const userPeers = {
     steps: [
       step('cdktf synth (cdktf.json: npx tsx cdktf.ts)', p, bin(p, 'cdktf'), ['synth']),
@@ -235,8 +236,8 @@ function pairedPaths(project: UserProject, scratch: string): PairedPath[] {
     },
     {
       key: 'repo',
-      label: 'from this repository, `npm run synth` (`tsx bin/homelab.ts synth`)',
-      homelab: homelabSide('tsx bin/homelab.ts synth', bin(ROOT, 'tsx'), ['bin/homelab.ts', 'synth'], repoOut('repo-homelab')),
+      label: `from this repository, \`npm run synth\` (\`${repoSynth.script}\`)`,
+      homelab: homelabSide(repoSynth.script, repoSynth.command, repoSynth.args, repoOut('repo-homelab')),
       peers: repoPeers('repo'),
     },
     {
@@ -252,6 +253,29 @@ function pairedPaths(project: UserProject, scratch: string): PairedPath[] {
       peers: repoPeers('apps', 'node build/apps/cdktf.js', 'node build/apps/cdk8s.js'),
     },
   ];
+}
+
+/** What `npm run <name>` runs in `dir`: the script's words, its first one found as npm finds it. */
+interface NpmScript {
+  readonly script: string;
+  readonly command: string;
+  readonly args: string[];
+}
+
+/**
+ * The command of an npm script, read from package.json, so that the benchmark times what the
+ * script runs today. Only scripts of plain words (no shell syntax) are taken: npm would start a
+ * shell for the rest, which the other sides do not pay either.
+ */
+function npmScript(dir: string, name: string): NpmScript {
+  const scripts = (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
+  const script = scripts[name];
+  if (script === undefined || !/^[\w@./:=-]+( [\w@./:=-]+)*$/.test(script)) {
+    throw new Error(`package.json's "${name}" script should be plain words for the benchmark to run it as npm does: ${script ?? '(none)'}`);
+  }
+  const [first, ...args] = script.split(' ');
+  const command = first === 'node' ? process.execPath : path.join(dir, 'node_modules', '.bin', first);
+  return { script, command, args };
 }
 
 /** The floors, timed in the same rounds: Node doing nothing, and the user's `--only nix`. */

@@ -3,8 +3,9 @@
  * packed (`npm pack`, as until it is published), `homelab init <dir> --package <tarball>` with the
  * compiled CLI, `npm install --prefer-offline` there, then the reference lab as the user's lab:
  * apps/reference-lab/*.ts copied into `<dir>/reference-lab/` with their `'../../lib'` imports
- * rewritten to `'homelab-cdk'`, and `lab.ts` exporting `() => buildReferenceLab().lab`. The
- * project's own cdktf.json and cdk8s.yaml (written by init) run the same lab for the peers.
+ * rewritten to `'homelab-cdk'`, and `lab.ts` exporting `() => buildReferenceLab().lab`; then
+ * `homelab secrets init`, as a user does before the first deploy. The project's own cdktf.json and
+ * cdk8s.yaml (written by init) run the same lab for the peers.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -53,5 +54,9 @@ export function makeUserProject(root: string, scratch: string, env: NodeJS.Proce
     path.join(dir, 'lab.ts'),
     ["// The reference lab as a user's lab (copied by the benchmark).", "import { buildReferenceLab } from './reference-lab';", '', 'export default () => buildReferenceLab().lab;', ''].join('\n'),
   );
+  // A user's project has its secrets (README, "Secrets"): host keys, .sops.yaml and sops files,
+  // which every synth checks and copies into the flake. The admin's age identity stays in scratch.
+  const secretsEnv = { ...npmEnv, SOPS_AGE_KEY_FILE: path.join(scratch, 'age', 'keys.txt') };
+  execFileSync(path.join(dir, 'node_modules', '.bin', 'homelab'), ['secrets', 'init'], { cwd: dir, env: secretsEnv, stdio: 'pipe' });
   return { dir, tarball, setupMs: performance.now() - started };
 }

@@ -80,11 +80,12 @@ function requireTypeScript(file: string): Record<string, unknown> {
  * Lets `require` load TypeScript, once per process and only for TypeScript apps. tsx's loader
  * is registered globally, without a namespace: a namespaced `tsx.require` keeps a module cache
  * (and a transform cache key) of its own, so every run transpiled the app and the library again
- * and evaluated the library a second time beside the copy the CLI had loaded. When the CLI itself
- * runs under tsx (`npm run synth`), its loader is there already.
+ * and evaluated the library a second time beside the copy the CLI had loaded.
  */
 function registerTypeScript(): void {
-  if (typeScriptRegistered) {
+  // Under `npm run synth` (node --require tsx/cjs) or tsx, `.ts` loads already: a second loader
+  // would only run every module through two sets of hooks.
+  if (typeScriptRegistered || require.extensions['.ts'] !== undefined) {
     return;
   }
   (require('tsx/cjs/api') as { register: () => () => void }).register();

@@ -4,7 +4,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createTwoFilesPatch } from 'diff';
 import { Homelab } from '../core/homelab';
 import { planSynth, SynthOptions, SynthResult } from './synthesize';
 import { byText } from '../core/order';
@@ -47,6 +46,9 @@ export function diffLab(lab: Homelab, options: SynthOptions = {}): LabDiff {
 }
 
 function patch(file: string, before: string | undefined, after: string | undefined): string {
+  // Loaded here, not with the module: the CLI loads this module for every command, and only
+  // `homelab diff` makes patches (jsdiff is ~20 modules of a cold `homelab synth`).
+  const { createTwoFilesPatch } = require('diff') as typeof import('diff');
   const text = createTwoFilesPatch(
     before === undefined ? '/dev/null' : `a/${file}`,
     after === undefined ? '/dev/null' : `b/${file}`,

@@ -20,16 +20,18 @@ export function ignoredFlakeWarning(lab: Homelab, flakeDir: string, only?: reado
     return undefined;
   }
   const git = (args: readonly string[]) => spawnSync('git', args, { cwd: nearestExisting(flakeDir), encoding: 'utf8' });
+  // One git process for the usual answers (0 ignored, 1 not, 128 no work tree), a second one only
+  // to name the work tree that ignores it: every `homelab synth` asks.
+  const ignored = git(['check-ignore', '--quiet', path.join(flakeDir, 'flake.nix')]);
+  if (ignored.error || ignored.status !== 0) {
+    return undefined;
+  }
   const top = git(['rev-parse', '--show-toplevel']);
   if (top.error || top.status !== 0) {
     return undefined;
   }
   const workTree = top.stdout.trim();
   if (path.resolve(workTree) === path.resolve(flakeDir)) {
-    return undefined;
-  }
-  const ignored = git(['check-ignore', '--quiet', path.join(flakeDir, 'flake.nix')]);
-  if (ignored.status !== 0) {
     return undefined;
   }
   const shown = path.relative(process.cwd(), flakeDir) || '.';

@@ -8,7 +8,6 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bech32 } from '@scure/base';
-import sshpk from 'sshpk';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { synthesize, ValidationError, writeOutput } from '../../lib';
@@ -39,13 +38,51 @@ function initialisedProject(): { root: string; env: NodeJS.ProcessEnv; result: S
  * 32 bytes, bech32 as AGE-SECRET-KEY-1… (Mic92/ssh-to-age, convert.go, SSHPrivateKeyToAge).
  */
 function hostIdentityFile(root: string, host: string): string {
-  const key = sshpk.parsePrivateKey(fs.readFileSync(path.join(root, hostKeyFile(host)), 'utf8'), 'ssh');
-  // sshpk names the ed25519 private part k (its seed).
-  const seed = (key.part as unknown as Record<string, sshpk.KeyPart>).k.data.subarray(0, 32);
+  const seed = ed25519Seed(fs.readFileSync(path.join(root, hostKeyFile(host)), 'utf8'));
   const scalar = crypto.createHash('sha512').update(seed).digest().subarray(0, 32);
   const file = path.join(tempDir(), `${host}.agekey`);
   fs.writeFileSync(file, `${bech32.encode('AGE-SECRET-KEY-', bech32.toWords(scalar)).toUpperCase()}\n`, { mode: 0o600 });
   return file;
+}
+
+/**
+ * The seed of an unencrypted ed25519 key as ssh-keygen writes it (OpenSSH's PROTOCOL.key:
+ * "openssh-key-v1\0", cipher and KDF names, KDF options, the number of keys, the public key, then
+ * the private section: two check integers, the key type, the public key, and a 64-byte private key
+ * that is the seed followed by the public key).
+ */
+function ed25519Seed(pem: string): Buffer {
+  const file = Buffer.from(pem.replace(/-----[A-Z ]+-----/g, ''), 'base64');
+  const magic = 'openssh-key-v1\0';
+  expect(file.subarray(0, magic.length).toString('latin1')).toBe(magic);
+  const outer = sshFields(file.subarray(magic.length));
+  expect([outer.string().toString(), outer.string().toString(), outer.string().length, outer.uint32()]).toEqual(['none', 'none', 0, 1]);
+  const publicKey = outer.string();
+  const inner = sshFields(outer.string());
+  inner.uint32();
+  inner.uint32();
+  expect(inner.string().toString()).toBe('ssh-ed25519');
+  const point = inner.string();
+  const secret = inner.string();
+  expect(Buffer.concat([Buffer.from('\0\0\0\x0bssh-ed25519\0\0\0\x20', 'latin1'), point]).equals(publicKey)).toBe(true);
+  expect(secret.subarray(32).equals(point)).toBe(true);
+  return secret.subarray(0, 32);
+}
+
+/** Reads SSH wire fields (RFC 4251 §5) in order. */
+function sshFields(data: Buffer): { uint32(): number; string(): Buffer } {
+  let at = 0;
+  return {
+    uint32: () => {
+      at += 4;
+      return data.readUInt32BE(at - 4);
+    },
+    string: () => {
+      const length = data.readUInt32BE(at);
+      at += 4 + length;
+      return data.subarray(at - length, at);
+    },
+  };
 }
 
 function identityLine(file: string): string {
