@@ -136,7 +136,9 @@ export function bareAtomicWrite(outdir: string, files: readonly OutputFile[]): v
       folders.add(folder);
     }
     const temporary = `${target}.${process.pid}.tmp`;
-    fs.writeFileSync(temporary, file.content, { mode: file.executable ? 0o755 : 0o644 });
+    // The encoding named, as the writer does: only then does Node take its one-call path for a
+    // string (open, write and close in one binding call, half the cost of the general path).
+    fs.writeFileSync(temporary, file.content, { encoding: 'utf8', mode: file.executable ? 0o755 : 0o644 });
     fs.renameSync(temporary, target);
   }
 }

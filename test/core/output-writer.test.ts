@@ -77,6 +77,39 @@ describe('writeOutput', () => {
     expect(fs.statSync(path.join(dir, 'nix/scripts/x.sh')).mode & 0o777).toBe(0o755);
   });
 
+  it('gives files their modes even under a umask that narrows them', () => {
+    const dir = tempDir();
+    const before = process.umask(0o077);
+    try {
+      writeOutput(dir, [
+        { path: 'nix/a.nix', content: 'a' },
+        { path: 'nix/b.nix', content: 'b' },
+        { path: 'nix/scripts/x.sh', content: '#!/bin/sh\n', executable: true },
+        { path: 'nix/scripts/y.sh', content: '#!/bin/sh\n', executable: true },
+      ]);
+    } finally {
+      process.umask(before);
+    }
+    const mode = (p: string) => fs.statSync(path.join(dir, p)).mode & 0o777;
+    expect(['nix/a.nix', 'nix/b.nix', 'nix/scripts/x.sh', 'nix/scripts/y.sh'].map(mode)).toEqual([0o644, 0o644, 0o755, 0o755]);
+  });
+
+  it('sees a change of content that keeps the size, and a change of the executable bit alone', () => {
+    const dir = tempDir();
+    writeOutput(dir, [
+      { path: 'nix/a.nix', content: 'aaaa' },
+      { path: 'nix/x.sh', content: 'x' },
+    ]);
+    fs.writeFileSync(path.join(dir, 'nix/a.nix'), 'abcd'); // edited by hand, same size
+    const plan = writeOutput(dir, [
+      { path: 'nix/a.nix', content: 'aaaa' },
+      { path: 'nix/x.sh', content: 'x', executable: true },
+    ]);
+    expect(plan).toMatchObject({ changed: ['nix/a.nix', 'nix/x.sh'], unchanged: [] });
+    expect(readTree(dir)['nix/a.nix']).toBe('aaaa');
+    expect(fs.statSync(path.join(dir, 'nix/x.sh')).mode & 0o777).toBe(0o755);
+  });
+
   it('plans without writing', () => {
     const dir = tempDir();
     const plan = planOutput(dir, files({ 'nix/a.nix': 'a' }));
