@@ -103,12 +103,26 @@ describe('Terraform stacks made with cdktf resolving only what can hold a token'
     const value = fc.letrec((tie) => ({
       any: fc.oneof({ depthSize: 'small' }, fc.jsonValue(), numberish, fc.array(tie('any'), { maxLength: 4 }), fc.dictionary(numberish, tie('any'), { maxKeys: 4 })),
     })).any;
+    // A double with a token's marker bits that is no registered token (-8.1e298 can be one) is
+    // refused by cdktf ("unknown number Token"): then both refuse it, with the same first sentence
+    // (only the path in cdktf's message starts below the part handed to it).
+    const outcome = (f: () => unknown) => {
+      try {
+        return { json: JSON.stringify(f()) };
+      } catch (e) {
+        return { refused: (e as Error).message.split('.')[0] };
+      }
+    };
     fc.assert(
       fc.property(value, (v) => {
-        expect(JSON.stringify(resolveTokens(stack, v))).toBe(JSON.stringify(resolve(stack, v)));
+        expect(outcome(() => resolveTokens(stack, v))).toEqual(outcome(() => resolve(stack, v)));
       }),
       { numRuns: 500 },
     );
+    // The counterexample fast-check found once: refused by both, not by one of them.
+    const unknownToken = [{ '': { '': [-8.109562212591379e298] } }];
+    expect(outcome(() => resolve(stack, unknownToken))).toHaveProperty('refused');
+    expect(outcome(() => resolveTokens(stack, unknownToken))).toEqual(outcome(() => resolve(stack, unknownToken)));
   });
 
   it('refuses what cdktf refuses: a construct, a function', () => {
